@@ -1,0 +1,124 @@
+package matching
+
+import (
+	"fmt"
+
+	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/orderbook"
+)
+
+// OrderID is an exchange-assigned order ID. It encodes the market, so a
+// cancel or amend finds its market in O(1). Zero is never valid.
+type OrderID = orderbook.OrderID
+
+// Re-exported order attributes, so callers need import only this package.
+type (
+	Side        = orderbook.Side
+	OrderType   = orderbook.OrderType
+	TimeInForce = orderbook.TimeInForce
+	STP         = orderbook.STP
+)
+
+const (
+	Buy  = orderbook.Buy
+	Sell = orderbook.Sell
+
+	Limit  = orderbook.Limit
+	Market = orderbook.Market
+
+	GTC = orderbook.GTC
+	GTD = orderbook.GTD
+	IOC = orderbook.IOC
+	FOK = orderbook.FOK
+
+	STPDefault        = orderbook.STPDefault
+	STPCancelResting  = orderbook.STPCancelResting
+	STPCancelIncoming = orderbook.STPCancelIncoming
+	STPCancelBoth     = orderbook.STPCancelBoth
+)
+
+// MarketKey names a market: a tradable leaf category at a delivery basis.
+type MarketKey struct {
+	Category catalog.CategoryID
+	Basis    catalog.BasisID
+}
+
+// CommandKind tells what a Command asks for. The zero value is invalid.
+type CommandKind uint8
+
+const (
+	// CmdRegister registers a company (Name, INN, KPP). It starts pending.
+	CmdRegister CommandKind = 1 + iota
+	// CmdSetStatus moves Participant to Status (moderation). Suspending a
+	// participant cancels all its resting orders.
+	CmdSetStatus
+	// CmdPlace places an order for Participant on market (Category, Basis).
+	CmdPlace
+	// CmdCancel cancels Participant's order OrderID.
+	CmdCancel
+	// CmdAmend sets Participant's order OrderID to Price and Qty (open
+	// quantity).
+	CmdAmend
+	// CmdExpire advances market (Category, Basis) to Time, expiring due GTD
+	// orders; with Category and Basis zero it advances every market.
+	CmdExpire
+	cmdEnd
+)
+
+func (k CommandKind) String() string {
+	switch k {
+	case CmdRegister:
+		return "register"
+	case CmdSetStatus:
+		return "set-status"
+	case CmdPlace:
+		return "place"
+	case CmdCancel:
+		return "cancel"
+	case CmdAmend:
+		return "amend"
+	case CmdExpire:
+		return "expire"
+	}
+	return fmt.Sprintf("CommandKind(%d)", uint8(k))
+}
+
+// Command is every request to the exchange, as a plain value that can be
+// encoded (see AppendCommand), journaled and replayed. Which fields matter
+// depends on Kind; the others must be zero values or are ignored as
+// documented on each kind.
+type Command struct {
+	Kind CommandKind
+	// Time is the command's time in the caller's unit (for example Unix
+	// milliseconds). The engine never reads a clock; GTD expiry compares
+	// against this field. A market's clock never goes backwards.
+	Time int64
+	// Participant issues the command (for CmdSetStatus: the company whose
+	// status changes).
+	Participant catalog.ParticipantID
+
+	Category catalog.CategoryID
+	Basis    catalog.BasisID
+
+	OrderID OrderID
+	// ClientOrderID is the participant's own ID for a new order (0 = none).
+	// It must be unique among the participant's live orders in the market.
+	ClientOrderID uint64
+
+	Side     Side
+	Type     OrderType
+	TIF      TimeInForce
+	STP      STP
+	Price    catalog.Price
+	Qty      catalog.Qty
+	MinQty   catalog.Qty
+	ExpireAt int64
+
+	Status catalog.Status
+	Name   string
+	INN    string
+	KPP    string
+}
+
+// Key returns the market key of the command.
+func (c *Command) Key() MarketKey { return MarketKey{Category: c.Category, Basis: c.Basis} }

@@ -1,0 +1,104 @@
+package matching
+
+import "github.com/agora-exchange/agora/catalog"
+
+// Counters count the messages that pass between participants and the
+// exchange. A message in is one command received; a message out is one
+// event addressed to a participant (a fill is addressed to both sides, so it
+// counts once for each).
+type Counters struct {
+	// Messages in.
+	Postings uint64 // CmdPlace received, rejected or not
+	Cancels  uint64 // CmdCancel received
+	Amends   uint64 // CmdAmend received
+	Other    uint64 // any other command (register, moderation, ...)
+	// Messages out.
+	Reports       uint64 // acknowledgements: accepted, rejected, cancelled, expired, amended, done, registered, status
+	Fills         uint64 // fill reports (one per side per execution)
+	Notifications uint64 // notifications of postings by others
+}
+
+// In returns the number of messages received.
+func (c Counters) In() uint64 { return c.Postings + c.Cancels + c.Amends + c.Other }
+
+// Out returns the number of messages sent.
+func (c Counters) Out() uint64 { return c.Reports + c.Fills + c.Notifications }
+
+// Add returns c + d.
+func (c Counters) Add(d Counters) Counters {
+	return Counters{
+		Postings: c.Postings + d.Postings, Cancels: c.Cancels + d.Cancels,
+		Amends: c.Amends + d.Amends, Other: c.Other + d.Other,
+		Reports: c.Reports + d.Reports, Fills: c.Fills + d.Fills,
+		Notifications: c.Notifications + d.Notifications,
+	}
+}
+
+// counterSet holds per-participant counters and their total. It is guarded
+// by the lock of its owner (a market or the exchange).
+type counterSet struct {
+	total Counters
+	by    map[catalog.ParticipantID]*Counters
+}
+
+func (s *counterSet) of(p catalog.ParticipantID) *Counters {
+	c := s.by[p]
+	if c == nil {
+		if s.by == nil {
+			s.by = make(map[catalog.ParticipantID]*Counters)
+		}
+		c = new(Counters)
+		s.by[p] = c
+	}
+	return c
+}
+
+// in counts a command received from p.
+func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
+	var c *Counters
+	if p != 0 {
+		c = s.of(p)
+	}
+	for _, x := range [2]*Counters{&s.total, c} {
+		if x == nil {
+			continue
+		}
+		switch k {
+		case CmdPlace:
+			x.Postings++
+		case CmdCancel:
+			x.Cancels++
+		case CmdAmend:
+			x.Amends++
+		default:
+			x.Other++
+		}
+	}
+}
+
+// out counts the events in evs addressed to participants.
+func (s *counterSet) out(evs []Event) {
+	var last catalog.ParticipantID
+	var lc *Counters
+	of := func(p catalog.ParticipantID) *Counters {
+		if p != last || lc == nil {
+			last, lc = p, s.of(p)
+		}
+		return lc
+	}
+	for i := range evs {
+		e := &evs[i]
+		switch {
+		case e.Participant == 0:
+		case e.Kind == EventFill:
+			s.total.Fills += 2
+			of(e.Participant).Fills++
+			if e.MakerParticipant != 0 {
+				s.of(e.MakerParticipant).Fills++
+			}
+		default:
+			s.total.Reports++
+			of(e.Participant).Reports++
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package matching
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors returned by Exchange.Submit and its helpers. Each matches
+// exactly one RejectReason: a rejected command returns the sentinel and
+// appends an EventRejected whose Reject field is that reason. Check them with
+// errors.Is.
+var (
+	ErrInvalidCommand         = errors.New("matching: unknown command kind")
+	ErrInvalidSide            = errors.New("matching: invalid side")
+	ErrInvalidType            = errors.New("matching: invalid order type")
+	ErrInvalidTIF             = errors.New("matching: invalid time in force")
+	ErrInvalidSTP             = errors.New("matching: invalid self-trade prevention mode")
+	ErrInvalidQty             = errors.New("matching: quantity must be positive")
+	ErrInvalidPrice           = errors.New("matching: invalid price")
+	ErrPriceNotOnTick         = errors.New("matching: price is not a multiple of the tick")
+	ErrQtyNotOnLot            = errors.New("matching: quantity is not a multiple of the lot")
+	ErrMinQtyExceedsQty       = errors.New("matching: minimum quantity must be in [0, quantity]")
+	ErrOverflow               = errors.New("matching: price × quantity overflows int64")
+	ErrUnknownCategory        = errors.New("matching: unknown category")
+	ErrNotLeaf                = errors.New("matching: category is not a tradable leaf")
+	ErrUnknownBasis           = errors.New("matching: unknown delivery basis")
+	ErrUnknownParticipant     = errors.New("matching: unknown participant")
+	ErrNotVerified            = errors.New("matching: participant is not verified")
+	ErrSuspended              = errors.New("matching: participant is suspended")
+	ErrDuplicateClientOrderID = errors.New("matching: duplicate client order ID")
+	ErrExpired                = errors.New("matching: good-till-date expiry is not after the command time")
+	ErrUnknownOrder           = errors.New("matching: unknown order")
+	ErrNotOwner               = errors.New("matching: order belongs to another participant")
+	ErrInvalidName            = errors.New("matching: invalid participant name")
+	ErrInvalidINN             = errors.New("matching: invalid INN")
+	ErrInvalidKPP             = errors.New("matching: invalid KPP")
+	ErrDuplicateParticipant   = errors.New("matching: participant already registered")
+	ErrBadTransition          = errors.New("matching: status transition not allowed")
+	ErrCapacity               = errors.New("matching: market holds the maximum number of orders")
+
+	// ErrInvalidConfig is returned by New; it is not a RejectReason.
+	ErrInvalidConfig = errors.New("matching: invalid config")
+)
+
+// RejectReason is the typed reason carried by an EventRejected. The zero
+// value means "not rejected".
+type RejectReason uint8
+
+const (
+	ReasonNone RejectReason = iota
+	ReasonInvalidCommand
+	ReasonInvalidSide
+	ReasonInvalidType
+	ReasonInvalidTIF
+	ReasonInvalidSTP
+	ReasonInvalidQty
+	ReasonInvalidPrice
+	ReasonPriceNotOnTick
+	ReasonQtyNotOnLot
+	ReasonMinQtyExceedsQty
+	ReasonOverflow
+	ReasonUnknownCategory
+	ReasonNotLeaf
+	ReasonUnknownBasis
+	ReasonUnknownParticipant
+	ReasonNotVerified
+	ReasonSuspended
+	ReasonDuplicateClientOrderID
+	ReasonExpired
+	ReasonUnknownOrder
+	ReasonNotOwner
+	ReasonInvalidName
+	ReasonInvalidINN
+	ReasonInvalidKPP
+	ReasonDuplicateParticipant
+	ReasonBadTransition
+	ReasonCapacity
+	reasonEnd
+)
+
+// Err returns the sentinel error of r, or nil for ReasonNone and unknown
+// values.
+func (r RejectReason) Err() error {
+	switch r {
+	case ReasonInvalidCommand:
+		return ErrInvalidCommand
+	case ReasonInvalidSide:
+		return ErrInvalidSide
+	case ReasonInvalidType:
+		return ErrInvalidType
+	case ReasonInvalidTIF:
+		return ErrInvalidTIF
+	case ReasonInvalidSTP:
+		return ErrInvalidSTP
+	case ReasonInvalidQty:
+		return ErrInvalidQty
+	case ReasonInvalidPrice:
+		return ErrInvalidPrice
+	case ReasonPriceNotOnTick:
+		return ErrPriceNotOnTick
+	case ReasonQtyNotOnLot:
+		return ErrQtyNotOnLot
+	case ReasonMinQtyExceedsQty:
+		return ErrMinQtyExceedsQty
+	case ReasonOverflow:
+		return ErrOverflow
+	case ReasonUnknownCategory:
+		return ErrUnknownCategory
+	case ReasonNotLeaf:
+		return ErrNotLeaf
+	case ReasonUnknownBasis:
+		return ErrUnknownBasis
+	case ReasonUnknownParticipant:
+		return ErrUnknownParticipant
+	case ReasonNotVerified:
+		return ErrNotVerified
+	case ReasonSuspended:
+		return ErrSuspended
+	case ReasonDuplicateClientOrderID:
+		return ErrDuplicateClientOrderID
+	case ReasonExpired:
+		return ErrExpired
+	case ReasonUnknownOrder:
+		return ErrUnknownOrder
+	case ReasonNotOwner:
+		return ErrNotOwner
+	case ReasonInvalidName:
+		return ErrInvalidName
+	case ReasonInvalidINN:
+		return ErrInvalidINN
+	case ReasonInvalidKPP:
+		return ErrInvalidKPP
+	case ReasonDuplicateParticipant:
+		return ErrDuplicateParticipant
+	case ReasonBadTransition:
+		return ErrBadTransition
+	case ReasonCapacity:
+		return ErrCapacity
+	}
+	return nil
+}
+
+func (r RejectReason) String() string {
+	if r == ReasonNone {
+		return "none"
+	}
+	if err := r.Err(); err != nil {
+		return err.Error()[len("matching: "):]
+	}
+	return fmt.Sprintf("RejectReason(%d)", uint8(r))
+}

@@ -1,0 +1,75 @@
+// Package orderbook is the order book of one Agora market (one leaf category
+// at one delivery basis): buyers' requests on the Buy side, sellers' offers on
+// the Sell side, matched continuously with price-time priority.
+//
+// # Model
+//
+// Each side is a B-tree (github.com/google/btree) of price levels, best
+// first; each level is a FIFO queue of orders linked intrusively, so a cancel
+// is O(1) after the ID lookup, plus O(log L) when its level empties. Orders
+// live in a slab owned by the book and are recycled through a free list, as
+// are levels and B-tree nodes: once the book has grown to its working size,
+// Place, Cancel, Amend and matching allocate nothing.
+//
+// Prices are catalog.Price (int64 minor units) and quantities catalog.Qty
+// (int64). The book checks that price × quantity fits in an int64; tick and
+// lot sizes are checked by the caller (package matching).
+//
+// # Matching rules
+//
+//   - An incoming order trades against the opposite side, best price first,
+//     and within a price in arrival order. Each execution is at the resting
+//     order's price. A limit buy trades with asks priced at or below its
+//     limit, a limit sell with bids at or above it; a market order has no
+//     limit.
+//   - Minimum quantity. Let x = min(a, b) be the size of a candidate
+//     execution between an incoming order with open quantity a and minimum m_a,
+//     and a resting order with open quantity b and minimum m_b (a zero minimum
+//     means none). The execution happens only if
+//     x >= min(m_a, a) and x >= min(m_b, b): no execution is smaller than
+//     either side's MinQty, except that an execution may take the whole
+//     remaining quantity of an order whose remainder has fallen below its
+//     MinQty. A resting order that fails the rule is skipped and keeps its
+//     place; matching continues with the next order. MinQty == Qty makes an
+//     order all-or-none: it only trades in one execution of its whole
+//     quantity.
+//   - Time in force: GTC rests until cancelled; GTD rests until the first
+//     command whose time is >= its ExpireAt, when it is expired (before that
+//     command does anything else); IOC cancels whatever does not trade at
+//     once; FOK trades its whole quantity at once or is cancelled without
+//     trading (checked by a dry run of exactly the same rules). Market orders
+//     must be IOC or FOK; they never rest.
+//   - Self-trade prevention: when an incoming order meets a resting order of
+//     the same owner, the incoming order's STP policy (or the book default)
+//     decides: STPCancelResting cancels the resting order and goes on;
+//     STPCancelIncoming cancels the rest of the incoming order; STPCancelBoth
+//     does both. An owner never trades with itself.
+//   - Amend: reducing the quantity at the same price keeps time priority.
+//     Changing the price or increasing the quantity loses it: the order
+//     re-enters as if new and may trade.
+//
+// # Time
+//
+// The book never reads a clock. Every mutating call takes now, the command's
+// time; the book's clock only moves forward (an older time counts as the
+// latest seen). The same calls therefore always produce the same events.
+//
+// # Results
+//
+// Mutating calls append Events to a caller-supplied slice and return it
+// (results as data). The book keeps no reference to the slice.
+//
+// # Concurrency
+//
+// A Book is single-threaded by design and not safe for concurrent use. The
+// matching package gives each market its own lock and runs markets in
+// parallel.
+//
+// # Invariants
+//
+// After every call: the book is not crossed; levels are ordered, non-empty
+// and their totals match their queues; every order conserves quantity
+// (original = filled + open + cancelled); the index holds exactly the resting
+// orders. CheckInvariants verifies all of them in O(n); building with
+// -tags invariants runs it after every mutating call and panics on a breach.
+package orderbook

@@ -1,0 +1,135 @@
+package orderbook
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/agora-exchange/agora/catalog"
+)
+
+// ErrInvariant reports a broken internal invariant found by CheckInvariants.
+var ErrInvariant = errors.New("orderbook: invariant broken")
+
+// CheckInvariants verifies the book's internal consistency and returns an
+// error wrapping ErrInvariant describing the first violation:
+//   - price levels are strictly ordered on each side, non-empty, and their
+//     cached totals and counts match their queues;
+//   - queues are well linked, and every order sits on its own side and price;
+//   - the order index holds exactly the resting orders;
+//   - the cached best level of each side is the tree's first;
+//   - the book is not crossed (best bid < best ask);
+//   - each order conserves quantity: original = filled + open + cancelled;
+//   - the expiry heap holds exactly the GTD orders, in heap order.
+//
+// Cost: O(n) in resting orders. It is meant for tests and debugging.
+func (b *Book) CheckInvariants() error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvariant, fmt.Sprintf(format, args...))
+	}
+	seen := 0
+	gtd := 0
+	for _, side := range [2]Side{Buy, Sell} {
+		s := &b.sides[side]
+		var prev catalog.Price
+		first := true
+		var err error
+		s.tree.Ascend(func(k levelKey) bool {
+			lv := &b.levels[k.idx]
+			if lv.price != k.price {
+				err = fail("%v level %d: key price %d != level price %d", side, k.idx, k.price, lv.price)
+				return false
+			}
+			if first {
+				if s.best != k.idx {
+					err = fail("%v best level %d, tree first %d", side, s.best, k.idx)
+					return false
+				}
+			} else if !better(side, k.price, prev) {
+				err = fail("%v levels out of order: %d after %d", side, k.price, prev)
+				return false
+			}
+			first, prev = false, k.price
+			if lv.count <= 0 || lv.head == none || lv.tail == none {
+				err = fail("%v level %d is empty", side, k.price)
+				return false
+			}
+			var total catalog.Qty
+			var count int32
+			p := none
+			for oi := lv.head; oi != none; oi = b.orders[oi].next {
+				o := &b.orders[oi]
+				if o.prev != p {
+					err = fail("order %d: prev link %d, want %d", o.id, o.prev, p)
+					return false
+				}
+				if o.side != side || o.price != k.price || o.level != k.idx {
+					err = fail("order %d on wrong side/price/level", o.id)
+					return false
+				}
+				if o.qty <= 0 {
+					err = fail("order %d has open qty %d", o.id, o.qty)
+					return false
+				}
+				if o.orig != o.filled+o.qty+o.cancelled {
+					err = fail("order %d: original %d != filled %d + open %d + cancelled %d", o.id, o.orig, o.filled, o.qty, o.cancelled)
+					return false
+				}
+				if idx, ok := b.index[o.id]; !ok || idx != oi {
+					err = fail("order %d missing from index", o.id)
+					return false
+				}
+				if (o.tif == GTD) != (o.heapIdx != none) {
+					err = fail("order %d: GTD %v but heap position %d", o.id, o.tif == GTD, o.heapIdx)
+					return false
+				}
+				if o.heapIdx != none {
+					if int(o.heapIdx) >= len(b.expiry) || b.expiry[o.heapIdx] != oi {
+						err = fail("order %d: bad heap position %d", o.id, o.heapIdx)
+						return false
+					}
+					gtd++
+				}
+				total += o.qty
+				count++
+				p = oi
+				if count > lv.count {
+					err = fail("%v level %d: queue longer than count %d", side, k.price, lv.count)
+					return false
+				}
+			}
+			if p != lv.tail {
+				err = fail("%v level %d: tail %d, last %d", side, k.price, lv.tail, p)
+				return false
+			}
+			if total != lv.qty || count != lv.count {
+				err = fail("%v level %d: cached qty/count %d/%d, actual %d/%d", side, k.price, lv.qty, lv.count, total, count)
+				return false
+			}
+			seen += int(count)
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if first && s.best != none {
+			return fail("%v side empty but best is %d", side, s.best)
+		}
+	}
+	if seen != len(b.index) {
+		return fail("index holds %d orders, levels %d", len(b.index), seen)
+	}
+	if gtd != len(b.expiry) {
+		return fail("expiry heap holds %d, GTD orders %d", len(b.expiry), gtd)
+	}
+	for i := 1; i < len(b.expiry); i++ {
+		if b.heapLess(i, (i-1)/2) {
+			return fail("expiry heap out of order at %d", i)
+		}
+	}
+	if bid, _, ok := b.BestBid(); ok {
+		if ask, _, ok := b.BestAsk(); ok && bid >= ask {
+			return fail("book crossed: bid %d >= ask %d", bid, ask)
+		}
+	}
+	return nil
+}

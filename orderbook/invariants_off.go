@@ -1,0 +1,5 @@
+//go:build !invariants
+
+package orderbook
+
+const invariantsEnabled = false

@@ -1,0 +1,239 @@
+package orderbook
+
+import (
+	"fmt"
+
+	"github.com/agora-exchange/agora/catalog"
+)
+
+// OrderID identifies an order within a book. Zero is never valid.
+type OrderID uint64
+
+// Side is the side of an order. The zero value is invalid.
+type Side uint8
+
+const (
+	Buy  Side = 1 + iota // a buyer's request
+	Sell                 // a seller's offer
+)
+
+// Opposite returns the other side.
+func (s Side) Opposite() Side {
+	if s == Buy {
+		return Sell
+	}
+	return Buy
+}
+
+// Valid reports whether s is Buy or Sell.
+func (s Side) Valid() bool { return s == Buy || s == Sell }
+
+func (s Side) String() string {
+	switch s {
+	case Buy:
+		return "buy"
+	case Sell:
+		return "sell"
+	}
+	return fmt.Sprintf("Side(%d)", uint8(s))
+}
+
+// OrderType is limit or market. The zero value is invalid.
+type OrderType uint8
+
+const (
+	Limit  OrderType = 1 + iota // trades at its price or better; the rest may rest
+	Market                      // trades at any price; never rests (IOC or FOK only)
+)
+
+func (t OrderType) String() string {
+	switch t {
+	case Limit:
+		return "limit"
+	case Market:
+		return "market"
+	}
+	return fmt.Sprintf("OrderType(%d)", uint8(t))
+}
+
+// TimeInForce says how long an order stays active. The zero value is invalid.
+type TimeInForce uint8
+
+const (
+	GTC TimeInForce = 1 + iota // good till cancelled: the remainder rests
+	GTD                        // good till date: rests until Order.ExpireAt
+	IOC                        // immediate or cancel: the remainder is cancelled
+	FOK                        // fill or kill: fills completely at once, or not at all
+)
+
+func (t TimeInForce) String() string {
+	switch t {
+	case GTC:
+		return "GTC"
+	case GTD:
+		return "GTD"
+	case IOC:
+		return "IOC"
+	case FOK:
+		return "FOK"
+	}
+	return fmt.Sprintf("TimeInForce(%d)", uint8(t))
+}
+
+// STP is the self-trade prevention policy applied when an incoming order would
+// trade with a resting order of the same owner. The zero value, STPDefault,
+// means "use the book's configured default" on an Order; it is not a valid
+// book default.
+type STP uint8
+
+const (
+	STPDefault         STP = iota // on an Order: use Config.DefaultSTP
+	STPCancelResting              // cancel the resting order and keep matching
+	STPCancelIncoming             // cancel the rest of the incoming order
+	STPCancelBoth                 // cancel both
+	stpEnd
+)
+
+func (s STP) String() string {
+	switch s {
+	case STPDefault:
+		return "default"
+	case STPCancelResting:
+		return "cancel-resting"
+	case STPCancelIncoming:
+		return "cancel-incoming"
+	case STPCancelBoth:
+		return "cancel-both"
+	}
+	return fmt.Sprintf("STP(%d)", uint8(s))
+}
+
+// Order is a request to place an order. It is a plain value.
+type Order struct {
+	ID    OrderID
+	Owner catalog.ParticipantID
+	Side  Side
+	Type  OrderType
+	TIF   TimeInForce
+	// Price is the limit price; it must be positive for Limit and zero for
+	// Market orders.
+	Price catalog.Price
+	Qty   catalog.Qty
+	// MinQty is the minimum quantity of each execution (0 = none). See the
+	// package documentation for the exact rule. MinQty == Qty is all-or-none.
+	MinQty catalog.Qty
+	// ExpireAt is the expiry time of a GTD order, in the caller's time unit;
+	// it must be after the command time. It must be zero for other TIFs.
+	ExpireAt int64
+	STP      STP
+	// Tag is an opaque value kept with the order and reported in its events
+	// and OrderInfo (matching stores the client order ID here).
+	Tag uint64
+}
+
+// EventKind tells what a book Event reports. The zero value is invalid.
+type EventKind uint8
+
+const (
+	EventFill   EventKind = 1 + iota // a trade between a resting and an incoming order
+	EventCancel                      // an order, or the rest of one, was cancelled
+	EventExpire                      // a GTD order reached its expiry
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventFill:
+		return "fill"
+	case EventCancel:
+		return "cancel"
+	case EventExpire:
+		return "expire"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// CancelReason says why an order was cancelled. The zero value is invalid.
+type CancelReason uint8
+
+const (
+	CancelRequested   CancelReason = 1 + iota // the owner asked
+	CancelIOC                                 // IOC or market remainder that did not fill
+	CancelFOK                                 // FOK that could not fill completely
+	CancelSelfTrade                           // self-trade prevention
+	CancelAmendDown                           // the quantity removed by an amend
+	CancelAuctionOnly                         // an IOC/FOK/market order in call mode
+	CancelSuspended                           // the owner was suspended
+)
+
+func (r CancelReason) String() string {
+	switch r {
+	case CancelRequested:
+		return "requested"
+	case CancelIOC:
+		return "ioc-remainder"
+	case CancelFOK:
+		return "fok-unfilled"
+	case CancelSelfTrade:
+		return "self-trade"
+	case CancelAmendDown:
+		return "amend-down"
+	case CancelAuctionOnly:
+		return "call-mode"
+	case CancelSuspended:
+		return "owner-suspended"
+	}
+	return fmt.Sprintf("CancelReason(%d)", uint8(r))
+}
+
+// Event is one outcome of a book operation, appended to the caller's slice.
+//
+// For EventFill, OrderID/Owner/Side/Remaining describe the resting (maker)
+// order and Taker* the incoming order; Price is the execution price (the
+// maker's) and Qty the traded quantity. For EventCancel and EventExpire,
+// OrderID is the order concerned, Qty the quantity removed and Remaining the
+// open quantity left (always 0 except for CancelAmendDown).
+type Event struct {
+	Kind           EventKind
+	Reason         CancelReason
+	Side           Side
+	Owner          catalog.ParticipantID
+	OrderID        OrderID
+	Price          catalog.Price
+	Qty            catalog.Qty
+	Remaining      catalog.Qty
+	TakerID        OrderID
+	TakerOwner     catalog.ParticipantID
+	TakerRemaining catalog.Qty
+	Tag            uint64 // the Tag of OrderID
+}
+
+// Result summarises what happened to an incoming order.
+type Result struct {
+	Filled    catalog.Qty // quantity traded by this call
+	Resting   catalog.Qty // open quantity now resting in the book (0 if none)
+	Cancelled catalog.Qty // quantity cancelled by this call (IOC/FOK/market/STP)
+}
+
+// Level is one aggregated price level.
+type Level struct {
+	Price  catalog.Price
+	Qty    catalog.Qty // total open quantity
+	Orders int         // number of orders
+}
+
+// OrderInfo describes a live order.
+type OrderInfo struct {
+	ID        OrderID
+	Owner     catalog.ParticipantID
+	Side      Side
+	TIF       TimeInForce
+	Price     catalog.Price
+	Qty       catalog.Qty // open (remaining) quantity
+	MinQty    catalog.Qty
+	Original  catalog.Qty // quantity ever requested, increases by amends included
+	Filled    catalog.Qty
+	Cancelled catalog.Qty // removed by amends down
+	ExpireAt  int64
+	STP       STP
+	Tag       uint64
+}
