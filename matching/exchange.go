@@ -134,19 +134,25 @@ func (x *Exchange) Seq() uint64 { return x.seq.Load() }
 // global CmdExpire lock every market: O(markets), plus O(orders) to cancel
 // the resting orders of a suspended participant.
 func (x *Exchange) Submit(cmd Command, dst []Event) ([]Event, error) {
+	return x.apply(&cmd, dst)
+}
+
+// apply routes one command. It takes exactly one sequence number per
+// command, whatever the path.
+func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 	switch cmd.Kind {
 	case CmdPlace:
-		return x.place(&cmd, dst)
+		return x.place(cmd, dst)
 	case CmdCancel, CmdAmend:
-		return x.modify(&cmd, dst)
+		return x.modify(cmd, dst)
 	case CmdRegister:
-		return x.register(&cmd, dst)
+		return x.register(cmd, dst)
 	case CmdSetStatus:
-		return x.setStatus(&cmd, dst)
+		return x.setStatus(cmd, dst)
 	case CmdExpire:
-		return x.expire(&cmd, dst)
+		return x.expire(cmd, dst)
 	}
-	return x.rejectOutside(&cmd, ReasonInvalidCommand, dst)
+	return x.rejectOutside(cmd, ReasonInvalidCommand, dst)
 }
 
 func rejected(seq uint64, cmd *Command, r RejectReason) Event {

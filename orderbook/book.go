@@ -652,3 +652,7 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	res.Resting = rem
 	return dst, res, nil
 }
+
+// crossAllowed reports whether the book may be crossed (during a call
+// auction's order-collection phase).
+func (b *Book) crossAllowed() bool { return false }

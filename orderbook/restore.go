@@ -1,0 +1,64 @@
+package orderbook
+
+import "errors"
+
+// ErrInvalidRestore is returned by Restore for an order that could not have
+// been resting in a valid book.
+var ErrInvalidRestore = errors.New("orderbook: order cannot be restored")
+
+// Restore puts a resting order back into the book exactly as described,
+// without matching: it joins the tail of its price level, keeps its
+// original, filled and cancelled quantities, and rejoins the expiry heap if
+// it is GTD. Restoring the orders of each side in the order of Orders(side)
+// rebuilds the same queues; it is how snapshots are loaded.
+//
+// Cost: as for a resting Place. Errors (state unchanged): ErrInvalidRestore
+// wrapping the first failed check (ID, owner, side, price, quantities, TIF,
+// crossing the opposite side), ErrDuplicateID, ErrCapacity.
+func (b *Book) Restore(o OrderInfo) error {
+	if invariantsEnabled {
+		defer b.mustHold()
+	}
+	fail := func(err error) error { return errors.Join(ErrInvalidRestore, err) }
+	switch {
+	case o.ID == 0:
+		return fail(ErrInvalidID)
+	case o.Owner == 0:
+		return fail(ErrInvalidOwner)
+	case !o.Side.Valid():
+		return fail(ErrInvalidSide)
+	case o.Price <= 0:
+		return fail(ErrInvalidPrice)
+	case o.Qty <= 0 || o.Filled < 0 || o.Cancelled < 0 || o.Original != o.Qty+o.Filled+o.Cancelled:
+		return fail(ErrInvalidQty)
+	case o.MinQty < 0:
+		return fail(ErrInvalidMinQty)
+	case o.TIF != GTC && o.TIF != GTD:
+		return fail(ErrInvalidTIF)
+	case (o.TIF == GTD) != (o.ExpireAt != 0):
+		return fail(ErrInvalidTIF)
+	case o.STP >= stpEnd:
+		return fail(ErrInvalidSTP)
+	}
+	if _, dup := b.index[o.ID]; dup {
+		return ErrDuplicateID
+	}
+	if !b.crossAllowed() {
+		if p, _, ok := b.best(o.Side.Opposite()); ok && crosses(o.Side, o.Price, p, false) {
+			return fail(errors.New("order would cross the opposite side"))
+		}
+	}
+	if len(b.orders) >= 1<<31-1 && b.free == none {
+		return ErrCapacity
+	}
+	oi := b.alloc()
+	b.orders[oi] = order{
+		id: o.ID, price: o.Price, qty: o.Qty, orig: o.Original, filled: o.Filled,
+		cancelled: o.Cancelled, minQty: o.MinQty, expireAt: o.ExpireAt, tag: o.Tag,
+		owner: o.Owner, prev: none, next: none, level: none, heapIdx: none,
+		side: o.Side, tif: o.TIF, stp: o.STP,
+	}
+	b.index[o.ID] = oi
+	b.rest(oi)
+	return nil
+}
