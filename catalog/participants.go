@@ -1,0 +1,289 @@
+package catalog
+
+import (
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Status is a participant's moderation status. The zero value is invalid.
+type Status uint8
+
+// Moderation statuses. A company registers as pending; moderation verifies it
+// or refuses it (suspended). Only verified participants may trade.
+const (
+	StatusPending Status = 1 + iota
+	StatusVerified
+	StatusSuspended
+)
+
+// String returns "pending", "verified", "suspended", or "Status(N)".
+func (s Status) String() string {
+	switch s {
+	case StatusPending:
+		return "pending"
+	case StatusVerified:
+		return "verified"
+	case StatusSuspended:
+		return "suspended"
+	}
+	return "Status(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Valid reports whether s is one of the defined statuses.
+func (s Status) Valid() bool { return s >= StatusPending && s <= StatusSuspended }
+
+// CanTrade reports whether a participant with this status may place orders,
+// bid or be matched: only StatusVerified.
+func (s Status) CanTrade() bool { return s == StatusVerified }
+
+// CanTransition reports whether moderation may move a participant from s to
+// to. The allowed moves are pending→verified, pending→suspended (moderation
+// refused), verified→suspended and suspended→verified. Staying in the same
+// status is not a transition.
+func (s Status) CanTransition(to Status) bool {
+	switch s {
+	case StatusPending:
+		return to == StatusVerified || to == StatusSuspended
+	case StatusVerified:
+		return to == StatusSuspended
+	case StatusSuspended:
+		return to == StatusVerified
+	}
+	return false
+}
+
+// innCheck returns ((Σ w_i·d_i) mod 11) mod 10 over the leading digits of s.
+func innCheck(s string, w []int) byte {
+	sum := 0
+	for i, wi := range w {
+		sum += wi * int(s[i]-'0')
+	}
+	return byte(sum % 11 % 10)
+}
+
+// ValidateINN checks a Russian taxpayer identification number (INN): 10 ASCII
+// digits for a legal entity or 12 for an individual entrepreneur, with the
+// official check digits. For 10 digits, digit 10 = ((Σ w·d over digits 1-9)
+// mod 11) mod 10 with weights 2,4,10,3,5,9,4,6,8. For 12 digits, digit 11 uses
+// weights 7,2,4,10,3,5,9,4,6,8 over digits 1-10 and digit 12 uses weights
+// 3,7,2,4,10,3,5,9,4,6,8 over digits 1-11. The region digits are not checked.
+//
+// Errors: ErrInvalidINN, wrapped with the reason. Cost: O(1), no allocation
+// unless it returns an error.
+func ValidateINN(inn string) error {
+	if len(inn) != 10 && len(inn) != 12 {
+		return fmt.Errorf("%w: want 10 or 12 digits, got %d bytes", ErrInvalidINN, len(inn))
+	}
+	for i := 0; i < len(inn); i++ {
+		if inn[i] < '0' || inn[i] > '9' {
+			return fmt.Errorf("%w: non-digit at position %d", ErrInvalidINN, i+1)
+		}
+	}
+	// Weights of the official algorithm; each list is a suffix of the next
+	// longer one.
+	w := [...]int{3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8}
+	if len(inn) == 10 {
+		if innCheck(inn, w[2:]) != inn[9]-'0' {
+			return fmt.Errorf("%w: check digit 10 does not match", ErrInvalidINN)
+		}
+		return nil
+	}
+	if innCheck(inn, w[1:]) != inn[10]-'0' {
+		return fmt.Errorf("%w: check digit 11 does not match", ErrInvalidINN)
+	}
+	if innCheck(inn, w[:]) != inn[11]-'0' {
+		return fmt.Errorf("%w: check digit 12 does not match", ErrInvalidINN)
+	}
+	return nil
+}
+
+// ValidateKPP checks a tax registration reason code (KPP) of a legal entity:
+// 9 characters, namely 4 digits (tax office), 2 digits or uppercase Latin
+// letters A-Z (reason), and 3 digits (sequence number). The empty string is
+// not a valid KPP; the registry only calls ValidateKPP for a non-empty KPP.
+//
+// Errors: ErrInvalidKPP, wrapped with the reason. Cost: O(1).
+func ValidateKPP(kpp string) error {
+	if len(kpp) != 9 {
+		return fmt.Errorf("%w: want 9 characters, got %d bytes", ErrInvalidKPP, len(kpp))
+	}
+	for i := 0; i < 9; i++ {
+		c := kpp[i]
+		digit := c >= '0' && c <= '9'
+		if i == 4 || i == 5 {
+			if !digit && (c < 'A' || c > 'Z') {
+				return fmt.Errorf("%w: position %d must be a digit or A-Z", ErrInvalidKPP, i+1)
+			}
+		} else if !digit {
+			return fmt.Errorf("%w: position %d must be a digit", ErrInvalidKPP, i+1)
+		}
+	}
+	return nil
+}
+
+// Participant is a registered company. INN is 10 digits for a legal entity
+// (which may also have a KPP, one per registered branch) or 12 digits for an
+// individual entrepreneur (no KPP).
+type Participant struct {
+	ID     ParticipantID
+	Name   string
+	INN    string
+	KPP    string // empty when not given
+	Status Status
+}
+
+type partyKey struct{ inn, kpp string }
+
+// Participants is the registry of companies and their moderation status. IDs
+// are assigned sequentially from 1 and never reused.
+//
+// Participants is not safe for concurrent use: callers serialize access (the
+// exchange owns its registry and mutates it only from its command loop). Use
+// Clone to take a snapshot that another goroutine may read. The zero value is
+// an empty registry ready to use; a nil *Participants reads as empty.
+type Participants struct {
+	list  []Participant // list[id-1]
+	byKey map[partyKey]ParticipantID
+}
+
+// NewParticipants returns an empty registry.
+func NewParticipants() *Participants {
+	return &Participants{byKey: make(map[partyKey]ParticipantID)}
+}
+
+// Register adds a company with StatusPending and returns its ID. name must
+// not be blank. inn must pass ValidateINN. kpp is optional; when given it must
+// pass ValidateKPP and inn must be a 10-digit (legal entity) INN. The pair
+// (inn, kpp) must be new: branches of one company register with the same INN
+// and different KPPs.
+//
+// Errors: ErrBadName, ErrInvalidINN, ErrInvalidKPP, ErrDuplicateParticipant,
+// ErrFull.
+// On error the registry is unchanged. Cost: one map lookup and insert.
+func (p *Participants) Register(name, inn, kpp string) (ParticipantID, error) {
+	if strings.TrimSpace(name) == "" || !utf8.ValidString(name) {
+		return 0, fmt.Errorf("%w: participant name is empty or not UTF-8", ErrBadName)
+	}
+	if err := ValidateINN(inn); err != nil {
+		return 0, err
+	}
+	if kpp != "" {
+		if len(inn) != 10 {
+			return 0, fmt.Errorf("%w: a KPP is only issued for a 10-digit INN", ErrInvalidKPP)
+		}
+		if err := ValidateKPP(kpp); err != nil {
+			return 0, err
+		}
+	}
+	key := partyKey{inn, kpp}
+	if id, dup := p.byKey[key]; dup {
+		return 0, fmt.Errorf("%w: INN %s KPP %q is participant %d", ErrDuplicateParticipant, inn, kpp, id)
+	}
+	if uint64(len(p.list)) >= 1<<32-1 {
+		return 0, fmt.Errorf("%w: participants", ErrFull)
+	}
+	if p.byKey == nil {
+		p.byKey = make(map[partyKey]ParticipantID)
+	}
+	id := ParticipantID(len(p.list) + 1)
+	p.list = append(p.list, Participant{ID: id, Name: name, INN: inn, KPP: kpp, Status: StatusPending})
+	p.byKey[key] = id
+	return id, nil
+}
+
+func (p *Participants) entry(id ParticipantID) *Participant {
+	if p == nil || id == 0 || uint64(id) > uint64(len(p.list)) {
+		return nil
+	}
+	return &p.list[id-1]
+}
+
+// SetStatus moves participant id to status to, if Status.CanTransition allows
+// it. Errors: ErrUnknownParticipant, ErrBadTransition (including a move to the
+// current status or to an invalid status). Cost: O(1).
+func (p *Participants) SetStatus(id ParticipantID, to Status) error {
+	e := p.entry(id)
+	if e == nil {
+		return fmt.Errorf("%w: id %d", ErrUnknownParticipant, id)
+	}
+	if !e.Status.CanTransition(to) {
+		return fmt.Errorf("%w: participant %d from %s to %s", ErrBadTransition, id, e.Status, to)
+	}
+	e.Status = to
+	return nil
+}
+
+// Verify is SetStatus(id, StatusVerified).
+func (p *Participants) Verify(id ParticipantID) error { return p.SetStatus(id, StatusVerified) }
+
+// Suspend is SetStatus(id, StatusSuspended).
+func (p *Participants) Suspend(id ParticipantID) error { return p.SetStatus(id, StatusSuspended) }
+
+// Get returns the participant with the given ID. Cost: O(1), no allocation.
+func (p *Participants) Get(id ParticipantID) (Participant, bool) {
+	e := p.entry(id)
+	if e == nil {
+		return Participant{}, false
+	}
+	return *e, true
+}
+
+// Status returns the moderation status of participant id. Cost: O(1) slice
+// index, no allocation.
+func (p *Participants) Status(id ParticipantID) (Status, bool) {
+	e := p.entry(id)
+	if e == nil {
+		return 0, false
+	}
+	return e.Status, true
+}
+
+// ByINN returns the ID registered for the (inn, kpp) pair; pass kpp "" for a
+// participant registered without a KPP. Cost: one map lookup.
+func (p *Participants) ByINN(inn, kpp string) (ParticipantID, bool) {
+	if p == nil {
+		return 0, false
+	}
+	id, ok := p.byKey[partyKey{inn, kpp}]
+	return id, ok
+}
+
+// Len returns the number of registered participants. Cost: O(1).
+func (p *Participants) Len() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.list)
+}
+
+// All yields every participant in ID order. Cost: O(n) for a full walk.
+func (p *Participants) All() iter.Seq[Participant] {
+	return func(yield func(Participant) bool) {
+		if p == nil {
+			return
+		}
+		for _, x := range p.list {
+			if !yield(x) {
+				return
+			}
+		}
+	}
+}
+
+// Clone returns a deep copy that shares nothing with p, for snapshots.
+// A nil p clones to an empty registry. Cost: O(n).
+func (p *Participants) Clone() *Participants {
+	if p == nil {
+		return NewParticipants()
+	}
+	c := &Participants{list: slices.Clone(p.list), byKey: maps.Clone(p.byKey)}
+	if c.byKey == nil {
+		c.byKey = make(map[partyKey]ParticipantID)
+	}
+	return c
+}
