@@ -2,7 +2,4 @@ module github.com/agora-exchange/agora
 
 go 1.26
 
-require (
-	github.com/google/btree v1.1.3 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-)
+require github.com/google/btree v1.1.3
