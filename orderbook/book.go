@@ -541,10 +541,14 @@ func (b *Book) unlink(oi int32) {
 	b.freeLv = li
 }
 
-// remove takes order oi out of the book entirely and frees its slot.
+// remove takes order oi out of the book entirely and frees its slot. The
+// order may already be unlinked from its level (an amend re-entering the
+// book that then fills completely or is stopped by self-trade prevention).
 func (b *Book) remove(oi int32) {
 	o := &b.orders[oi]
-	b.unlink(oi)
+	if o.level != none {
+		b.unlink(oi)
+	}
 	if o.heapIdx != none {
 		b.heapRemove(o.heapIdx)
 	}

@@ -87,10 +87,10 @@ func (t TimeInForce) String() string {
 type STP uint8
 
 const (
-	STPDefault         STP = iota // on an Order: use Config.DefaultSTP
-	STPCancelResting              // cancel the resting order and keep matching
-	STPCancelIncoming             // cancel the rest of the incoming order
-	STPCancelBoth                 // cancel both
+	STPDefault        STP = iota // on an Order: use Config.DefaultSTP
+	STPCancelResting             // cancel the resting order and keep matching
+	STPCancelIncoming            // cancel the rest of the incoming order
+	STPCancelBoth                // cancel both
 	stpEnd
 )
 

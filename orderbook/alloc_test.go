@@ -1,0 +1,141 @@
+package orderbook
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/agora-exchange/agora/catalog"
+)
+
+const allocRuns = 2000
+
+// warmBook returns a book that has held 4×allocRuns resting orders on
+// each side and holds half of them again, so its slab, free lists, B-tree
+// node free list and index map are at working size.
+func warmBook(t *testing.T) (*Book, []Event) {
+	b := newBook(t, Config{})
+	dst := make([]Event, 0, 64)
+	id := OrderID(1)
+	for round := 0; round < 2; round++ {
+		first := id
+		for i := 0; i < 4*allocRuns; i++ {
+			side, price := Buy, catalog.Price(900+i%50)
+			if i%2 == 1 {
+				side, price = Sell, catalog.Price(1100+i%50)
+			}
+			var err error
+			dst, _, err = b.Place(lim(id, catalog.ParticipantID(1+i%7), side, price, 10), 1, dst[:0])
+			require.NoError(t, err)
+			id++
+		}
+		for c := first; c < id; c++ {
+			if round == 1 && (c-first)%4 >= 2 {
+				continue // keep half of each side
+			}
+			info, _ := b.Order(c)
+			var err error
+			dst, err = b.Cancel(c, info.Owner, 1, dst[:0])
+			require.NoError(t, err)
+		}
+	}
+	require.NoError(t, b.CheckInvariants())
+	return b, dst
+}
+
+func TestAllocsSteadyState(t *testing.T) {
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("allocation counts are only meaningful without instrumentation")
+	}
+	b, dst := warmBook(t)
+	next := OrderID(1 << 32)
+	var ids []OrderID
+	ids = make([]OrderID, 0, allocRuns+1)
+
+	placeRest := testing.AllocsPerRun(allocRuns, func() {
+		var err error
+		dst, _, err = b.Place(lim(next, 3, Buy, catalog.Price(950+int(next)%40), 5), 2, dst[:0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, next)
+		next++
+	})
+	require.Zero(t, placeRest, "resting Place allocates")
+
+	i := 0
+	cancel := testing.AllocsPerRun(allocRuns, func() {
+		var err error
+		dst, err = b.Cancel(ids[i], 3, 2, dst[:0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		i++
+	})
+	require.Zero(t, cancel, "Cancel allocates")
+
+	// A crossing Place that fills one resting ask completely and rests
+	// nothing, and one that fills partly and rests its remainder.
+	cross := testing.AllocsPerRun(allocRuns, func() {
+		ask, _, _ := b.BestAsk()
+		var err error
+		dst, _, err = b.Place(Order{ID: next, Owner: 99, Side: Buy, Type: Limit, TIF: IOC, Price: ask, Qty: 4}, 2, dst[:0])
+		if err != nil || len(dst) == 0 || dst[0].Kind != EventFill {
+			t.Fatal(err, dst)
+		}
+		next++
+	})
+	require.Zero(t, cross, "crossing Place allocates")
+
+	// Each run: a maker bid on a fresh best level, a sell that fills it
+	// and rests its remainder on a fresh ask level, and the remainder's
+	// cancellation, so the book returns to its shape.
+	crossRest := testing.AllocsPerRun(allocRuns, func() {
+		maker, taker := next, next+1
+		next += 2
+		var err error
+		if dst, _, err = b.Place(lim(maker, 97, Buy, 1050, 10), 2, dst[:0]); err != nil {
+			t.Fatal(err)
+		}
+		dst, _, err = b.Place(lim(taker, 98, Sell, 1050, 12), 2, dst[:0])
+		if err != nil || len(dst) != 1 || dst[0].Kind != EventFill {
+			t.Fatal(err, dst)
+		}
+		if dst, err = b.Cancel(taker, 98, 2, dst[:0]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, crossRest, "crossing Place with a resting remainder allocates")
+	require.NoError(t, b.CheckInvariants())
+}
+
+// TestAllocsLongChurn counts every allocation, not the per-run average that
+// AllocsPerRun rounds down, over a long place/cancel churn with fresh IDs:
+// it is where occasional growth of the index map (tombstones left by
+// deletes) would show.
+func TestAllocsLongChurn(t *testing.T) {
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("allocation counts are only meaningful without instrumentation")
+	}
+	b, dst := warmBook(t)
+	next := OrderID(1 << 40)
+	const window = 1000 // orders resting at once, beyond the warm book
+	churn := func(n int) {
+		for i := 0; i < n; i++ {
+			var err error
+			dst, _, err = b.Place(lim(next, 5, Sell, catalog.Price(1200+int(next)%30), 3), 3, dst[:0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dst, err = b.Cancel(next-window, 5, 3, dst[:0]); err != nil && i >= window {
+				t.Fatal(err)
+			}
+			next++
+		}
+	}
+	churn(2 * window)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	churn(200_000)
+	runtime.ReadMemStats(&after)
+	require.Equal(t, uint64(0), after.Mallocs-before.Mallocs, "allocations over 200,000 place+cancel pairs")
+}
