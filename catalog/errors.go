@@ -46,6 +46,8 @@ var (
 	ErrDuplicateParticipant = errors.New("catalog: duplicate participant")
 	// ErrBadTransition reports a moderation status change that is not allowed.
 	ErrBadTransition = errors.New("catalog: bad status transition")
+	// ErrBadRating reports a supplier rating above MaxRating.
+	ErrBadRating = errors.New("catalog: bad rating")
 	// ErrFull reports a container that has used up its 32-bit ID space.
 	ErrFull = errors.New("catalog: out of IDs")
 	// ErrIncomplete reports a Catalog without a taxonomy or without bases.

@@ -135,7 +135,13 @@ type Participant struct {
 	INN    string
 	KPP    string // empty when not given
 	Status Status
+	// Rating is the supplier rating set by moderation, 0..MaxRating; a new
+	// participant starts at 0. Weighted tender evaluation scores it.
+	Rating uint8
 }
+
+// MaxRating is the highest supplier rating.
+const MaxRating = 100
 
 type partyKey struct{ inn, kpp string }
 
@@ -216,6 +222,29 @@ func (p *Participants) SetStatus(id ParticipantID, to Status) error {
 	}
 	e.Status = to
 	return nil
+}
+
+// SetRating sets the supplier rating of participant id to r, at most
+// MaxRating. Errors: ErrUnknownParticipant, ErrBadRating. Cost: O(1).
+func (p *Participants) SetRating(id ParticipantID, r uint8) error {
+	e := p.entry(id)
+	if e == nil {
+		return fmt.Errorf("%w: id %d", ErrUnknownParticipant, id)
+	}
+	if r > MaxRating {
+		return fmt.Errorf("%w: %d, want 0..%d", ErrBadRating, r, MaxRating)
+	}
+	e.Rating = r
+	return nil
+}
+
+// Rating returns the supplier rating of participant id. Cost: O(1).
+func (p *Participants) Rating(id ParticipantID) (uint8, bool) {
+	e := p.entry(id)
+	if e == nil {
+		return 0, false
+	}
+	return e.Rating, true
 }
 
 // Verify is SetStatus(id, StatusVerified).

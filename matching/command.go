@@ -62,6 +62,33 @@ const (
 	// CmdExpire advances market (Category, Basis) to Time, expiring due GTD
 	// orders; with Category and Basis zero it advances every market.
 	CmdExpire
+	// CmdSubscribe subscribes verified Participant to Category (any level of
+	// the taxonomy; it covers the whole subtree), with optional filters:
+	// Bases (delivery bases; empty means any), MinQty and MaxQty (posted
+	// quantity bounds; zero means unbounded).
+	CmdSubscribe
+	// CmdUnsubscribe removes Participant's subscription Subscription.
+	CmdUnsubscribe
+	// CmdListSubscriptions lists Participant's subscriptions as
+	// EventSubscription events, in subscription ID order.
+	CmdListSubscriptions
+	// CmdSetRating sets Participant's supplier rating to Rating
+	// (0..catalog.MaxRating); moderation only.
+	CmdSetRating
+	// CmdOpenTender opens a tender for buyer Participant: Category (a
+	// tradable leaf), Basis, Qty, Price (reserve, 0 = none), OpenAt,
+	// CloseAt, TenderMode, Decrement and Extension (auction mode),
+	// Evaluation and the weights, MinWinners, MaxWinners and
+	// SubscribersOnly. See Exchange.Submit for the rules.
+	CmdOpenTender
+	// CmdBid places or improves Participant's bid on Tender: Price, Qty
+	// (at most the tender's quantity) and LeadTime.
+	CmdBid
+	// CmdCloseTender closes Tender at Time (at or after its close time) and
+	// awards it. Participant is the buyer, or zero for the operator.
+	CmdCloseTender
+	// CmdCancelTender cancels Tender before its close; buyer only.
+	CmdCancelTender
 	cmdEnd
 )
 
@@ -79,6 +106,22 @@ func (k CommandKind) String() string {
 		return "amend"
 	case CmdExpire:
 		return "expire"
+	case CmdSubscribe:
+		return "subscribe"
+	case CmdUnsubscribe:
+		return "unsubscribe"
+	case CmdListSubscriptions:
+		return "list-subscriptions"
+	case CmdSetRating:
+		return "set-rating"
+	case CmdOpenTender:
+		return "open-tender"
+	case CmdBid:
+		return "bid"
+	case CmdCloseTender:
+		return "close-tender"
+	case CmdCancelTender:
+		return "cancel-tender"
 	}
 	return fmt.Sprintf("CommandKind(%d)", uint8(k))
 }
@@ -118,6 +161,33 @@ type Command struct {
 	Name   string
 	INN    string
 	KPP    string
+
+	// Subscriptions (CmdSubscribe, CmdUnsubscribe). MinQty above is the
+	// subscription's minimum quantity.
+	Bases        []catalog.BasisID // delivery-basis filter; empty means any. The exchange copies it.
+	MaxQty       catalog.Qty       // maximum posted quantity; 0 means none
+	Subscription SubscriptionID
+
+	// Rating is the supplier rating of CmdSetRating.
+	Rating uint8
+
+	// Tenders (CmdOpenTender, CmdBid, CmdCloseTender, CmdCancelTender).
+	// Qty is the tender's quantity or the bid's, Price the reserve or the
+	// bid price.
+	Tender          TenderID
+	TenderMode      TenderMode
+	Evaluation      Evaluation
+	OpenAt          int64         // 0 means the command's time
+	CloseAt         int64         // must be after the opening
+	Decrement       catalog.Price // auction mode: minimum improvement of a bidder's own bid
+	Extension       int64         // auction mode: anti-sniping window and extension; 0 = none
+	WeightPrice     uint16        // EvalWeighted: weights in basis points, summing to 10000
+	WeightLeadTime  uint16
+	WeightRating    uint16
+	MinWinners      uint16 // 0 or 1: no minimum
+	MaxWinners      uint16 // 0: no maximum
+	SubscribersOnly bool   // only suppliers subscribed to the category may bid
+	LeadTime        int64  // CmdBid: delivery lead time, > 0, in the caller's unit
 }
 
 // Key returns the market key of the command.

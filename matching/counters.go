@@ -11,15 +11,19 @@ type Counters struct {
 	Postings uint64 // CmdPlace received, rejected or not
 	Cancels  uint64 // CmdCancel received
 	Amends   uint64 // CmdAmend received
-	Other    uint64 // any other command (register, moderation, ...)
+	Tenders  uint64 // CmdOpenTender, CmdCloseTender and CmdCancelTender received
+	Bids     uint64 // CmdBid received
+	Other    uint64 // any other command (register, moderation, subscriptions, ...)
 	// Messages out.
-	Reports       uint64 // acknowledgements: accepted, rejected, cancelled, expired, amended, done, registered, status
+	Reports       uint64 // acknowledgements and tender results: accepted, rejected, cancelled, ..., awarded (once to the winner and once to the buyer)
 	Fills         uint64 // fill reports (one per side per execution)
-	Notifications uint64 // notifications of postings by others
+	Notifications uint64 // notifications of postings by others (EventNotified, one per addressed subscriber)
 }
 
 // In returns the number of messages received.
-func (c Counters) In() uint64 { return c.Postings + c.Cancels + c.Amends + c.Other }
+func (c Counters) In() uint64 {
+	return c.Postings + c.Cancels + c.Amends + c.Tenders + c.Bids + c.Other
+}
 
 // Out returns the number of messages sent.
 func (c Counters) Out() uint64 { return c.Reports + c.Fills + c.Notifications }
@@ -28,7 +32,8 @@ func (c Counters) Out() uint64 { return c.Reports + c.Fills + c.Notifications }
 func (c Counters) Add(d Counters) Counters {
 	return Counters{
 		Postings: c.Postings + d.Postings, Cancels: c.Cancels + d.Cancels,
-		Amends: c.Amends + d.Amends, Other: c.Other + d.Other,
+		Amends: c.Amends + d.Amends, Tenders: c.Tenders + d.Tenders, Bids: c.Bids + d.Bids,
+		Other: c.Other + d.Other,
 		Reports: c.Reports + d.Reports, Fills: c.Fills + d.Fills,
 		Notifications: c.Notifications + d.Notifications,
 	}
@@ -70,6 +75,10 @@ func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
 			x.Cancels++
 		case CmdAmend:
 			x.Amends++
+		case CmdOpenTender, CmdCloseTender, CmdCancelTender:
+			x.Tenders++
+		case CmdBid:
+			x.Bids++
 		default:
 			x.Other++
 		}
@@ -96,6 +105,14 @@ func (s *counterSet) out(evs []Event) {
 			if e.MakerParticipant != 0 {
 				s.of(e.MakerParticipant).Fills++
 			}
+		case e.Kind == EventNotified:
+			s.total.Notifications++
+			of(e.Participant).Notifications++
+		case e.Kind == EventAwarded:
+			// Addressed to the winner and to the buyer.
+			s.total.Reports += 2
+			of(e.Participant).Reports++
+			s.of(e.MakerParticipant).Reports++
 		default:
 			s.total.Reports++
 			of(e.Participant).Reports++

@@ -37,6 +37,22 @@ var (
 	ErrDuplicateParticipant   = errors.New("matching: participant already registered")
 	ErrBadTransition          = errors.New("matching: status transition not allowed")
 	ErrCapacity               = errors.New("matching: market holds the maximum number of orders")
+	ErrUnknownSubscription    = errors.New("matching: unknown subscription")
+	ErrInvalidFilter          = errors.New("matching: invalid subscription filter")
+	ErrInvalidRating          = errors.New("matching: rating out of range")
+	ErrUnknownTender          = errors.New("matching: unknown tender")
+	ErrInvalidTender          = errors.New("matching: invalid tender terms")
+	ErrBadWeights             = errors.New("matching: evaluation weights do not sum to 1")
+	ErrCloseBeforeOpen        = errors.New("matching: tender closes before it opens")
+	ErrInvalidWinners         = errors.New("matching: invalid limits on the number of winners")
+	ErrTenderNotOpen          = errors.New("matching: tender is not open yet")
+	ErrTenderClosed           = errors.New("matching: tender is closed")
+	ErrTenderNotDue           = errors.New("matching: tender's close time has not come")
+	ErrAboveReserve           = errors.New("matching: bid above the reserve price")
+	ErrBidNotImproved         = errors.New("matching: bid does not improve the bidder's previous bid")
+	ErrOwnTender              = errors.New("matching: buyer cannot bid on its own tender")
+	ErrNotEligible            = errors.New("matching: supplier is not eligible for the tender")
+	ErrInvalidLeadTime        = errors.New("matching: lead time must be positive")
 
 	// ErrInvalidConfig is returned by New; it is not a RejectReason.
 	ErrInvalidConfig = errors.New("matching: invalid config")
@@ -75,6 +91,22 @@ const (
 	ReasonDuplicateParticipant
 	ReasonBadTransition
 	ReasonCapacity
+	ReasonUnknownSubscription
+	ReasonInvalidFilter
+	ReasonInvalidRating
+	ReasonUnknownTender
+	ReasonInvalidTender
+	ReasonBadWeights
+	ReasonCloseBeforeOpen
+	ReasonInvalidWinners
+	ReasonTenderNotOpen
+	ReasonTenderClosed
+	ReasonTenderNotDue
+	ReasonAboveReserve
+	ReasonBidNotImproved
+	ReasonOwnTender
+	ReasonNotEligible
+	ReasonInvalidLeadTime
 	reasonEnd
 )
 
@@ -136,6 +168,38 @@ func (r RejectReason) Err() error {
 		return ErrBadTransition
 	case ReasonCapacity:
 		return ErrCapacity
+	case ReasonUnknownSubscription:
+		return ErrUnknownSubscription
+	case ReasonInvalidFilter:
+		return ErrInvalidFilter
+	case ReasonInvalidRating:
+		return ErrInvalidRating
+	case ReasonUnknownTender:
+		return ErrUnknownTender
+	case ReasonInvalidTender:
+		return ErrInvalidTender
+	case ReasonBadWeights:
+		return ErrBadWeights
+	case ReasonCloseBeforeOpen:
+		return ErrCloseBeforeOpen
+	case ReasonInvalidWinners:
+		return ErrInvalidWinners
+	case ReasonTenderNotOpen:
+		return ErrTenderNotOpen
+	case ReasonTenderClosed:
+		return ErrTenderClosed
+	case ReasonTenderNotDue:
+		return ErrTenderNotDue
+	case ReasonAboveReserve:
+		return ErrAboveReserve
+	case ReasonBidNotImproved:
+		return ErrBidNotImproved
+	case ReasonOwnTender:
+		return ErrOwnTender
+	case ReasonNotEligible:
+		return ErrNotEligible
+	case ReasonInvalidLeadTime:
+		return ErrInvalidLeadTime
 	}
 	return nil
 }

@@ -34,6 +34,51 @@ const (
 	EventRegistered
 	// EventStatusChanged: Participant's moderation status is now Status.
 	EventStatusChanged
+	// EventSubscribed: Participant holds subscription Subscription to
+	// Category with filters Bases, MinQty and MaxQty.
+	EventSubscribed
+	// EventUnsubscribed: Participant's subscription Subscription is gone.
+	EventUnsubscribed
+	// EventSubscription: one of Participant's subscriptions, in answer to
+	// CmdListSubscriptions (fields as in EventSubscribed).
+	EventSubscription
+	// EventNotified: addressed to subscriber Participant, whose subscription
+	// Subscription (the lowest-numbered that matched) covers a new posting
+	// in Category at Basis: a resting order (Command CmdPlace: OrderID,
+	// Side, Price, Qty, Remaining) or a tender (Command CmdOpenTender:
+	// Tender, Side Buy, Price the reserve, Qty, OpenAt, CloseAt, and
+	// MakerParticipant the buyer).
+	EventNotified
+	// EventRatingChanged: Participant's supplier rating is now Rating.
+	EventRatingChanged
+	// EventTenderOpened: buyer Participant's tender Tender is open (the
+	// fields echo the tender's terms).
+	EventTenderOpened
+	// EventBidAccepted: bidder Participant's bid on Tender is Price, Qty,
+	// LeadTime. In auction mode Rank is its rank (1 = best), BestPrice the
+	// lowest bid price and CloseAt the tender's close time; in sealed mode
+	// they are zero.
+	EventBidAccepted
+	// EventTenderExtended: addressed to the buyer; a bid in the last
+	// Extension moved the close of Tender to CloseAt.
+	EventTenderExtended
+	// EventAwarded: Qty of Tender is awarded to winner Participant at its
+	// bid Price, with its Rank, Score and LeadTime. MakerParticipant is the
+	// buyer; the event is addressed to both.
+	EventAwarded
+	// EventNotAwarded: bidder Participant's bid won nothing. Rank and Score
+	// are its standing; Rank 0 means the bid was disqualified (the bidder was
+	// no longer eligible at the close).
+	EventNotAwarded
+	// EventTenderClosed: addressed to the buyer; Tender is awarded: Qty in
+	// total to Rank winners, Remaining of its quantity is uncovered.
+	EventTenderClosed
+	// EventTenderFailed: addressed to the buyer; Tender closed without an
+	// award (no valid bid, or fewer winners than its minimum).
+	EventTenderFailed
+	// EventTenderCancelled: Tender was cancelled by its buyer; one event to
+	// the buyer and one to each bidder.
+	EventTenderCancelled
 	eventEnd
 )
 
@@ -57,6 +102,32 @@ func (k EventKind) String() string {
 		return "registered"
 	case EventStatusChanged:
 		return "status-changed"
+	case EventSubscribed:
+		return "subscribed"
+	case EventUnsubscribed:
+		return "unsubscribed"
+	case EventSubscription:
+		return "subscription"
+	case EventNotified:
+		return "notified"
+	case EventRatingChanged:
+		return "rating-changed"
+	case EventTenderOpened:
+		return "tender-opened"
+	case EventBidAccepted:
+		return "bid-accepted"
+	case EventTenderExtended:
+		return "tender-extended"
+	case EventAwarded:
+		return "awarded"
+	case EventNotAwarded:
+		return "not-awarded"
+	case EventTenderClosed:
+		return "tender-closed"
+	case EventTenderFailed:
+		return "tender-failed"
+	case EventTenderCancelled:
+		return "tender-cancelled"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -95,6 +166,22 @@ type Event struct {
 	MakerRemaining     catalog.Qty
 
 	Status catalog.Status
+
+	// Subscriptions.
+	Subscription SubscriptionID
+	Bases        []catalog.BasisID // EventSubscribed, EventSubscription: a copy owned by the receiver
+	MinQty       catalog.Qty
+	MaxQty       catalog.Qty
+	Rating       uint8
+
+	// Tenders.
+	Tender    TenderID
+	OpenAt    int64
+	CloseAt   int64
+	LeadTime  int64
+	Rank      uint32
+	Score     uint32 // weighted score in parts per million (see Evaluation)
+	BestPrice catalog.Price
 }
 
 // Key returns the market key of the event.

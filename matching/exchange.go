@@ -67,6 +67,12 @@ type Exchange struct {
 
 	outMu   sync.Mutex
 	outside counterSet // commands that reached no market
+
+	// subs is written only under lockAll, so it may be read under adminMu
+	// or any one market lock (the order path reads it to notify).
+	subs subscriptions
+	// tenders is guarded by adminMu.
+	tenders tenders
 }
 
 type marketTable struct {
@@ -85,6 +91,7 @@ type market struct {
 	clientIDs map[clientKey]struct{}
 	counters  counterSet
 	scratch   []orderbook.Event
+	hits      []subHit // notification scratch
 }
 
 type clientKey struct {
@@ -151,6 +158,22 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 		return x.setStatus(cmd, dst)
 	case CmdExpire:
 		return x.expire(cmd, dst)
+	case CmdSubscribe:
+		return x.subscribe(cmd, dst)
+	case CmdUnsubscribe:
+		return x.unsubscribe(cmd, dst)
+	case CmdListSubscriptions:
+		return x.listSubscriptions(cmd, dst)
+	case CmdSetRating:
+		return x.setRating(cmd, dst)
+	case CmdOpenTender:
+		return x.openTender(cmd, dst)
+	case CmdBid:
+		return x.bid(cmd, dst)
+	case CmdCloseTender:
+		return x.closeTender(cmd, dst)
+	case CmdCancelTender:
+		return x.cancelTender(cmd, dst)
 	}
 	return x.rejectOutside(cmd, ReasonInvalidCommand, dst)
 }
@@ -160,7 +183,7 @@ func rejected(seq uint64, cmd *Command, r RejectReason) Event {
 		Seq: seq, Time: cmd.Time, Kind: EventRejected, Reject: r, Command: cmd.Kind,
 		Participant: cmd.Participant, Category: cmd.Category, Basis: cmd.Basis,
 		OrderID: cmd.OrderID, ClientOrderID: cmd.ClientOrderID, Side: cmd.Side,
-		Price: cmd.Price, Qty: cmd.Qty,
+		Price: cmd.Price, Qty: cmd.Qty, Subscription: cmd.Subscription, Tender: cmd.Tender,
 	}
 }
 
@@ -366,6 +389,16 @@ func (x *Exchange) placeLocked(m *market, seq uint64, cmd *Command, dst []Event)
 		panic(fmt.Sprintf("matching: book refused a validated order: %v", err))
 	}
 	dst = m.translate(seq, cmd, cmd.ClientOrderID, m.scratch, dst)
+	if x.subs.live > 0 {
+		if info, ok := m.book.Order(id); ok {
+			// The order rests: it is a new request or offer.
+			p := posting{
+				kind: cmd.Kind, poster: cmd.Participant, cat: m.key.Category, basis: m.key.Basis,
+				side: cmd.Side, price: cmd.Price, qty: cmd.Qty, remaining: info.Qty, order: id,
+			}
+			dst = x.notify(seq, cmd.Time, &p, &m.hits, dst)
+		}
+	}
 	m.counters.out(dst[start:])
 	return dst, nil
 }
