@@ -33,7 +33,7 @@ func (c Counters) Add(d Counters) Counters {
 	return Counters{
 		Postings: c.Postings + d.Postings, Cancels: c.Cancels + d.Cancels,
 		Amends: c.Amends + d.Amends, Tenders: c.Tenders + d.Tenders, Bids: c.Bids + d.Bids,
-		Other: c.Other + d.Other,
+		Other:   c.Other + d.Other,
 		Reports: c.Reports + d.Reports, Fills: c.Fills + d.Fills,
 		Notifications: c.Notifications + d.Notifications,
 	}

@@ -56,7 +56,7 @@ type subKey struct {
 type subscriptions struct {
 	list    []Subscription // list[id-1]; a removed subscription has Owner 0
 	live    int
-	byKey   map[subKey][]SubscriptionID              // ascending IDs
+	byKey   map[subKey][]SubscriptionID                // ascending IDs
 	byOwner map[catalog.ParticipantID][]SubscriptionID // ascending IDs
 }
 
