@@ -106,6 +106,8 @@ type Book struct {
 	found  levelKey
 	ok     bool
 	grab   func(levelKey) bool
+	call   bool    // in call mode: orders rest without matching (auction.go)
+	auc    auction // scratch space of the clearing-price search
 }
 
 // New returns an empty book. It returns ErrInvalidConfig if cfg is invalid.
@@ -256,6 +258,9 @@ func (b *Book) Place(o Order, now int64, dst []Event) ([]Event, Result, error) {
 	dst = b.advance(now, dst)
 	if o.STP == STPDefault {
 		o.STP = b.cfg.DefaultSTP
+	}
+	if b.call {
+		return b.placeCall(&o, dst)
 	}
 	var res Result
 	if o.TIF == FOK && b.fillable(&o) < o.Qty {
@@ -632,9 +637,10 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	}
 	o.price, o.qty = price, qty
 	in := Order{ID: id, Owner: o.owner, Side: o.side, Type: Limit, TIF: o.tif, Price: price, Qty: qty, MinQty: o.minQty, STP: o.stp, Tag: o.tag}
-	var rem catalog.Qty
-	var stopped bool
-	dst, rem, stopped = b.match(&in, qty, dst)
+	rem, stopped := qty, false
+	if !b.call {
+		dst, rem, stopped = b.match(&in, qty, dst)
+	}
 	o = &b.orders[oi]
 	res := Result{Filled: qty - rem}
 	o.filled += qty - rem
@@ -659,4 +665,4 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 
 // crossAllowed reports whether the book may be crossed (during a call
 // auction's order-collection phase).
-func (b *Book) crossAllowed() bool { return false }
+func (b *Book) crossAllowed() bool { return b.call }

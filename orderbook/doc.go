@@ -48,6 +48,33 @@
 //     Changing the price or increasing the quantity loses it: the order
 //     re-enters as if new and may trade.
 //
+// # Call auctions
+//
+// SetMode(Call) puts the market in call mode: Place does not match, GTC and
+// GTD limit orders rest even through the opposite side (the book may be
+// crossed), IOC, FOK and market orders are cancelled (CancelAuctionOnly),
+// and Amend re-queues without matching. Uncross(ref) clears the book at one
+// uniform price chosen among the distinct limit prices in the book, where
+// B(p) is the open buy quantity with limit >= p and S(p) the open sell
+// quantity with limit <= p:
+//
+//  1. the largest volume min(B(p), S(p));
+//  2. then the smallest imbalance |B(p) - S(p)|;
+//  3. then the smallest distance |p - ref|;
+//  4. then the lower price.
+//
+// No price between two limit prices clears more volume than the better of
+// the two, so the volume is maximal over all prices; only limit prices are
+// candidates for rules 2 to 4. Each side is allocated in price-time
+// priority at the one price; partly filled orders keep their place. MinQty
+// does not apply in an uncross. Quantity that would pair an owner with
+// itself is removed from both orders instead of traded (CancelSelfTrade).
+// Afterwards the book is not crossed; the mode stays as set, and
+// SetMode(Continuous) fails with ErrCrossed while the book is crossed.
+// Indicative(ref) publishes the same price and volume without trading.
+// Finding the price costs O(log L + C) for the C price levels between the
+// best ask and the best bid, with no per-order work.
+//
 // # Time
 //
 // The book never reads a clock. Every mutating call takes now, the command's
@@ -67,9 +94,9 @@
 //
 // # Invariants
 //
-// After every call: the book is not crossed; levels are ordered, non-empty
-// and their totals match their queues; every order conserves quantity
-// (original = filled + open + cancelled); the index holds exactly the resting
-// orders. CheckInvariants verifies all of them in O(n); building with
+// After every call: the book is not crossed, except in call mode; levels
+// are ordered, non-empty and their totals match their queues; every order
+// conserves quantity (original = filled + open + cancelled); the index holds
+// exactly the resting orders. CheckInvariants verifies all of them in O(n); building with
 // -tags invariants runs it after every mutating call and panics on a breach.
 package orderbook

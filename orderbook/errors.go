@@ -22,4 +22,6 @@ var (
 	ErrCallMode      = errors.New("orderbook: not allowed while the market is in call mode")
 	ErrCapacity      = errors.New("orderbook: book holds the maximum number of orders")
 	ErrInvalidConfig = errors.New("orderbook: invalid config")
+	ErrInvalidMode   = errors.New("orderbook: invalid mode")
+	ErrCrossed       = errors.New("orderbook: book is crossed; uncross it first")
 )

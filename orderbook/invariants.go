@@ -17,7 +17,7 @@ var ErrInvariant = errors.New("orderbook: invariant broken")
 //   - queues are well linked, and every order sits on its own side and price;
 //   - the order index holds exactly the resting orders;
 //   - the cached best level of each side is the tree's first;
-//   - the book is not crossed (best bid < best ask);
+//   - the book is not crossed (best bid < best ask), except in call mode;
 //   - each order conserves quantity: original = filled + open + cancelled;
 //   - the expiry heap holds exactly the GTD orders, in heap order.
 //
@@ -126,7 +126,7 @@ func (b *Book) CheckInvariants() error {
 			return fail("expiry heap out of order at %d", i)
 		}
 	}
-	if bid, _, ok := b.BestBid(); ok {
+	if bid, _, ok := b.BestBid(); ok && !b.call {
 		if ask, _, ok := b.BestAsk(); ok && bid >= ask {
 			return fail("book crossed: bid %d >= ask %d", bid, ask)
 		}

@@ -135,7 +135,7 @@ type Order struct {
 type EventKind uint8
 
 const (
-	EventFill   EventKind = 1 + iota // a trade between a resting and an incoming order
+	EventFill   EventKind = 1 + iota // a trade (resting vs incoming, or in an uncross)
 	EventCancel                      // an order, or the rest of one, was cancelled
 	EventExpire                      // a GTD order reached its expiry
 )
@@ -189,9 +189,12 @@ func (r CancelReason) String() string {
 //
 // For EventFill, OrderID/Owner/Side/Remaining describe the resting (maker)
 // order and Taker* the incoming order; Price is the execution price (the
-// maker's) and Qty the traded quantity. For EventCancel and EventExpire,
-// OrderID is the order concerned, Qty the quantity removed and Remaining the
-// open quantity left (always 0 except for CancelAmendDown).
+// maker's) and Qty the traded quantity. In a fill of Book.Uncross both
+// orders were resting: OrderID is the buy order, Taker* (with TakerTag) the
+// sell order, and Price the clearing price. For EventCancel and
+// EventExpire, OrderID is the order concerned, Qty the quantity removed and
+// Remaining the open quantity left (always 0 except for CancelAmendDown and
+// for CancelSelfTrade in an uncross).
 type Event struct {
 	Kind           EventKind
 	Reason         CancelReason
@@ -205,6 +208,7 @@ type Event struct {
 	TakerOwner     catalog.ParticipantID
 	TakerRemaining catalog.Qty
 	Tag            uint64 // the Tag of OrderID
+	TakerTag       uint64 // the Tag of TakerID in uncross fills; 0 otherwise
 }
 
 // Result summarises what happened to an incoming order.
