@@ -275,11 +275,16 @@ func (b *Book) Place(o Order, now int64, dst []Event) ([]Event, Result, error) {
 	if rem == 0 {
 		return dst, res, nil
 	}
-	if stopped || o.Type == Market || o.TIF == IOC || o.TIF == FOK {
-		reason := CancelIOC
-		if stopped {
-			reason = CancelSelfTrade
-		}
+	var reason CancelReason
+	switch {
+	case stopped:
+		reason = CancelSelfTrade
+	case o.Type == Market || o.TIF == IOC || o.TIF == FOK:
+		reason = CancelIOC
+	case b.wouldCross(o.Side, o.Price):
+		reason = CancelWouldCross
+	}
+	if reason != 0 {
 		dst = append(dst, Event{Kind: EventCancel, Reason: reason, Side: o.Side, Owner: o.Owner, OrderID: o.ID, Price: o.Price, Qty: rem, Tag: o.Tag})
 		res.Cancelled = rem
 		return dst, res, nil
@@ -385,6 +390,18 @@ func (b *Book) match(o *Order, rem catalog.Qty, dst []Event) ([]Event, catalog.Q
 		}
 	}
 	return dst, rem, false
+}
+
+// wouldCross reports whether an order of side at price, resting now, would
+// cross (or lock) the opposite side. After matching this only happens when
+// MinQty rules forbade every execution at the crossing prices. In call mode
+// crossing is allowed and it reports false.
+func (b *Book) wouldCross(side Side, price catalog.Price) bool {
+	if b.crossAllowed() {
+		return false
+	}
+	p, _, ok := b.best(side.Opposite())
+	return ok && crosses(side, price, p, false)
 }
 
 // better reports whether price a comes after price b in side's priority order.
@@ -649,8 +666,12 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 		b.remove(oi)
 		return dst, res, nil
 	}
-	if stopped {
-		dst = append(dst, Event{Kind: EventCancel, Reason: CancelSelfTrade, Side: o.side, Owner: o.owner, OrderID: id, Price: o.price, Qty: rem, Tag: o.tag})
+	if stopped || b.wouldCross(o.side, o.price) {
+		reason := CancelSelfTrade
+		if !stopped {
+			reason = CancelWouldCross
+		}
+		dst = append(dst, Event{Kind: EventCancel, Reason: reason, Side: o.side, Owner: o.owner, OrderID: id, Price: o.price, Qty: rem, Tag: o.tag})
 		res.Cancelled = rem
 		b.remove(oi)
 		return dst, res, nil

@@ -345,28 +345,59 @@ func TestMinQty(t *testing.T) {
 	})
 }
 
-// TestMinQtyKeepsBookUncrossed: doc.go promises that after every call the
-// book is not crossed, but an incoming limit order whose MinQty forbids every
-// execution against a better-priced resting order (or a resting order whose
-// MinQty forbids it) goes on to rest at its limit, through the opposite best
-// price.
+// TestMinQtyKeepsBookUncrossed: an incoming limit order whose MinQty rules
+// forbid every execution at the crossing prices must not rest through the
+// opposite best price; its remainder is cancelled with CancelWouldCross.
 func TestMinQtyKeepsBookUncrossed(t *testing.T) {
 	t.Run("incoming minimum", func(t *testing.T) {
 		b := newBook(t, Config{})
 		place(t, b, lim(1, 1, Buy, 101, 1), 1)
 		o := lim(2, 2, Sell, 96, 10)
 		o.MinQty = 8
-		_, _, err := b.Place(o, 2, nil)
+		ev, res, err := b.Place(o, 2, nil)
 		require.NoError(t, err)
+		require.Equal(t, []Event{{Kind: EventCancel, Reason: CancelWouldCross, Side: Sell, Owner: 2, OrderID: 2, Price: 96, Qty: 10}}, ev)
+		require.Equal(t, Result{Cancelled: 10}, res)
 		require.NoError(t, b.CheckInvariants())
+		_, ok := b.Order(2)
+		require.False(t, ok)
 	})
 	t.Run("resting all-or-none", func(t *testing.T) {
 		b := newBook(t, Config{})
 		o := lim(1, 1, Sell, 100, 10)
 		o.MinQty = 10
 		place(t, b, o, 1)
-		_, _, err := b.Place(lim(2, 2, Buy, 100, 5), 2, nil)
+		ev, res, err := b.Place(lim(2, 2, Buy, 100, 5), 2, nil)
 		require.NoError(t, err)
+		require.Equal(t, []Event{{Kind: EventCancel, Reason: CancelWouldCross, Side: Buy, Owner: 2, OrderID: 2, Price: 100, Qty: 5}}, ev)
+		require.Equal(t, Result{Cancelled: 5}, res)
+		require.NoError(t, b.CheckInvariants())
+	})
+	t.Run("partial fill then would cross", func(t *testing.T) {
+		b := newBook(t, Config{})
+		place(t, b, lim(1, 1, Sell, 99, 3), 1)
+		o := lim(2, 2, Sell, 100, 10)
+		o.MinQty = 10
+		place(t, b, o, 1)
+		ev, res, err := b.Place(lim(3, 3, Buy, 100, 5), 2, nil)
+		require.NoError(t, err)
+		require.Len(t, ev, 2)
+		require.Equal(t, EventFill, ev[0].Kind)
+		require.Equal(t, catalog.Qty(3), ev[0].Qty)
+		require.Equal(t, Event{Kind: EventCancel, Reason: CancelWouldCross, Side: Buy, Owner: 3, OrderID: 3, Price: 100, Qty: 2}, ev[1])
+		require.Equal(t, Result{Filled: 3, Cancelled: 2}, res)
+		require.NoError(t, b.CheckInvariants())
+	})
+	t.Run("amend to a crossing price", func(t *testing.T) {
+		b := newBook(t, Config{})
+		o := lim(1, 1, Sell, 100, 10)
+		o.MinQty = 10
+		place(t, b, o, 1)
+		place(t, b, lim(2, 2, Buy, 90, 5), 1)
+		ev, res, err := b.Amend(2, 2, 100, 5, 2, nil)
+		require.NoError(t, err)
+		require.Equal(t, []Event{{Kind: EventCancel, Reason: CancelWouldCross, Side: Buy, Owner: 2, OrderID: 2, Price: 100, Qty: 5}}, ev)
+		require.Equal(t, Result{Cancelled: 5}, res)
 		require.NoError(t, b.CheckInvariants())
 	})
 }

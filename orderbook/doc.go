@@ -33,6 +33,12 @@
 //     place; matching continues with the next order. MinQty == Qty makes an
 //     order all-or-none: it only trades in one execution of its whole
 //     quantity.
+//   - Never crossed: what is left of a GTC or GTD limit order after matching
+//     rests only if it does not cross (or lock) the best opposite price. If
+//     MinQty rules forbade every execution at the crossing prices, the
+//     remainder is cancelled with CancelWouldCross instead, so the book is
+//     never crossed and every resting pair of orders could trade at most
+//     at a price both accept.
 //   - Time in force: GTC rests until cancelled; GTD rests until the first
 //     command whose time is >= its ExpireAt, when it is expired (before that
 //     command does anything else); IOC cancels whatever does not trade at

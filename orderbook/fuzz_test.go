@@ -95,9 +95,7 @@ type record struct {
 // FuzzBook decodes bytes into commands, applies them to a Book and to the
 // reference, and requires no panic, the book's invariants after every
 // command, identical results, the event checks of eventChecker, and that
-// replaying the commands into a fresh Book returns identical results. A
-// crossed book left by the MinQty rule is counted, not failed (see
-// TestMinQtyKeepsBookUncrossed), so fuzzing keeps exploring everything else.
+// replaying the commands into a fresh Book returns identical results.
 func FuzzBook(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 1, 1, 0, 5, 4, 0, 0, 0, 2, 2, 1, 5, 4, 0, 0})

@@ -197,6 +197,20 @@ func (c *eventChecker) after(b *Book, o op, ev []Event, res Result, err error) s
 				if tr != tk || o.kind != opPlace || (o.order.TIF != IOC && o.order.TIF != FOK && o.order.Type != Market) {
 					return fmt.Sprintf("event %d: IOC remainder cancel of a resting order", i)
 				}
+			case CancelWouldCross:
+				// Only the incoming order's remainder, and only when it
+				// would rest at or through the best opposite price.
+				if tr != tk || (o.kind == opPlace && (o.order.Type != Limit || (o.order.TIF != GTC && o.order.TIF != GTD))) {
+					return fmt.Sprintf("event %d: would-cross cancel of a resting or non-resting order", i)
+				}
+				price := tr.price
+				if o.kind == opAmend {
+					price = o.price
+				}
+				p, _, ok := b.best(tr.side.Opposite())
+				if !ok || !crosses(tr.side, price, p, false) {
+					return fmt.Sprintf("event %d: would-cross cancel at %d, opposite best %d (present %v)", i, price, p, ok)
+				}
 			case CancelRequested:
 				if o.kind != opCancel || e.OrderID != o.id {
 					return fmt.Sprintf("event %d: requested cancel of %d by command %v", i, e.OrderID, o)

@@ -259,10 +259,12 @@ func (r *refBook) Place(o Order, now int64) ([]Event, Result, error) {
 	res := Result{Filled: o.Qty - rem}
 	switch {
 	case rem == 0:
-	case stopped || o.Type == Market || o.TIF == IOC || o.TIF == FOK:
+	case stopped || o.Type == Market || o.TIF == IOC || o.TIF == FOK || r.crosses(o.Side, o.Price):
 		reason := CancelIOC
 		if stopped {
 			reason = CancelSelfTrade
+		} else if o.Type == Limit && (o.TIF == GTC || o.TIF == GTD) {
+			reason = CancelWouldCross
 		}
 		ev = append(ev, Event{Kind: EventCancel, Reason: reason, Side: o.Side, Owner: o.Owner, OrderID: o.ID, Price: o.Price, Qty: rem, Tag: o.Tag})
 		res.Cancelled = rem
@@ -335,14 +337,32 @@ func (r *refBook) Amend(id OrderID, owner catalog.ParticipantID, price catalog.P
 	res := Result{Filled: qty - rem}
 	switch {
 	case rem == 0:
-	case stopped:
-		ev = append(ev, Event{Kind: EventCancel, Reason: CancelSelfTrade, Side: in.Side, Owner: in.Owner, OrderID: id, Price: price, Qty: rem, Tag: in.Tag})
+	case stopped || r.crosses(in.Side, price):
+		reason := CancelSelfTrade
+		if !stopped {
+			reason = CancelWouldCross
+		}
+		ev = append(ev, Event{Kind: EventCancel, Reason: reason, Side: in.Side, Owner: in.Owner, OrderID: id, Price: price, Qty: rem, Tag: in.Tag})
 		res.Cancelled = rem
 	default:
 		r.insert(o)
 		res.Resting = rem
 	}
 	return ev, res, nil
+}
+
+// crosses reports whether an order of side at price would rest at or
+// through the best opposite price (doc.go: "Never crossed").
+func (r *refBook) crosses(side Side, price catalog.Price) bool {
+	opp := *r.side(side.Opposite())
+	if len(opp) == 0 {
+		return false
+	}
+	best := opp[0].info.Price
+	if side == Buy {
+		return price >= best
+	}
+	return price <= best
 }
 
 // Depth returns every level of side, best first.

@@ -163,6 +163,7 @@ const (
 	CancelAmendDown                           // the quantity removed by an amend
 	CancelAuctionOnly                         // an IOC/FOK/market order in call mode
 	CancelSuspended                           // the owner was suspended
+	CancelWouldCross                          // unfillable remainder that would rest crossing the book (MinQty)
 )
 
 func (r CancelReason) String() string {
@@ -181,6 +182,8 @@ func (r CancelReason) String() string {
 		return "call-mode"
 	case CancelSuspended:
 		return "owner-suspended"
+	case CancelWouldCross:
+		return "would-cross"
 	}
 	return fmt.Sprintf("CancelReason(%d)", uint8(r))
 }
