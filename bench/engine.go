@@ -1,0 +1,198 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/matching"
+	"github.com/agora-exchange/agora/orderbook"
+)
+
+// NewCatalog returns a catalog of markets tradable leaf categories, all with
+// tick 1 and lot 1 (so workload prices are in ticks and quantities in lots),
+// and one delivery basis, with the keys of its markets.
+func NewCatalog(markets int) (*catalog.Catalog, []matching.MarketKey, error) {
+	if markets < 1 || markets > 99 {
+		return nil, nil, fmt.Errorf("bench: %d markets, want 1 to 99", markets)
+	}
+	tax := catalog.NewTaxonomy()
+	if _, err := tax.Add("99", "Benchmark goods", "", 0, 0); err != nil {
+		return nil, nil, err
+	}
+	bases := catalog.NewBases()
+	basis, err := bases.Add("BENCH", "Benchmark basis")
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := make([]matching.MarketKey, markets)
+	for i := range keys {
+		id, err := tax.Add(fmt.Sprintf("99.%02d", i+1), fmt.Sprintf("Benchmark good %d", i+1), "lot", 1, 1)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys[i] = matching.MarketKey{Category: id, Basis: basis}
+	}
+	cat := &catalog.Catalog{Taxonomy: tax, Bases: bases}
+	return cat, keys, cat.Validate()
+}
+
+// INN returns a valid 10-digit INN (legal entity) for participant number n:
+// nine digits "77" + n (7 digits), then the check digit
+// ((Σ w·d) mod 11) mod 10 with weights 2,4,10,3,5,9,4,6,8.
+func INN(n int) string {
+	s := fmt.Sprintf("77%07d", n%10_000_000)
+	w := [9]int{2, 4, 10, 3, 5, 9, 4, 6, 8}
+	sum := 0
+	for i, wi := range w {
+		sum += wi * int(s[i]-'0')
+	}
+	return s + string(rune('0'+sum%11%10))
+}
+
+// NewExchange returns an exchange on cat with Participants verified
+// companies, registered in order so that their IDs are 1..Participants, the
+// IDs that Owner assigns.
+func NewExchange(cat *catalog.Catalog) (*matching.Exchange, error) {
+	x, err := matching.New(matching.Config{Catalog: cat})
+	if err != nil {
+		return nil, err
+	}
+	var dst []matching.Event
+	for n := 1; n <= Participants; n++ {
+		dst, err = x.Submit(matching.Command{Kind: matching.CmdRegister, Name: fmt.Sprintf("Bench %d", n), INN: INN(n)}, dst[:0])
+		if err != nil {
+			return nil, fmt.Errorf("bench: register %d: %w", n, err)
+		}
+		id := dst[len(dst)-1].Participant
+		if id != catalog.ParticipantID(n) {
+			return nil, fmt.Errorf("bench: participant %d registered as %d", n, id)
+		}
+		dst, err = x.Submit(matching.Command{Kind: matching.CmdSetStatus, Participant: id, Status: catalog.StatusVerified}, dst[:0])
+		if err != nil {
+			return nil, fmt.Errorf("bench: verify %d: %w", n, err)
+		}
+	}
+	return x, nil
+}
+
+// applyBook applies op to book at time 0.
+func applyBook(book *orderbook.Book, op *Op, dst []orderbook.Event) ([]orderbook.Event, orderbook.Result, error) {
+	switch op.Kind {
+	case OpLimit:
+		return book.Place(orderbook.Order{ID: op.ID, Owner: op.Owner, Side: op.Side, Type: orderbook.Limit, TIF: orderbook.GTC, Price: op.Price, Qty: op.Qty}, 0, dst)
+	case OpMarket:
+		return book.Place(orderbook.Order{ID: op.ID, Owner: op.Owner, Side: op.Side, Type: orderbook.Market, TIF: orderbook.IOC, Qty: op.Qty}, 0, dst)
+	case OpCancel:
+		dst, err := book.Cancel(op.ID, op.Owner, 0, dst)
+		return dst, orderbook.Result{}, err
+	}
+	return dst, orderbook.Result{}, fmt.Errorf("bench: bad operation kind %v", op.Kind)
+}
+
+// BookRunner applies workload operations to a bare orderbook.Book. Orders
+// keep their workload IDs.
+type BookRunner struct {
+	Book *orderbook.Book
+	dst  []orderbook.Event
+}
+
+// NewBookRunner returns a runner on a new, empty book with config cfg. The
+// zero Config is what the exchange gives its books.
+func NewBookRunner(cfg orderbook.Config) (*BookRunner, error) {
+	b, err := orderbook.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &BookRunner{Book: b}, nil
+}
+
+// Apply applies op and returns the number of fills (executions) it caused.
+// It allocates nothing once the book and the runner's event buffer have
+// grown to their working size.
+func (r *BookRunner) Apply(op *Op) (fills int, err error) {
+	r.dst, _, err = applyBook(r.Book, op, r.dst[:0])
+	for i := range r.dst {
+		if r.dst[i].Kind == orderbook.EventFill {
+			fills++
+		}
+	}
+	return fills, err
+}
+
+// Events returns the events of the last Apply; they are valid until the
+// next one.
+func (r *BookRunner) Events() []orderbook.Event { return r.dst }
+
+// ExchangeRunner applies workload operations to one market of a
+// matching.Exchange. The exchange assigns its own order IDs; the runner
+// records the one of each workload ID from its EventAccepted, and cancels
+// use it.
+type ExchangeRunner struct {
+	X   *matching.Exchange
+	Key matching.MarketKey
+	ids []matching.OrderID // ids[workload ID] = exchange ID
+	dst []matching.Event
+}
+
+// NewExchangeRunner returns a runner on market key of a new exchange built
+// by NewExchange(cat), with room for the exchange IDs of workload IDs up to
+// maxID (it grows if needed).
+func NewExchangeRunner(cat *catalog.Catalog, key matching.MarketKey, maxID int) (*ExchangeRunner, error) {
+	x, err := NewExchange(cat)
+	if err != nil {
+		return nil, err
+	}
+	return &ExchangeRunner{X: x, Key: key, ids: make([]matching.OrderID, maxID+1)}, nil
+}
+
+// Reset replaces the exchange with a fresh one built by NewExchange(cat),
+// keeping the runner's buffers.
+func (r *ExchangeRunner) Reset(cat *catalog.Catalog) error {
+	x, err := NewExchange(cat)
+	r.X = x
+	return err
+}
+
+// Apply submits op and returns the number of fills (executions) it caused.
+// It allocates nothing once the exchange, the ID table and the runner's
+// event buffer have grown to their working size.
+func (r *ExchangeRunner) Apply(op *Op) (fills int, err error) {
+	cmd := matching.Command{Participant: op.Owner, Category: r.Key.Category, Basis: r.Key.Basis}
+	switch op.Kind {
+	case OpLimit:
+		cmd.Kind, cmd.Side, cmd.Type, cmd.TIF, cmd.Price, cmd.Qty = matching.CmdPlace, op.Side, matching.Limit, matching.GTC, op.Price, op.Qty
+	case OpMarket:
+		cmd.Kind, cmd.Side, cmd.Type, cmd.TIF, cmd.Qty = matching.CmdPlace, op.Side, matching.Market, matching.IOC, op.Qty
+	case OpCancel:
+		cmd.Kind, cmd.OrderID = matching.CmdCancel, r.ID(op.ID)
+	}
+	r.dst, err = r.X.Submit(cmd, r.dst[:0])
+	if err != nil {
+		return 0, err
+	}
+	if op.Kind != OpCancel {
+		// The first event of an accepted order is its EventAccepted.
+		if int(op.ID) >= len(r.ids) {
+			r.ids = append(r.ids, make([]matching.OrderID, int(op.ID)+1-len(r.ids))...)
+		}
+		r.ids[op.ID] = r.dst[0].OrderID
+	}
+	for i := range r.dst {
+		if r.dst[i].Kind == matching.EventFill {
+			fills++
+		}
+	}
+	return fills, nil
+}
+
+// ID returns the exchange ID of workload ID id (0 if it was never placed).
+func (r *ExchangeRunner) ID(id orderbook.OrderID) matching.OrderID {
+	if int(id) >= len(r.ids) {
+		return 0
+	}
+	return r.ids[id]
+}
+
+// Events returns the events of the last Apply; they are valid until the
+// next one.
+func (r *ExchangeRunner) Events() []matching.Event { return r.dst }
