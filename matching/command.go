@@ -89,6 +89,14 @@ const (
 	CmdCloseTender
 	// CmdCancelTender cancels Tender before its close; buyer only.
 	CmdCancelTender
+	// CmdSetMarketMode switches market (Category, Basis) to MarketMode
+	// (operator command; a market that has not opened yet opens). In call
+	// mode orders accumulate without matching until CmdUncross.
+	CmdSetMarketMode
+	// CmdUncross clears market (Category, Basis) at one uniform price (see
+	// Exchange.Indicative), using RefPrice as the reference price. The
+	// market stays in its mode.
+	CmdUncross
 	cmdEnd
 )
 
@@ -122,6 +130,10 @@ func (k CommandKind) String() string {
 		return "close-tender"
 	case CmdCancelTender:
 		return "cancel-tender"
+	case CmdSetMarketMode:
+		return "set-market-mode"
+	case CmdUncross:
+		return "uncross"
 	}
 	return fmt.Sprintf("CommandKind(%d)", uint8(k))
 }
@@ -188,6 +200,10 @@ type Command struct {
 	MaxWinners      uint16 // 0: no maximum
 	SubscribersOnly bool   // only suppliers subscribed to the category may bid
 	LeadTime        int64  // CmdBid: delivery lead time, > 0, in the caller's unit
+
+	// Call auctions.
+	MarketMode MarketMode    // CmdSetMarketMode
+	RefPrice   catalog.Price // CmdUncross: the reference price, > 0
 }
 
 // Key returns the market key of the command.

@@ -53,6 +53,8 @@ var (
 	ErrOwnTender              = errors.New("matching: buyer cannot bid on its own tender")
 	ErrNotEligible            = errors.New("matching: supplier is not eligible for the tender")
 	ErrInvalidLeadTime        = errors.New("matching: lead time must be positive")
+	ErrInvalidMode            = errors.New("matching: invalid market mode")
+	ErrCrossed                = errors.New("matching: market is crossed; uncross it first")
 
 	// ErrInvalidConfig is returned by New; it is not a RejectReason.
 	ErrInvalidConfig = errors.New("matching: invalid config")
@@ -107,6 +109,8 @@ const (
 	ReasonOwnTender
 	ReasonNotEligible
 	ReasonInvalidLeadTime
+	ReasonInvalidMode
+	ReasonCrossed
 	reasonEnd
 )
 
@@ -200,6 +204,10 @@ func (r RejectReason) Err() error {
 		return ErrNotEligible
 	case ReasonInvalidLeadTime:
 		return ErrInvalidLeadTime
+	case ReasonInvalidMode:
+		return ErrInvalidMode
+	case ReasonCrossed:
+		return ErrCrossed
 	}
 	return nil
 }

@@ -79,6 +79,15 @@ const (
 	// EventTenderCancelled: Tender was cancelled by its buyer; one event to
 	// the buyer and one to each bidder.
 	EventTenderCancelled
+	// EventMarketMode: market (Category, Basis) is now in MarketMode.
+	// Addressed to no participant.
+	EventMarketMode
+	// EventUncrossed: market (Category, Basis) cleared at the uniform Price:
+	// Qty traded (Remaining was removed instead by self-trade prevention),
+	// Imbalance the buy minus sell interest left at Price, and BestPrice
+	// the reference price. It follows the uncross's fills. Addressed to no
+	// participant.
+	EventUncrossed
 	eventEnd
 )
 
@@ -128,6 +137,10 @@ func (k EventKind) String() string {
 		return "tender-failed"
 	case EventTenderCancelled:
 		return "tender-cancelled"
+	case EventMarketMode:
+		return "market-mode"
+	case EventUncrossed:
+		return "uncrossed"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -167,21 +180,21 @@ type Event struct {
 
 	Status catalog.Status
 
-	// Subscriptions.
+	// Procurement and call auctions (fields grouped by size).
+	Rating       uint8      // EventRatingChanged
+	MarketMode   MarketMode // EventMarketMode, EventUncrossed
+	Rank         uint32     // tender bids: 1 = best
+	Score        uint32     // tender bids: weighted score in parts per million (see Evaluation)
 	Subscription SubscriptionID
 	Bases        []catalog.BasisID // EventSubscribed, EventSubscription: a copy owned by the receiver
-	MinQty       catalog.Qty
-	MaxQty       catalog.Qty
-	Rating       uint8
-
-	// Tenders.
-	Tender    TenderID
-	OpenAt    int64
-	CloseAt   int64
-	LeadTime  int64
-	Rank      uint32
-	Score     uint32 // weighted score in parts per million (see Evaluation)
-	BestPrice catalog.Price
+	MinQty       catalog.Qty       // subscription filter
+	MaxQty       catalog.Qty       // subscription filter
+	Tender       TenderID
+	OpenAt       int64
+	CloseAt      int64
+	LeadTime     int64
+	BestPrice    catalog.Price // auction bids: the best price; EventUncrossed: the reference price
+	Imbalance    catalog.Qty   // EventUncrossed: buy minus sell interest left at the price
 }
 
 // Key returns the market key of the event.

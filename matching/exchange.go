@@ -139,7 +139,13 @@ func (x *Exchange) Seq() uint64 { return x.seq.Load() }
 // operation costs (O(log L) in price levels plus O(1) per fill) and allocate
 // nothing when steady, once dst has room. CmdRegister, CmdSetStatus and a
 // global CmdExpire lock every market: O(markets), plus O(orders) to cancel
-// the resting orders of a suspended participant.
+// the resting orders of a suspended participant; so do CmdSubscribe,
+// CmdUnsubscribe and CmdSetRating. A resting order and CmdOpenTender add
+// O(depth) subscription-index lookups plus O(n log n) in the n matching
+// subscriptions. CmdBid costs O(1) in a sealed tender and O(bids) in an
+// auction (the bidder's rank); CmdCloseTender O(bids log bids). CmdUncross
+// costs the book's uncross: O(log L + C) in the crossed levels plus O(1)
+// per fill.
 func (x *Exchange) Submit(cmd Command, dst []Event) ([]Event, error) {
 	return x.apply(&cmd, dst)
 }
@@ -174,6 +180,10 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 		return x.closeTender(cmd, dst)
 	case CmdCancelTender:
 		return x.cancelTender(cmd, dst)
+	case CmdSetMarketMode:
+		return x.setMarketMode(cmd, dst)
+	case CmdUncross:
+		return x.uncross(cmd, dst)
 	}
 	return x.rejectOutside(cmd, ReasonInvalidCommand, dst)
 }
@@ -426,8 +436,12 @@ func (m *market) translate(seq uint64, cmd *Command, takerTag uint64, bevs []ord
 		}
 		switch b.Kind {
 		case orderbook.EventFill:
+			tt := takerTag
+			if b.TakerTag != 0 {
+				tt = b.TakerTag // an uncross: both orders were resting
+			}
 			e.Kind = EventFill
-			e.Participant, e.OrderID, e.ClientOrderID = b.TakerOwner, b.TakerID, takerTag
+			e.Participant, e.OrderID, e.ClientOrderID = b.TakerOwner, b.TakerID, tt
 			e.Side, e.Remaining = b.Side.Opposite(), b.TakerRemaining
 			e.MakerParticipant, e.MakerOrderID, e.MakerClientOrderID, e.MakerRemaining = b.Owner, b.OrderID, b.Tag, b.Remaining
 			dst = append(dst, e)
@@ -435,7 +449,7 @@ func (m *market) translate(seq uint64, cmd *Command, takerTag uint64, bevs []ord
 				dst = append(dst, m.done(seq, cmd, b.Owner, b.OrderID, b.Tag, b.Side, b.Price))
 			}
 			if b.TakerRemaining == 0 {
-				dst = append(dst, m.done(seq, cmd, b.TakerOwner, b.TakerID, takerTag, b.Side.Opposite(), b.Price))
+				dst = append(dst, m.done(seq, cmd, b.TakerOwner, b.TakerID, tt, b.Side.Opposite(), b.Price))
 			}
 			continue
 		case orderbook.EventCancel:

@@ -109,6 +109,33 @@ func (s TenderState) String() string {
 
 // TenderInfo is the public description of a tender. It never reveals a
 // sealed bid.
+//
+// Rules. A tender takes bids from OpenAt (inclusive) until CloseAt
+// (exclusive); time is the commands' Time, and a tender's clock never goes
+// backwards (an older time counts as the latest seen). A supplier is
+// eligible if it is verified, is not the buyer and, with SubscribersOnly,
+// holds a subscription that covers the tender (category, basis and
+// quantity filters). A bid offers up to Qty (at most the tender's
+// quantity, on the lot) at Price (on the tick, at most Reserve if set) with
+// a positive LeadTime; each bidder has one bid, which it may only improve:
+// a strictly lower price, lower by at least Decrement in auction mode (the
+// quantity and lead time may change with it). In auction mode, a bid
+// accepted less than Extension before CloseAt moves CloseAt Extension later.
+//
+// Award. At the close, bidders that are no longer eligible are
+// disqualified. The eligible bids are ranked (see Evaluation; ties go to
+// the earlier bid). Walking the ranking from the best, each bid receives
+// the least of its offered quantity, the winner share and the quantity
+// still uncovered, until the quantity is covered or MaxWinners bids have
+// won. The winner share is the whole quantity, or with MinWinners m > 1 the
+// largest multiple of the lot not above Qty/m, so covering the quantity
+// takes at least m winners. This allocation is the optimal one: among all
+// allocations in lots with each bid receiving at most min(offer, share),
+// the total at most Qty and at most MaxWinners winners, it is the
+// lexicographically greatest vector of awards in rank order (no bid could
+// receive more without taking from a better-ranked one). The quantity may
+// stay partly uncovered. The tender fails, awarding nothing, if there is
+// no winner or fewer than MinWinners.
 type TenderInfo struct {
 	ID              TenderID
 	Buyer           catalog.ParticipantID
