@@ -1,0 +1,274 @@
+// Package cli is the command line of the contact-count benchmark, shared by
+// the command in bench/cmd/contacts and by the one in the plotting module
+// (bench/plot), which adds the -plot renderer. Run parses the flags, runs
+// one market or a sweep, and writes a table, CSV or JSON.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/agora-exchange/agora/bench/contacts"
+)
+
+// Exit codes of Run.
+const (
+	ExitOK    = 0
+	ExitError = 1 // the run failed
+	ExitUsage = 2 // bad flags
+)
+
+// Options are the hooks a command passes to Run.
+type Options struct {
+	// Plot writes the chart of a sweep to path. Nil means this command has
+	// no plotter, and -plot is a usage error naming the command that has
+	// one.
+	Plot func(path string, s *contacts.Sweep) error
+}
+
+// PlotCommand is how to run the command that has a plotter.
+const PlotCommand = "cd bench/plot && go run ./cmd/contacts"
+
+// Run runs the command with args (without the program name), writing
+// results to stdout and diagnostics and the progress bar to stderr, and
+// returns the exit code.
+func Run(args []string, stdout, stderr io.Writer, opt Options) int {
+	fs := flag.NewFlagSet("contacts", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		buyers    = fs.Int("buyers", 5, "number of buyers (single run)")
+		sellers   = fs.Int("sellers", 5, "number of sellers (single run)")
+		markets   = fs.Int("markets", 1, "number of markets: (leaf category, delivery basis) pairs")
+		bases     = fs.Int("bases", 1, "number of delivery bases; markets are laid out leaf by leaf at every basis")
+		depth     = fs.Int("depth", contacts.DefaultDepth, "taxonomy depth: code groups of a leaf category")
+		zipf      = fs.Float64("zipf", 0, "Zipf exponent s of market popularity; 0 is uniform")
+		activity  = fs.Int("activity", 1, "distinct markets each participant is active in, one order in each")
+		compat    = fs.Float64("compat", contacts.DefaultCompat, "share of buyer-seller pairs in a market with bid >= ask, in [0, 1]")
+		arrival   = fs.String("arrival", "priority", "order arrival at the exchange: priority (offers, then best bid first) or random")
+		subscribe = fs.String("subscribe", "none", "who subscribes to category notifications: none, sellers or all")
+		seed      = fs.Uint64("seed", 1, "first PCG seed")
+		seeds     = fs.Int("seeds", 0, "seeds per run or per sweep point (seed, seed+1, ...); 0 means 1, or 3 with -sweep")
+		sweep     = fs.Bool("sweep", false, "sweep N buyers and ratio·N sellers over the 1-2-5 series from -from to -to")
+		from      = fs.Int("from", 5, "smallest N of a sweep")
+		to        = fs.Int("to", 100_000, "largest N of a sweep")
+		ratio     = fs.Float64("ratio", 1, "sellers per buyer in a sweep")
+		workers   = fs.Int("workers", 0, "sweep runs in parallel; 0 means GOMAXPROCS")
+		format    = fs.String("format", "table", "output format: table, csv or json")
+		plotPath  = fs.String("plot", "", "with -sweep: write a log-log chart of the counts against N to `FILE.svg`")
+		progress  = fs.Bool("progress", true, "with -sweep: draw a progress bar on stderr")
+	)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: contacts [flags]\n\n"+
+			"Counts the contacts buyers and sellers need to find each other: by direct\n"+
+			"search (uninformed B·S, informed Σ b_k·s_k per side) and through Agora's\n"+
+			"exchange (B+S postings plus the messages the engine sends back, measured\n"+
+			"by running it). With no flags: the 5 × 5 example in one market.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "contacts: "+format+"\n", a...)
+		fmt.Fprintln(stderr, "Run 'contacts -h' for the flags.")
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		return usage("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	switch *format {
+	case "table", "csv", "json":
+	default:
+		return usage("unknown -format %q: want table, csv or json", *format)
+	}
+	switch {
+	case *buyers < 0 || *sellers < 0:
+		return usage("-buyers %d -sellers %d: sizes must not be negative", *buyers, *sellers)
+	case *markets < 1:
+		return usage("-markets %d: want at least 1 market", *markets)
+	case *bases < 1:
+		return usage("-bases %d: want at least 1 delivery basis", *bases)
+	case *depth < 1:
+		return usage("-depth %d: want at least 1", *depth)
+	case *activity < 1:
+		return usage("-activity %d: want at least 1", *activity)
+	case *seeds < 0:
+		return usage("-seeds %d: must not be negative", *seeds)
+	case *compat < 0 || *compat > 1 || *compat != *compat:
+		return usage("-compat %v: want a share in [0, 1]", *compat)
+	case *workers < 0:
+		return usage("-workers %d: must not be negative", *workers)
+	}
+	arr, err := contacts.ParseArrival(*arrival)
+	if err != nil {
+		return usage("-arrival %q: want priority or random", *arrival)
+	}
+	sub, err := contacts.ParseSubscribe(*subscribe)
+	if err != nil {
+		return usage("-subscribe %q: want none, sellers or all", *subscribe)
+	}
+	if *plotPath != "" {
+		switch {
+		case !*sweep:
+			return usage("-plot draws a sweep: add -sweep")
+		case opt.Plot == nil:
+			return usage("-plot: this command has no plotter, which lives in its own module to keep the\n"+
+				"engine's dependencies light. Run the same flags there:\n  %s %s", PlotCommand, strings.Join(args, " "))
+		}
+	}
+	cfg := contacts.Config{
+		Buyers: *buyers, Sellers: *sellers, Markets: *markets, Bases: *bases, Depth: *depth,
+		Zipf: *zipf, Activity: *activity, Compat: *compat, Arrival: arr, Subscribe: sub, Seed: *seed,
+	}
+	if cfg.Compat == 0 {
+		cfg.Compat = contacts.NoCompat
+	}
+
+	if !*sweep {
+		if set["from"] || set["to"] || set["ratio"] || set["workers"] {
+			return usage("-from, -to, -ratio and -workers need -sweep")
+		}
+		if err := cfg.Validate(); err != nil {
+			return usage("%v", trim(err))
+		}
+		n := max(*seeds, 1)
+		results := make([]contacts.Result, 0, n)
+		for j := range n {
+			c := cfg
+			c.Seed = cfg.Seed + uint64(j)
+			r, err := contacts.Run(c)
+			if err != nil {
+				fmt.Fprintln(stderr, "contacts:", err)
+				return ExitError
+			}
+			results = append(results, r)
+		}
+		return write(stdout, stderr, func() error {
+			switch *format {
+			case "csv":
+				return contacts.WriteCSV(stdout, results)
+			case "json":
+				if len(results) == 1 {
+					return writeJSON(stdout, results[0])
+				}
+				return writeJSON(stdout, results)
+			}
+			for i := range results {
+				if i > 0 {
+					fmt.Fprintln(stdout)
+				}
+				if err := contacts.WriteTable(stdout, &results[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+
+	if set["buyers"] || set["sellers"] {
+		return usage("-buyers and -sellers set a single run; a sweep uses -from, -to and -ratio")
+	}
+	if *from < 1 || *to < *from {
+		return usage("-from %d -to %d: want 1 <= from <= to", *from, *to)
+	}
+	if !(*ratio > 0) {
+		return usage("-ratio %v: want > 0", *ratio)
+	}
+	sc := contacts.SweepConfig{
+		Base: cfg, Sizes: contacts.DefaultSizes(*from, *to), Ratio: *ratio, Seeds: *seeds, Workers: *workers,
+	}
+	if err := sc.Validate(); err != nil {
+		return usage("%v", trim(err))
+	}
+	var pb *bar
+	if *progress {
+		pb = &bar{w: stderr, start: time.Now()}
+		sc.Progress = pb.update
+	}
+	s, err := contacts.RunSweep(context.Background(), sc)
+	if pb != nil {
+		pb.finish()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "contacts:", err)
+		return ExitError
+	}
+	code := write(stdout, stderr, func() error {
+		switch *format {
+		case "csv":
+			if err := contacts.WriteCSV(stdout, s.Results); err != nil {
+				return err
+			}
+			return contacts.WriteFits(stderr, s)
+		case "json":
+			return writeJSON(stdout, s)
+		}
+		return contacts.WriteSweepTable(stdout, s)
+	})
+	if code != ExitOK || *plotPath == "" {
+		return code
+	}
+	if err := opt.Plot(*plotPath, s); err != nil {
+		fmt.Fprintln(stderr, "contacts: plot:", err)
+		return ExitError
+	}
+	fmt.Fprintf(stderr, "contacts: wrote %s\n", *plotPath)
+	return ExitOK
+}
+
+// trim drops the package prefix of a config error for the command line.
+func trim(err error) string {
+	return strings.TrimPrefix(err.Error(), "contacts: ")
+}
+
+func write(stdout, stderr io.Writer, f func() error) int {
+	if err := f(); err != nil {
+		fmt.Fprintln(stderr, "contacts: write:", err)
+		return ExitError
+	}
+	return ExitOK
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// bar is a one-line progress bar, redrawn in place with a carriage return.
+// It measures work in participants, so the large runs weigh what they cost.
+type bar struct {
+	w     io.Writer
+	start time.Time
+	drawn bool
+}
+
+const barWidth = 30
+
+func (b *bar) update(done, total int64) {
+	if total <= 0 {
+		return
+	}
+	fill := int(done * barWidth / total)
+	fmt.Fprintf(b.w, "\rsweep [%s%s] %3d%%  %s", strings.Repeat("#", fill), strings.Repeat(".", barWidth-fill),
+		done*100/total, time.Since(b.start).Round(100*time.Millisecond))
+	b.drawn = true
+}
+
+func (b *bar) finish() {
+	if b.drawn {
+		fmt.Fprintln(b.w)
+	}
+}
