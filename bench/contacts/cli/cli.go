@@ -1,7 +1,6 @@
-// Package cli is the command line of the contact-count benchmark, shared by
-// the command in bench/cmd/contacts and by the one in the plotting module
-// (bench/plot), which adds the -plot renderer. Run parses the flags, runs
-// one market or a sweep, and writes a table, CSV or JSON.
+// Package cli is the command line of the contact-count benchmark, run by
+// bench/cmd/contacts, which passes the -plot renderer in Options. Run parses
+// the flags, runs one market or a sweep, and writes a table, CSV or JSON.
 package cli
 
 import (
@@ -26,14 +25,13 @@ const (
 
 // Options are the hooks a command passes to Run.
 type Options struct {
-	// Plot writes the chart of a sweep to path. Nil means this command has
-	// no plotter, and -plot is a usage error naming the command that has
-	// one.
+	// Plot writes the chart of a sweep to path. Nil means the caller has no
+	// plotter, and -plot is a usage error naming the command that has one.
 	Plot func(path string, s *contacts.Sweep) error
 }
 
 // PlotCommand is how to run the command that has a plotter.
-const PlotCommand = "cd bench/plot && go run ./cmd/contacts"
+const PlotCommand = "go run ./bench/cmd/contacts"
 
 // Run runs the command with args (without the program name), writing
 // results to stdout and diagnostics and the progress bar to stderr, and
@@ -124,8 +122,7 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 		case !*sweep:
 			return usage("-plot draws a sweep: add -sweep")
 		case opt.Plot == nil:
-			return usage("-plot: this command has no plotter, which lives in its own module to keep the\n"+
-				"engine's dependencies light. Run the same flags there:\n  %s %s", PlotCommand, strings.Join(args, " "))
+			return usage("-plot: no plotter here; run the same flags with:\n  %s %s", PlotCommand, strings.Join(args, " "))
 		}
 	}
 	cfg := contacts.Config{

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/agora-exchange/agora/bench/contacts"
-	"github.com/agora-exchange/agora/bench/plot"
+	"github.com/agora-exchange/agora/bench/cmd/internal/plot"
 )
 
 func TestSaveSVG(t *testing.T) {

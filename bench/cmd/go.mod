@@ -1,4 +1,4 @@
-module github.com/agora-exchange/agora/bench/plot
+module github.com/agora-exchange/agora/bench/cmd
 
 go 1.26
 

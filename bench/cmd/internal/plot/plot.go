@@ -1,6 +1,6 @@
 // Package plot draws the contact-count sweeps of package
 // github.com/agora-exchange/agora/bench/contacts as log-log charts with
-// gonum.org/v1/plot. It is a module of its own so that the charting
+// gonum.org/v1/plot. It lives in the bench/cmd module so that the charting
 // dependencies stay out of the engine's module.
 package plot
 
