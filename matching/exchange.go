@@ -360,7 +360,15 @@ func (x *Exchange) placeLocked(m *market, seq uint64, cmd *Command, dst []Event)
 	start := len(dst)
 	m.counters.in(cmd.Participant, cmd.Kind)
 	dst = m.expire(seq, cmd, dst)
-	r := x.traderStatus(cmd.Participant)
+	r := ReasonNone
+	if cmd.TIF == GTD && cmd.ExpireAt <= m.book.Now() {
+		// The market's clock never goes backwards: a command older than
+		// the market's latest time must still expire after it.
+		r = ReasonExpired
+	}
+	if r == ReasonNone {
+		r = x.traderStatus(cmd.Participant)
+	}
 	ck := clientKey{owner: cmd.Participant, id: cmd.ClientOrderID}
 	if r == ReasonNone && cmd.ClientOrderID != 0 {
 		if _, dup := m.clientIDs[ck]; dup {
