@@ -1,0 +1,501 @@
+package matching
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/agora-exchange/agora/catalog"
+)
+
+// CodecVersion is the version byte that AppendCommand and AppendEvent write
+// first. It names the binary encoding of Commands and Events.
+//
+// The journal stores commands (and, for replicas and audit, events) as opaque
+// payloads; AppendCommand, DecodeCommand, AppendEvent and DecodeEvent turn
+// them into bytes and back. The encoding is deterministic: equal values
+// always encode to the same bytes.
+//
+// # Format
+//
+// A record is one version byte (CodecVersion, currently 1) followed by every
+// field of the struct in declaration order, each encoded by its kind:
+//
+//   - unsigned integers (IDs, enums, counts, uint8..uint64): unsigned
+//     varint (encoding/binary uvarint, 1 to 10 bytes);
+//   - signed integers (times, prices, quantities): zigzag varint
+//     (encoding/binary varint), so small negative values stay short;
+//   - bool: one byte, 0 or 1;
+//   - string: uvarint byte length, at most MaxStringLen, then the bytes;
+//   - []catalog.BasisID: uvarint count, at most MaxBases, then each ID as a
+//     uvarint. An empty slice and a nil slice both encode as count 0 and
+//     decode as nil.
+//
+// The codec is structural: it does not validate the values. Unknown enum
+// values, zero IDs and strings that are not valid UTF-8 encode and decode
+// unchanged, because the journal must replay exactly what was submitted,
+// including commands that the exchange rejected. Validation is the
+// exchange's job.
+//
+// # Canonical form
+//
+// Every integer is written in its shortest varint form and a bool as 0 or 1.
+// The decoders accept only that form (an over-long varint, a bool byte other
+// than 0 or 1, or a varint whose value does not fit the field's type is
+// corrupt), so each value has exactly one encoding: for any input b of the
+// current version that decodes to v using n bytes, re-encoding v gives
+// exactly b[:n].
+//
+// # Evolution
+//
+// Adding a field to Command or Event bumps CodecVersion. The new field is
+// encoded after all the fields of the previous version, wherever it is
+// declared; the record order of existing fields never changes. The encoders
+// always write the current version, and the decoders keep reading every
+// older version, leaving the fields that an older record lacks at their zero
+// values (a field that is removed from the struct is still read from older
+// records, and dropped). A record of a version newer than the decoder knows
+// is rejected as corrupt. A codec test fills every field by reflection and
+// fails if one is not round-tripped, so a new field cannot be forgotten.
+const CodecVersion = 1
+
+// Decoding limits. They bound what a corrupt or hostile record can make a
+// decoder allocate.
+const (
+	// MaxStringLen is the longest string field, in bytes.
+	MaxStringLen = 4 << 10
+	// MaxBases is the most delivery bases a Bases field may hold.
+	MaxBases = 1024
+)
+
+// Errors of the codec. Decode errors wrap ErrCorruptCommand or
+// ErrCorruptEvent with the field and the byte offset; check them with
+// errors.Is.
+var (
+	ErrCorruptCommand = errors.New("matching: corrupt command encoding")
+	ErrCorruptEvent   = errors.New("matching: corrupt event encoding")
+	// ErrNotEncodable reports a command or event that exceeds the decoding
+	// limits (MaxStringLen, MaxBases): it would encode, but not decode.
+	ErrNotEncodable = errors.New("matching: value exceeds the encoding limits")
+)
+
+// CheckCommandEncodable reports whether c's encoding will decode: every
+// string is at most MaxStringLen bytes and Bases holds at most MaxBases
+// IDs. A journal writer calls it before persisting a command, so that
+// nothing acknowledged is unreadable. Errors: ErrNotEncodable, wrapped with
+// the field. Cost: O(1), no allocation unless it returns an error.
+func CheckCommandEncodable(c *Command) error {
+	for _, f := range [...]struct {
+		name string
+		s    string
+	}{{"Name", c.Name}, {"INN", c.INN}, {"KPP", c.KPP}} {
+		if len(f.s) > MaxStringLen {
+			return fmt.Errorf("%w: %s is %d bytes, limit %d", ErrNotEncodable, f.name, len(f.s), MaxStringLen)
+		}
+	}
+	if len(c.Bases) > MaxBases {
+		return fmt.Errorf("%w: Bases holds %d IDs, limit %d", ErrNotEncodable, len(c.Bases), MaxBases)
+	}
+	return nil
+}
+
+// CheckEventEncodable is CheckCommandEncodable for an event: Bases holds at
+// most MaxBases IDs.
+func CheckEventEncodable(e *Event) error {
+	if len(e.Bases) > MaxBases {
+		return fmt.Errorf("%w: Bases holds %d IDs, limit %d", ErrNotEncodable, len(e.Bases), MaxBases)
+	}
+	return nil
+}
+
+// AppendCommand appends the encoding of c (see the codec format above) to
+// dst and returns the extended slice. It allocates only if dst lacks room;
+// a command encodes to at most a few hundred bytes plus its strings and
+// bases. A command that fails CheckCommandEncodable is encoded faithfully
+// but DecodeCommand rejects the result.
+func AppendCommand(dst []byte, c *Command) []byte {
+	dst = append(dst, CodecVersion)
+	dst = encInt(dst, c.Kind)
+	dst = encInt(dst, c.Time)
+	dst = encInt(dst, c.Participant)
+	dst = encInt(dst, c.Category)
+	dst = encInt(dst, c.Basis)
+	dst = encInt(dst, c.OrderID)
+	dst = encInt(dst, c.ClientOrderID)
+	dst = encInt(dst, c.Side)
+	dst = encInt(dst, c.Type)
+	dst = encInt(dst, c.TIF)
+	dst = encInt(dst, c.STP)
+	dst = encInt(dst, c.Price)
+	dst = encInt(dst, c.Qty)
+	dst = encInt(dst, c.MinQty)
+	dst = encInt(dst, c.ExpireAt)
+	dst = encInt(dst, c.Status)
+	dst = encString(dst, c.Name)
+	dst = encString(dst, c.INN)
+	dst = encString(dst, c.KPP)
+	dst = encBases(dst, c.Bases)
+	dst = encInt(dst, c.MaxQty)
+	dst = encInt(dst, c.Subscription)
+	dst = encInt(dst, c.Rating)
+	dst = encInt(dst, c.Tender)
+	dst = encInt(dst, c.TenderMode)
+	dst = encInt(dst, c.Evaluation)
+	dst = encInt(dst, c.OpenAt)
+	dst = encInt(dst, c.CloseAt)
+	dst = encInt(dst, c.Decrement)
+	dst = encInt(dst, c.Extension)
+	dst = encInt(dst, c.WeightPrice)
+	dst = encInt(dst, c.WeightLeadTime)
+	dst = encInt(dst, c.WeightRating)
+	dst = encInt(dst, c.MinWinners)
+	dst = encInt(dst, c.MaxWinners)
+	dst = encBool(dst, c.SubscribersOnly)
+	dst = encInt(dst, c.LeadTime)
+	dst = encInt(dst, c.MarketMode)
+	dst = encInt(dst, c.RefPrice)
+	return dst
+}
+
+// DecodeCommand decodes one command from the start of b and returns it with
+// the number of bytes it used; bytes after the record are not examined. The
+// returned command does not alias b.
+//
+// Errors (wrapping ErrCorruptCommand, with the field and byte offset): b is
+// truncated; the version byte is unknown; a varint is over-long, overflows
+// 64 bits or does not fit its field; a bool byte is not 0 or 1; a string is
+// longer than MaxStringLen or Bases longer than MaxBases. Cost: O(len of the
+// record); it allocates only the strings and Bases.
+func DecodeCommand(b []byte) (Command, int, error) {
+	var c Command
+	d := codecDecoder{b: b, corrupt: ErrCorruptCommand}
+	switch v := d.version(); v {
+	case 1:
+		decInt(&d, &c.Kind, "Kind")
+		decInt(&d, &c.Time, "Time")
+		decInt(&d, &c.Participant, "Participant")
+		decInt(&d, &c.Category, "Category")
+		decInt(&d, &c.Basis, "Basis")
+		decInt(&d, &c.OrderID, "OrderID")
+		decInt(&d, &c.ClientOrderID, "ClientOrderID")
+		decInt(&d, &c.Side, "Side")
+		decInt(&d, &c.Type, "Type")
+		decInt(&d, &c.TIF, "TIF")
+		decInt(&d, &c.STP, "STP")
+		decInt(&d, &c.Price, "Price")
+		decInt(&d, &c.Qty, "Qty")
+		decInt(&d, &c.MinQty, "MinQty")
+		decInt(&d, &c.ExpireAt, "ExpireAt")
+		decInt(&d, &c.Status, "Status")
+		d.string(&c.Name, "Name")
+		d.string(&c.INN, "INN")
+		d.string(&c.KPP, "KPP")
+		d.bases(&c.Bases)
+		decInt(&d, &c.MaxQty, "MaxQty")
+		decInt(&d, &c.Subscription, "Subscription")
+		decInt(&d, &c.Rating, "Rating")
+		decInt(&d, &c.Tender, "Tender")
+		decInt(&d, &c.TenderMode, "TenderMode")
+		decInt(&d, &c.Evaluation, "Evaluation")
+		decInt(&d, &c.OpenAt, "OpenAt")
+		decInt(&d, &c.CloseAt, "CloseAt")
+		decInt(&d, &c.Decrement, "Decrement")
+		decInt(&d, &c.Extension, "Extension")
+		decInt(&d, &c.WeightPrice, "WeightPrice")
+		decInt(&d, &c.WeightLeadTime, "WeightLeadTime")
+		decInt(&d, &c.WeightRating, "WeightRating")
+		decInt(&d, &c.MinWinners, "MinWinners")
+		decInt(&d, &c.MaxWinners, "MaxWinners")
+		d.bool(&c.SubscribersOnly, "SubscribersOnly")
+		decInt(&d, &c.LeadTime, "LeadTime")
+		decInt(&d, &c.MarketMode, "MarketMode")
+		decInt(&d, &c.RefPrice, "RefPrice")
+	default:
+		d.unknownVersion(v)
+	}
+	if d.err != nil {
+		return Command{}, 0, d.err
+	}
+	return c, d.off, nil
+}
+
+// AppendEvent appends the encoding of e (see the codec format above) to dst
+// and returns the extended slice. It allocates only if dst lacks room.
+func AppendEvent(dst []byte, e *Event) []byte {
+	dst = append(dst, CodecVersion)
+	dst = encInt(dst, e.Seq)
+	dst = encInt(dst, e.Time)
+	dst = encInt(dst, e.Kind)
+	dst = encInt(dst, e.Reject)
+	dst = encInt(dst, e.Cancel)
+	dst = encInt(dst, e.Command)
+	dst = encInt(dst, e.Participant)
+	dst = encInt(dst, e.Category)
+	dst = encInt(dst, e.Basis)
+	dst = encInt(dst, e.OrderID)
+	dst = encInt(dst, e.ClientOrderID)
+	dst = encInt(dst, e.Side)
+	dst = encInt(dst, e.Price)
+	dst = encInt(dst, e.Qty)
+	dst = encInt(dst, e.Remaining)
+	dst = encInt(dst, e.MakerParticipant)
+	dst = encInt(dst, e.MakerOrderID)
+	dst = encInt(dst, e.MakerClientOrderID)
+	dst = encInt(dst, e.MakerRemaining)
+	dst = encInt(dst, e.Status)
+	dst = encInt(dst, e.Rating)
+	dst = encInt(dst, e.MarketMode)
+	dst = encInt(dst, e.Rank)
+	dst = encInt(dst, e.Score)
+	dst = encInt(dst, e.Subscription)
+	dst = encBases(dst, e.Bases)
+	dst = encInt(dst, e.MinQty)
+	dst = encInt(dst, e.MaxQty)
+	dst = encInt(dst, e.Tender)
+	dst = encInt(dst, e.OpenAt)
+	dst = encInt(dst, e.CloseAt)
+	dst = encInt(dst, e.LeadTime)
+	dst = encInt(dst, e.BestPrice)
+	dst = encInt(dst, e.Imbalance)
+	return dst
+}
+
+// DecodeEvent decodes one event from the start of b and returns it with the
+// number of bytes it used; see DecodeCommand. Errors wrap ErrCorruptEvent.
+func DecodeEvent(b []byte) (Event, int, error) {
+	var e Event
+	d := codecDecoder{b: b, corrupt: ErrCorruptEvent}
+	switch v := d.version(); v {
+	case 1:
+		decInt(&d, &e.Seq, "Seq")
+		decInt(&d, &e.Time, "Time")
+		decInt(&d, &e.Kind, "Kind")
+		decInt(&d, &e.Reject, "Reject")
+		decInt(&d, &e.Cancel, "Cancel")
+		decInt(&d, &e.Command, "Command")
+		decInt(&d, &e.Participant, "Participant")
+		decInt(&d, &e.Category, "Category")
+		decInt(&d, &e.Basis, "Basis")
+		decInt(&d, &e.OrderID, "OrderID")
+		decInt(&d, &e.ClientOrderID, "ClientOrderID")
+		decInt(&d, &e.Side, "Side")
+		decInt(&d, &e.Price, "Price")
+		decInt(&d, &e.Qty, "Qty")
+		decInt(&d, &e.Remaining, "Remaining")
+		decInt(&d, &e.MakerParticipant, "MakerParticipant")
+		decInt(&d, &e.MakerOrderID, "MakerOrderID")
+		decInt(&d, &e.MakerClientOrderID, "MakerClientOrderID")
+		decInt(&d, &e.MakerRemaining, "MakerRemaining")
+		decInt(&d, &e.Status, "Status")
+		decInt(&d, &e.Rating, "Rating")
+		decInt(&d, &e.MarketMode, "MarketMode")
+		decInt(&d, &e.Rank, "Rank")
+		decInt(&d, &e.Score, "Score")
+		decInt(&d, &e.Subscription, "Subscription")
+		d.bases(&e.Bases)
+		decInt(&d, &e.MinQty, "MinQty")
+		decInt(&d, &e.MaxQty, "MaxQty")
+		decInt(&d, &e.Tender, "Tender")
+		decInt(&d, &e.OpenAt, "OpenAt")
+		decInt(&d, &e.CloseAt, "CloseAt")
+		decInt(&d, &e.LeadTime, "LeadTime")
+		decInt(&d, &e.BestPrice, "BestPrice")
+		decInt(&d, &e.Imbalance, "Imbalance")
+	default:
+		d.unknownVersion(v)
+	}
+	if d.err != nil {
+		return Event{}, 0, d.err
+	}
+	return e, d.off, nil
+}
+
+// codecInteger is every integer kind a Command or Event field may have.
+type codecInteger interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64
+}
+
+// codecSigned reports whether T is a signed integer type.
+func codecSigned[T codecInteger]() bool {
+	var x T
+	x--
+	return x < 0
+}
+
+// encInt appends v as a zigzag varint if T is signed, else as a uvarint.
+func encInt[T codecInteger](dst []byte, v T) []byte {
+	if codecSigned[T]() {
+		return binary.AppendVarint(dst, int64(v))
+	}
+	return binary.AppendUvarint(dst, uint64(v))
+}
+
+func encBool(dst []byte, v bool) []byte {
+	if v {
+		return append(dst, 1)
+	}
+	return append(dst, 0)
+}
+
+func encString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func encBases(dst []byte, bases []catalog.BasisID) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(bases)))
+	for _, b := range bases {
+		dst = binary.AppendUvarint(dst, uint64(b))
+	}
+	return dst
+}
+
+// codecDecoder reads canonical fields from b. After the first error every read
+// is a no-op, so a decode function reads all its fields unconditionally and
+// checks err once.
+type codecDecoder struct {
+	b       []byte
+	off     int
+	err     error
+	corrupt error // ErrCorruptCommand or ErrCorruptEvent
+}
+
+func (d *codecDecoder) fail(field string, at int, format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s at byte %d: %s", d.corrupt, field, at, fmt.Sprintf(format, args...))
+	}
+}
+
+// version reads the version byte; 0 with d.err set if b is empty.
+func (d *codecDecoder) version() byte {
+	if len(d.b) == 0 {
+		d.fail("version", 0, "no data")
+		return 0
+	}
+	d.off = 1
+	return d.b[0]
+}
+
+func (d *codecDecoder) unknownVersion(v byte) {
+	d.fail("version", 0, "unknown codec version %d (this decoder reads 1 to %d)", v, CodecVersion)
+}
+
+// uvarint reads a canonical (shortest-form) unsigned varint.
+func (d *codecDecoder) uvarint(field string) uint64 {
+	if d.err != nil {
+		return 0
+	}
+	start := d.off
+	var x uint64
+	var shift uint
+	for i := 0; i < binary.MaxVarintLen64; i++ {
+		if d.off >= len(d.b) {
+			d.fail(field, start, "truncated")
+			return 0
+		}
+		c := d.b[d.off]
+		d.off++
+		if c < 0x80 {
+			switch {
+			case i == binary.MaxVarintLen64-1 && c > 1:
+				d.fail(field, start, "varint overflows 64 bits")
+				return 0
+			case c == 0 && i > 0:
+				d.fail(field, start, "over-long varint")
+				return 0
+			}
+			return x | uint64(c)<<shift
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	d.fail(field, start, "varint overflows 64 bits")
+	return 0
+}
+
+// decInt reads a field of integer type T written by encInt, and fails if
+// the value does not fit T.
+func decInt[T codecInteger](d *codecDecoder, dst *T, field string) {
+	start := d.off
+	u := d.uvarint(field)
+	if d.err != nil {
+		return
+	}
+	if codecSigned[T]() {
+		v := int64(u >> 1)
+		if u&1 != 0 {
+			v = ^v
+		}
+		if int64(T(v)) != v {
+			d.fail(field, start, "value %d out of range", v)
+			return
+		}
+		*dst = T(v)
+		return
+	}
+	if uint64(T(u)) != u {
+		d.fail(field, start, "value %d out of range", u)
+		return
+	}
+	*dst = T(u)
+}
+
+func (d *codecDecoder) bool(dst *bool, field string) {
+	if d.err != nil {
+		return
+	}
+	if d.off >= len(d.b) {
+		d.fail(field, d.off, "truncated")
+		return
+	}
+	switch d.b[d.off] {
+	case 0:
+		*dst = false
+	case 1:
+		*dst = true
+	default:
+		d.fail(field, d.off, "bool byte %d is not 0 or 1", d.b[d.off])
+		return
+	}
+	d.off++
+}
+
+func (d *codecDecoder) string(dst *string, field string) {
+	start := d.off
+	n := d.uvarint(field)
+	switch {
+	case d.err != nil:
+		return
+	case n > MaxStringLen:
+		d.fail(field, start, "string of %d bytes exceeds the limit of %d", n, MaxStringLen)
+		return
+	case n > uint64(len(d.b)-d.off):
+		d.fail(field, start, "truncated: string of %d bytes, %d left", n, len(d.b)-d.off)
+		return
+	}
+	*dst = string(d.b[d.off : d.off+int(n)])
+	d.off += int(n)
+}
+
+func (d *codecDecoder) bases(dst *[]catalog.BasisID) {
+	start := d.off
+	n := d.uvarint("Bases")
+	switch {
+	case d.err != nil || n == 0:
+		return
+	case n > MaxBases:
+		d.fail("Bases", start, "%d bases exceed the limit of %d", n, MaxBases)
+		return
+	case n > uint64(len(d.b)-d.off):
+		// Each ID takes at least one byte.
+		d.fail("Bases", start, "truncated: %d bases, %d bytes left", n, len(d.b)-d.off)
+		return
+	}
+	out := make([]catalog.BasisID, n)
+	for i := range out {
+		decInt(d, &out[i], "Bases")
+	}
+	if d.err == nil {
+		*dst = out
+	}
+}
