@@ -144,7 +144,7 @@ type prState struct {
 	Participants []catalog.Participant
 	Subs         []Subscription
 	Live         int
-	ByKey        map[subKey][]SubscriptionID
+	ByKey        map[subKey][]subEntry
 	ByOwner      map[catalog.ParticipantID][]SubscriptionID
 	Tenders      []TenderInfo
 	Bids         [][]tenderBid
@@ -164,7 +164,7 @@ func prSnapshot(x *Exchange) prState {
 		s.Subs = append(s.Subs, sub)
 	}
 	s.Live = x.subs.live
-	s.ByKey = map[subKey][]SubscriptionID{}
+	s.ByKey = map[subKey][]subEntry{}
 	for k, v := range x.subs.byKey {
 		s.ByKey[k] = slices.Clone(v)
 	}

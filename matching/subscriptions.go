@@ -56,8 +56,18 @@ type subKey struct {
 type subscriptions struct {
 	list    []Subscription // list[id-1]; a removed subscription has Owner 0
 	live    int
-	byKey   map[subKey][]SubscriptionID                // ascending IDs
+	byKey   map[subKey][]subEntry                      // ascending IDs
 	byOwner map[catalog.ParticipantID][]SubscriptionID // ascending IDs
+}
+
+// subEntry is a subscription as its index bucket holds it: what the
+// fan-out checks, inline, so that a posting reads one contiguous slice per
+// bucket.
+type subEntry struct {
+	id     SubscriptionID
+	owner  catalog.ParticipantID
+	minQty catalog.Qty
+	maxQty catalog.Qty
 }
 
 // subHit is one subscription that matched a posting.
@@ -76,19 +86,20 @@ func (s *subscriptions) get(id SubscriptionID) *Subscription {
 // add stores sub (its ID is assigned) and returns the ID.
 func (s *subscriptions) add(sub Subscription) SubscriptionID {
 	if s.byKey == nil {
-		s.byKey = make(map[subKey][]SubscriptionID)
+		s.byKey = make(map[subKey][]subEntry)
 		s.byOwner = make(map[catalog.ParticipantID][]SubscriptionID)
 	}
 	sub.ID = SubscriptionID(len(s.list) + 1)
 	s.list = append(s.list, sub)
 	s.live++
+	e := subEntry{id: sub.ID, owner: sub.Owner, minQty: sub.MinQty, maxQty: sub.MaxQty}
 	if len(sub.Bases) == 0 {
 		k := subKey{cat: sub.Category}
-		s.byKey[k] = append(s.byKey[k], sub.ID)
+		s.byKey[k] = append(s.byKey[k], e)
 	}
 	for _, b := range sub.Bases {
 		k := subKey{cat: sub.Category, basis: b}
-		s.byKey[k] = append(s.byKey[k], sub.ID)
+		s.byKey[k] = append(s.byKey[k], e)
 	}
 	s.byOwner[sub.Owner] = append(s.byOwner[sub.Owner], sub.ID)
 	return sub.ID
@@ -105,10 +116,14 @@ func (s *subscriptions) remove(id SubscriptionID) {
 		return ids
 	}
 	del := func(k subKey) {
-		if ids := drop(s.byKey[k]); len(ids) == 0 {
+		es := s.byKey[k]
+		if i, ok := slices.BinarySearchFunc(es, id, func(e subEntry, id SubscriptionID) int { return cmp.Compare(e.id, id) }); ok {
+			es = slices.Delete(es, i, i+1)
+		}
+		if len(es) == 0 {
 			delete(s.byKey, k)
 		} else {
-			s.byKey[k] = ids
+			s.byKey[k] = es
 		}
 	}
 	if len(sub.Bases) == 0 {
@@ -160,15 +175,14 @@ func (s *subscriptions) match(tax *catalog.Taxonomy, parts *catalog.Participants
 	}
 	for c := p.cat; c != 0; {
 		for _, b := range [2]catalog.BasisID{p.basis, 0} {
-			for _, id := range s.byKey[subKey{cat: c, basis: b}] {
-				sub := &s.list[id-1]
-				if sub.Owner == p.poster || p.qty < sub.MinQty || (sub.MaxQty != 0 && p.qty > sub.MaxQty) {
+			for _, e := range s.byKey[subKey{cat: c, basis: b}] {
+				if e.owner == p.poster || p.qty < e.minQty || (e.maxQty != 0 && p.qty > e.maxQty) {
 					continue
 				}
-				if st, _ := parts.Status(sub.Owner); !st.CanTrade() {
+				if st, _ := parts.Status(e.owner); !st.CanTrade() {
 					continue
 				}
-				hits = append(hits, subHit{owner: sub.Owner, sub: id})
+				hits = append(hits, subHit{owner: e.owner, sub: e.id})
 			}
 			if p.basis == 0 {
 				break
@@ -343,8 +357,11 @@ func (x *Exchange) setRating(cmd *Command, dst []Event) ([]Event, error) {
 	case cmd.Rating > catalog.MaxRating:
 		r = ReasonInvalidRating
 	}
-	if r == ReasonNone && x.parts.SetRating(cmd.Participant, cmd.Rating) != nil {
-		r = ReasonInvalidRating // unreachable: checked above
+	if r == ReasonNone {
+		if x.parts.SetRating(cmd.Participant, cmd.Rating) != nil {
+			r = ReasonInvalidRating // unreachable: checked above
+		}
+		x.tenders.ratings++
 	}
 	if r != ReasonNone {
 		dst = append(dst, rejected(seq, cmd, r))

@@ -194,14 +194,27 @@ type tender struct {
 	clock    int64       // latest command time seen; never goes back
 	bids     []tenderBid // in first-bid order
 	byBidder map[catalog.ParticipantID]int
+
+	// Auction feedback, derived from bids (a restored tender rebuilds it
+	// on first use). With EvalLowestPrice, ranks holds every bid's (price,
+	// seq) in rank order once ranksOK. With EvalWeighted, the bids' scores
+	// are cached for the lowest price, shortest lead time and ratings
+	// version they were computed with.
+	ranks   rankIndex
+	ranksOK bool
+	cacheOK bool
+	cacheP  catalog.Price
+	cacheL  int64
+	cacheV  uint64
 }
 
 // tenders holds every tender. It is guarded by adminMu: tender commands
 // read the registry and the subscriptions, whose writers hold adminMu.
 type tenders struct {
-	list  []*tender // list[id-1]
-	hits  []subHit
-	order []int
+	list    []*tender // list[id-1]
+	hits    []subHit
+	order   []int
+	ratings uint64 // bumped by every rating change, to invalidate cached scores
 }
 
 func (ts *tenders) get(id TenderID) *tender {
@@ -390,6 +403,10 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 		if t.info.Reserve != 0 && cmd.Price > t.info.Reserve {
 			return dst, ReasonAboveReserve
 		}
+		indexed := t.info.Mode == TenderAuction && t.info.Evaluation == EvalLowestPrice
+		if indexed {
+			t.rankIndex() // built from the bids before this one changes them
+		}
 		i, had := t.byBidder[cmd.Participant]
 		if had {
 			prev := t.bids[i].price
@@ -403,7 +420,13 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 		}
 		t.clock = now
 		b := &t.bids[i]
+		if indexed && had {
+			t.ranks.remove(rankKey{price: b.price, seq: b.seq})
+		}
 		b.price, b.qty, b.lead, b.seq = cmd.Price, cmd.Qty, cmd.LeadTime, seq
+		if indexed {
+			t.ranks.insert(rankKey{price: b.price, seq: b.seq})
+		}
 		t.info.Bidders = len(t.bids)
 		e := tenderEvent(seq, cmd, EventBidAccepted, t, cmd.Participant)
 		e.Price, e.Qty, e.LeadTime = b.price, b.qty, b.lead
@@ -428,25 +451,49 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 	})
 }
 
-// standing returns the current rank of bid i among all of t's bids. For
-// EvalLowestPrice it is O(bids) comparisons; for EvalWeighted it rescores
-// every bid first, O(bids). The caller holds adminMu.
+// standing returns the current rank of bid i among all of t's bids, in an
+// auction. With EvalLowestPrice it is O(sqrt-ish) in the rank index (see
+// rankIndex). With EvalWeighted every score depends on the lowest price and
+// the shortest lead time of all bids, so it is O(bids): a pass for those
+// minima and a count, rescoring every bid only when the minima or a rating
+// changed since the last call. The caller holds adminMu.
 func (x *Exchange) standing(t *tender, i int) uint32 {
-	idx := x.tenders.order[:0]
-	for j := range t.bids {
-		idx = append(idx, j)
+	b := &t.bids[i]
+	if t.info.Evaluation != EvalWeighted {
+		return uint32(t.rankIndex().rank(rankKey{price: b.price, seq: b.seq}))
 	}
-	x.tenders.order = idx
-	if t.info.Evaluation == EvalWeighted {
-		x.score(t, idx)
+	minP, minL := b.price, b.lead
+	for j := range t.bids {
+		minP, minL = min(minP, t.bids[j].price), min(minL, t.bids[j].lead)
+	}
+	if !t.cacheOK || minP != t.cacheP || minL != t.cacheL || x.tenders.ratings != t.cacheV {
+		for j := range t.bids {
+			x.scoreBid(t, &t.bids[j], minP, minL)
+		}
+		t.cacheOK, t.cacheP, t.cacheL, t.cacheV = true, minP, minL, x.tenders.ratings
+	} else {
+		x.scoreBid(t, b, minP, minL)
 	}
 	rank := uint32(1)
-	for _, j := range idx {
-		if j != i && t.better(&t.bids[j], &t.bids[i]) {
+	for j := range t.bids {
+		o := &t.bids[j]
+		if o.score > b.score || (o.score == b.score && o.seq < b.seq) {
 			rank++
 		}
 	}
 	return rank
+}
+
+// rankIndex returns t's rank index, building it from the bids if needed.
+func (t *tender) rankIndex() *rankIndex {
+	if !t.ranksOK {
+		t.ranks = rankIndex{}
+		for j := range t.bids {
+			t.ranks.insert(rankKey{price: t.bids[j].price, seq: t.bids[j].seq})
+		}
+		t.ranksOK = true
+	}
+	return &t.ranks
 }
 
 // better reports whether bid a ranks before bid b (see Evaluation).
@@ -470,7 +517,7 @@ func ratio(num, den int64) uint32 {
 }
 
 // score sets the score of the bids idx of t, normalized over those bids
-// (see Evaluation), reading the bidders' ratings. The caller holds adminMu.
+// (see Evaluation). The caller holds adminMu.
 func (x *Exchange) score(t *tender, idx []int) {
 	if len(idx) == 0 {
 		return
@@ -481,18 +528,24 @@ func (x *Exchange) score(t *tender, idx []int) {
 		minLead = min(minLead, t.bids[j].lead)
 	}
 	for _, j := range idx {
-		b := &t.bids[j]
-		sP := ratio(int64(minPrice), int64(b.price))
-		if t.info.Evaluation != EvalWeighted {
-			b.score = sP
-			continue
-		}
-		b.rating, _ = x.parts.Rating(b.bidder)
-		sL := ratio(minLead, b.lead)
-		sR := uint64(b.rating) * ScoreScale / catalog.MaxRating
-		sum := uint64(t.info.WeightPrice)*uint64(sP) + uint64(t.info.WeightLeadTime)*uint64(sL) + uint64(t.info.WeightRating)*sR
-		b.score = uint32(sum / WeightScale)
+		x.scoreBid(t, &t.bids[j], minPrice, minLead)
 	}
+	t.cacheOK = false
+}
+
+// scoreBid sets b's score for the lowest price minPrice and the shortest
+// lead time minLead, reading the bidder's rating.
+func (x *Exchange) scoreBid(t *tender, b *tenderBid, minPrice catalog.Price, minLead int64) {
+	sP := ratio(int64(minPrice), int64(b.price))
+	if t.info.Evaluation != EvalWeighted {
+		b.score = sP
+		return
+	}
+	b.rating, _ = x.parts.Rating(b.bidder)
+	sL := ratio(minLead, b.lead)
+	sR := uint64(b.rating) * ScoreScale / catalog.MaxRating
+	sum := uint64(t.info.WeightPrice)*uint64(sP) + uint64(t.info.WeightLeadTime)*uint64(sL) + uint64(t.info.WeightRating)*sR
+	b.score = uint32(sum / WeightScale)
 }
 
 // award ranks the eligible bids idx of t and allocates the quantity. The

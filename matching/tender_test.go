@@ -31,6 +31,15 @@ func (f *prFix) open(cmd Command) TenderID {
 	return evs[0].Tender
 }
 
+// prKinds returns the kinds of evs.
+func prKinds(evs []Event) []EventKind {
+	var out []EventKind
+	for _, e := range evs {
+		out = append(out, e.Kind)
+	}
+	return out
+}
+
 func prBidCmd(p catalog.ParticipantID, id TenderID, price catalog.Price, qty catalog.Qty, lead int64) Command {
 	return Command{Kind: CmdBid, Participant: p, Tender: id, Price: price, Qty: qty, LeadTime: lead}
 }
@@ -166,6 +175,16 @@ func TestTenderAuction(t *testing.T) {
 	info, _ := f.x.Tender(id)
 	require.Equal(t, catalog.Price(549000), info.Best)
 
+	// The rank index is derived state: a tender restored without it (as
+	// from a snapshot) rebuilds it on first use.
+	tt := f.x.tenders.get(id)
+	tt.ranks, tt.ranksOK = rankIndex{}, false
+	rank, _, _ = f.x.TenderStanding(id, c)
+	require.Equal(t, uint32(3), rank)
+	tt.ranks, tt.ranksOK = rankIndex{}, false
+	e = f.placeBid(f.trader("D"), id, 549000, 500, 5)
+	require.Equal(t, uint32(2), e.Rank)
+
 	// Anti-sniping: a bid in the last 10 moves the close 10 later.
 	evs := f.must(Command{Kind: CmdBid, Participant: c, Tender: id, Price: 540000, Qty: 500, LeadTime: 5, Time: closeAt - 10})
 	require.Len(t, evs, 2)
@@ -184,9 +203,10 @@ func TestTenderAuction(t *testing.T) {
 	require.Equal(t, EventAwarded, evs[0].Kind)
 	require.Equal(t, a, evs[0].Participant)
 	require.Equal(t, catalog.Qty(500), evs[0].Qty)
-	require.Equal(t, []EventKind{EventAwarded, EventNotAwarded, EventNotAwarded, EventTenderClosed}, []EventKind{evs[0].Kind, evs[1].Kind, evs[2].Kind, evs[3].Kind})
+	require.Equal(t, []EventKind{EventAwarded, EventNotAwarded, EventNotAwarded, EventNotAwarded, EventTenderClosed}, prKinds(evs))
 	require.Equal(t, c, evs[1].Participant)
-	require.Equal(t, b, evs[2].Participant)
+	require.Equal(t, b, evs[2].Participant, "549000, earlier than D's")
+	require.Equal(t, uint32(4), evs[3].Rank)
 	_, _, ok = f.x.TenderStanding(id, a)
 	require.False(t, ok, "closed")
 	f.replay()
@@ -502,6 +522,68 @@ func prBestAward(ranked []prRef, qty, lot, share catalog.Qty, maxWinners int) []
 	return best
 }
 
+// prScore is the model's score of r among the bids all (see Evaluation).
+func prScore(cmd Command, all []prRef, r prRef) int64 {
+	minP, minL := all[0].price, all[0].lead
+	for _, o := range all {
+		minP, minL = min(minP, o.price), min(minL, o.lead)
+	}
+	sP := prFloor(ScoreScale, int64(minP), int64(r.price))
+	if cmd.Evaluation == EvalLowestPrice {
+		return sP
+	}
+	sL := prFloor(ScoreScale, minL, r.lead)
+	sR := r.rating * 10000
+	return (int64(cmd.WeightPrice)*sP + int64(cmd.WeightLeadTime)*sL + int64(cmd.WeightRating)*sR) / WeightScale
+}
+
+// prBefore reports whether bid a ranks before bid b among the bids all.
+func prBefore(cmd Command, all []prRef, a, b prRef) bool {
+	if cmd.Evaluation == EvalLowestPrice && a.price != b.price {
+		return a.price < b.price
+	}
+	if sa, sb := prScore(cmd, all, a), prScore(cmd, all, b); cmd.Evaluation == EvalWeighted && sa != sb {
+		return sa > sb
+	}
+	return a.seq < b.seq
+}
+
+// TestRankIndexRandom checks the rank index against a sorted slice.
+func TestRankIndexRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	var r rankIndex
+	var ref []rankKey
+	for i := range 20000 {
+		k := rankKey{price: catalog.Price(rng.IntN(500)), seq: uint64(rng.IntN(50))}
+		j, found := slices.BinarySearchFunc(ref, k, rankKey.compare)
+		if rng.IntN(3) == 0 && len(ref) > 0 {
+			k = ref[rng.IntN(len(ref))]
+			j, found = slices.BinarySearchFunc(ref, k, rankKey.compare)
+		}
+		switch {
+		case found && rng.IntN(2) == 0:
+			r.remove(k)
+			ref = slices.Delete(ref, j, j+1)
+		case !found:
+			r.insert(k)
+			ref = slices.Insert(ref, j, k)
+		}
+		probe := rankKey{price: catalog.Price(rng.IntN(500)), seq: uint64(rng.IntN(50))}
+		pj, _ := slices.BinarySearchFunc(ref, probe, rankKey.compare)
+		require.Equal(t, pj+1, r.rank(probe), "step %d", i)
+		require.Equal(t, len(ref), r.len())
+		if i%1000 == 0 {
+			var flat []rankKey
+			for _, b := range r.blocks {
+				require.NotEmpty(t, b)
+				require.LessOrEqual(t, len(b), 2*rankBlock)
+				flat = append(flat, b...)
+			}
+			require.Equal(t, ref, flat[:len(ref):len(ref)])
+		}
+	}
+}
+
 // TestTenderAwardRandom runs random small tenders and checks the award
 // against the brute force: it never exceeds the quantity, never goes to an
 // ineligible bidder and is the optimal (lexicographically greatest in rank
@@ -574,8 +656,33 @@ func TestTenderAwardRandom(t *testing.T) {
 			evs, err := f.submit(c)
 			if err == nil {
 				refs[p] = &prRef{bidder: p, price: c.Price, qty: c.Qty, lead: c.LeadTime, seq: evs[0].Seq}
+				if cmd.TenderMode == TenderAuction {
+					// The bidder's feedback: its rank among all current
+					// bids and the best price.
+					var all []prRef
+					for _, q := range sup {
+						if r := refs[q]; r != nil {
+							pp, _ := f.x.Participant(q)
+							r.rating = int64(pp.Rating)
+							all = append(all, *r)
+						}
+					}
+					me := *refs[p]
+					rank, best := uint32(1), me.price
+					for _, o := range all {
+						best = min(best, o.price)
+						if o.bidder != p && prBefore(cmd, all, o, me) {
+							rank++
+						}
+					}
+					require.Equal(t, rank, evs[0].Rank, "seed %d", seed)
+					require.Equal(t, best, evs[0].BestPrice, "seed %d", seed)
+				}
 			} else {
 				require.NotEqual(t, ReasonNone, evs[0].Reject)
+			}
+			if rng.IntN(5) == 0 { // churn ratings
+				f.must(Command{Kind: CmdSetRating, Participant: sup[rng.IntN(len(sup))], Rating: uint8(rng.IntN(101))})
 			}
 			if rng.IntN(6) == 0 { // churn eligibility
 				q := sup[rng.IntN(len(sup))]
@@ -608,27 +715,12 @@ func TestTenderAwardRandom(t *testing.T) {
 				ranked = append(ranked, *r)
 			}
 		}
-		score := func(r prRef) int64 {
-			minP, minL := ranked[0].price, ranked[0].lead
-			for _, o := range ranked {
-				minP, minL = min(minP, o.price), min(minL, o.lead)
-			}
-			sP := prFloor(ScoreScale, int64(minP), int64(r.price))
-			if cmd.Evaluation == EvalLowestPrice {
-				return sP
-			}
-			sL := prFloor(ScoreScale, minL, r.lead)
-			sR := r.rating * 10000
-			return (int64(cmd.WeightPrice)*sP + int64(cmd.WeightLeadTime)*sL + int64(cmd.WeightRating)*sR) / WeightScale
-		}
+		score := func(r prRef) int64 { return prScore(cmd, ranked, r) }
 		slices.SortFunc(ranked, func(a, b prRef) int {
-			if cmd.Evaluation == EvalLowestPrice && a.price != b.price {
-				return int(a.price - b.price)
+			if prBefore(cmd, ranked, a, b) {
+				return -1
 			}
-			if sa, sb := score(a), score(b); cmd.Evaluation == EvalWeighted && sa != sb {
-				return int(sb - sa)
-			}
-			return int(a.seq) - int(b.seq)
+			return 1
 		})
 		share := cmd.Qty
 		if cmd.MinWinners > 1 {
