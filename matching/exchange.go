@@ -73,6 +73,11 @@ type Exchange struct {
 	subs subscriptions
 	// tenders is guarded by adminMu.
 	tenders tenders
+
+	// dur is the journal of an exchange made by Open (durable.go); nil
+	// for one made by New. It is set before the exchange is returned and
+	// never changes.
+	dur *durable
 }
 
 type marketTable struct {
@@ -147,6 +152,9 @@ func (x *Exchange) Seq() uint64 { return x.seq.Load() }
 // costs the book's uncross: O(log L + C) in the crossed levels plus O(1)
 // per fill.
 func (x *Exchange) Submit(cmd Command, dst []Event) ([]Event, error) {
+	if x.dur != nil {
+		return x.submitDurable(&cmd, dst)
+	}
 	return x.apply(&cmd, dst)
 }
 

@@ -1,0 +1,855 @@
+package matching
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"maps"
+	"slices"
+
+	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/orderbook"
+)
+
+// State encoding.
+//
+// MarshalState writes the whole state of an exchange as deterministic bytes:
+// the same state always encodes to the same bytes (nothing depends on map
+// iteration order or on memory layout). All integers are little endian or
+// varints (encoding/binary: uvarint for unsigned values, zig-zag varint for
+// signed ones); a string is a uvarint length followed by its bytes.
+//
+//	magic    [8]byte  "AGORASTA"
+//	version  uint16   stateVersion (1)
+//	sections, in ascending tag order, each at most once:
+//	  tag    uint8
+//	  length uvarint
+//	  body   [length]byte
+//	crc      uint32   CRC-32C (Castagnoli) of everything before it
+//
+// Sections (a missing section means that part of the state is empty, so a
+// later version can add one; an unknown tag is an error, never skipped,
+// because a section holds state that must not be lost):
+//
+//	1 meta          seq, DefaultSTP
+//	2 audit         the audit chain head at seq, 32 bytes (snapshot files
+//	                of a durable exchange only; RestoreState ignores it)
+//	3 catalog       categories in ID order (code, name, unit, tick, lot),
+//	                then bases in ID order (code, name)
+//	4 participants  in ID order: name, INN, KPP, status, rating
+//	5 markets       in index (opening) order: category, basis, the last
+//	                local order number, book mode, book clock, then the
+//	                resting orders of the buy side and of the sell side in
+//	                priority order with every OrderInfo field, then the
+//	                market's message counters
+//	6 outside       the counters of commands that reached no market
+//	7 subscriptions in ID order, removed ones as a zero owner
+//	8 tenders       in ID order, every term and result, with the bids in
+//	                first-bid order
+//
+// Counters are the total followed by the per-participant counters in
+// participant order. The client order ID index of each market is not
+// stored: restoring rebuilds it from the resting orders' tags.
+const (
+	stateMagic   = "AGORASTA"
+	stateVersion = 1
+
+	secMeta          = 1
+	secAudit         = 2
+	secCatalog       = 3
+	secParticipants  = 4
+	secMarkets       = 5
+	secOutside       = 6
+	secSubscriptions = 7
+	secTenders       = 8
+	secEnd           = 9
+
+	stateHeaderSize = len(stateMagic) + 2
+	chainSize       = sha256.Size
+)
+
+var stateCRC = crc32.MakeTable(crc32.Castagnoli)
+
+// Errors of state encoding (MarshalState, RestoreState, snapshots).
+var (
+	// ErrBadState reports state bytes (MarshalState output or a snapshot's
+	// payload) that are not a valid exchange state.
+	ErrBadState = errors.New("matching: invalid state encoding")
+	// ErrConfigMismatch reports a state produced under another catalog or
+	// default self-trade prevention policy than the Config.
+	ErrConfigMismatch = errors.New("matching: state belongs to another configuration")
+)
+
+// MarshalState returns the complete state of the exchange in the versioned
+// binary format described in the package's state encoding notes (see
+// RestoreState): sequence number, catalog, participants, markets with their
+// resting orders, counters, subscriptions and tenders. Equal states give
+// equal bytes, so two exchanges can be compared by their encodings.
+//
+// It holds every lock of the exchange while it encodes, so commands wait;
+// cost O(participants + orders + subscriptions + bids). On a durable
+// exchange the result is an exact cut between two journaled commands; on
+// one made by New, call it while no Submit runs for an exact cut (a
+// command refused before it reaches a market takes no market lock). The result is owned
+// by the caller. MarshalState never fails on a consistent exchange; the
+// error is for future sections that may.
+func (x *Exchange) MarshalState() ([]byte, error) {
+	if d := x.dur; d != nil {
+		d.mu.Lock() // an exact cut between two journaled commands
+		defer d.mu.Unlock()
+	}
+	list := x.lockAll()
+	defer x.unlockAll(list)
+	return x.encodeStateLocked(nil, list, nil), nil
+}
+
+// encodeStateLocked appends the state encoding to dst. chain, if not nil,
+// adds the audit section. The caller holds every lock (lockAll).
+func (x *Exchange) encodeStateLocked(dst []byte, list []*market, chain *[chainSize]byte) []byte {
+	if dst == nil {
+		n := 1 << 12
+		for _, m := range list {
+			n += 48 * m.book.Len()
+		}
+		dst = make([]byte, 0, n)
+	}
+	start := len(dst)
+	dst = append(dst, stateMagic...)
+	dst = binary.LittleEndian.AppendUint16(dst, stateVersion)
+
+	var sec section
+	sec.begin(&dst, secMeta)
+	dst = binary.AppendUvarint(dst, x.seq.Load())
+	dst = append(dst, byte(x.cfg.DefaultSTP))
+	sec.end(&dst)
+
+	if chain != nil {
+		sec.begin(&dst, secAudit)
+		dst = append(dst, chain[:]...)
+		sec.end(&dst)
+	}
+
+	sec.begin(&dst, secCatalog)
+	dst = appendCatalog(dst, x.cat)
+	sec.end(&dst)
+
+	sec.begin(&dst, secParticipants)
+	dst = binary.AppendUvarint(dst, uint64(x.parts.Len()))
+	for p := range x.parts.All() {
+		dst = appendString(dst, p.Name)
+		dst = appendString(dst, p.INN)
+		dst = appendString(dst, p.KPP)
+		dst = append(dst, byte(p.Status), p.Rating)
+	}
+	sec.end(&dst)
+
+	sec.begin(&dst, secMarkets)
+	dst = binary.AppendUvarint(dst, uint64(len(list)))
+	for _, m := range list {
+		dst = m.appendState(dst)
+	}
+	sec.end(&dst)
+
+	x.outMu.Lock()
+	sec.begin(&dst, secOutside)
+	dst = x.outside.appendState(dst)
+	sec.end(&dst)
+	x.outMu.Unlock()
+
+	sec.begin(&dst, secSubscriptions)
+	dst = x.subs.appendState(dst)
+	sec.end(&dst)
+
+	sec.begin(&dst, secTenders)
+	dst = x.tenders.appendState(dst)
+	sec.end(&dst)
+
+	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], stateCRC))
+}
+
+// section frames one section. The body is written after a provisional
+// one-byte length, which end widens if needed.
+type section struct{ tagAt, bodyAt int }
+
+func (s *section) begin(dst *[]byte, tag byte) {
+	s.tagAt = len(*dst)
+	*dst = append(*dst, tag, 0)
+	s.bodyAt = len(*dst)
+}
+
+func (s *section) end(dst *[]byte) {
+	b := *dst
+	n := uint64(len(b) - s.bodyAt)
+	var lb [binary.MaxVarintLen64]byte
+	ln := binary.PutUvarint(lb[:], n)
+	if ln > 1 {
+		b = append(b, lb[:ln-1]...) // room for the wider length
+		copy(b[s.bodyAt+ln-1:], b[s.bodyAt:len(b)-(ln-1)])
+	}
+	copy(b[s.tagAt+1:], lb[:ln])
+	*dst = b
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendBool(dst []byte, v bool) []byte {
+	if v {
+		return append(dst, 1)
+	}
+	return append(dst, 0)
+}
+
+func appendCatalog(dst []byte, c *catalog.Catalog) []byte {
+	dst = binary.AppendUvarint(dst, uint64(c.Taxonomy.Len()))
+	for cat := range c.Taxonomy.All() {
+		dst = appendString(dst, cat.Code)
+		dst = appendString(dst, cat.Name)
+		dst = appendString(dst, cat.Unit)
+		dst = binary.AppendVarint(dst, int64(cat.Tick))
+		dst = binary.AppendVarint(dst, int64(cat.Lot))
+	}
+	dst = binary.AppendUvarint(dst, uint64(c.Bases.Len()))
+	for b := range c.Bases.All() {
+		dst = appendString(dst, b.Code)
+		dst = appendString(dst, b.Name)
+	}
+	return dst
+}
+
+func (m *market) appendState(dst []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(m.key.Category))
+	dst = binary.AppendUvarint(dst, uint64(m.key.Basis))
+	dst = binary.AppendUvarint(dst, m.nextLocal)
+	dst = append(dst, byte(m.book.Mode()))
+	dst = binary.AppendVarint(dst, m.book.Now())
+	for _, side := range [2]Side{Buy, Sell} {
+		n := 0
+		for range m.book.Orders(side) {
+			n++
+		}
+		dst = binary.AppendUvarint(dst, uint64(n))
+		for o := range m.book.Orders(side) {
+			dst = binary.AppendUvarint(dst, uint64(o.ID)&localMask)
+			dst = binary.AppendUvarint(dst, uint64(o.Owner))
+			dst = append(dst, byte(o.TIF), byte(o.STP))
+			dst = binary.AppendVarint(dst, int64(o.Price))
+			dst = binary.AppendVarint(dst, int64(o.Qty))
+			dst = binary.AppendVarint(dst, int64(o.MinQty))
+			dst = binary.AppendVarint(dst, int64(o.Original))
+			dst = binary.AppendVarint(dst, int64(o.Filled))
+			dst = binary.AppendVarint(dst, int64(o.Cancelled))
+			dst = binary.AppendVarint(dst, o.ExpireAt)
+			dst = binary.AppendUvarint(dst, o.Tag)
+		}
+	}
+	return m.counters.appendState(dst)
+}
+
+func appendCounters(dst []byte, c *Counters) []byte {
+	for _, v := range [...]uint64{c.Postings, c.Cancels, c.Amends, c.Tenders, c.Bids, c.Other, c.Reports, c.Fills, c.Notifications} {
+		dst = binary.AppendUvarint(dst, v)
+	}
+	return dst
+}
+
+func (s *counterSet) appendState(dst []byte) []byte {
+	dst = appendCounters(dst, &s.total)
+	ids := slices.Sorted(maps.Keys(s.by))
+	dst = binary.AppendUvarint(dst, uint64(len(ids)))
+	for _, p := range ids {
+		dst = binary.AppendUvarint(dst, uint64(p))
+		dst = appendCounters(dst, s.by[p])
+	}
+	return dst
+}
+
+func (s *subscriptions) appendState(dst []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s.list)))
+	for i := range s.list {
+		sub := &s.list[i]
+		dst = binary.AppendUvarint(dst, uint64(sub.Owner))
+		if sub.Owner == 0 {
+			continue // removed
+		}
+		dst = binary.AppendUvarint(dst, uint64(sub.Category))
+		dst = binary.AppendUvarint(dst, uint64(len(sub.Bases)))
+		for _, b := range sub.Bases {
+			dst = binary.AppendUvarint(dst, uint64(b))
+		}
+		dst = binary.AppendVarint(dst, int64(sub.MinQty))
+		dst = binary.AppendVarint(dst, int64(sub.MaxQty))
+	}
+	return dst
+}
+
+func (ts *tenders) appendState(dst []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(ts.list)))
+	for _, t := range ts.list {
+		in := &t.info
+		dst = binary.AppendUvarint(dst, uint64(in.Buyer))
+		dst = binary.AppendUvarint(dst, uint64(in.Category))
+		dst = binary.AppendUvarint(dst, uint64(in.Basis))
+		dst = binary.AppendVarint(dst, int64(in.Qty))
+		dst = binary.AppendVarint(dst, int64(in.Reserve))
+		dst = binary.AppendVarint(dst, in.OpenAt)
+		dst = binary.AppendVarint(dst, in.CloseAt)
+		dst = append(dst, byte(in.Mode), byte(in.Evaluation), byte(in.State))
+		dst = binary.AppendVarint(dst, int64(in.Decrement))
+		dst = binary.AppendVarint(dst, in.Extension)
+		for _, w := range [...]uint16{in.WeightPrice, in.WeightLeadTime, in.WeightRating, in.MinWinners, in.MaxWinners} {
+			dst = binary.AppendUvarint(dst, uint64(w))
+		}
+		dst = appendBool(dst, in.SubscribersOnly)
+		dst = binary.AppendVarint(dst, int64(in.Best))
+		dst = binary.AppendVarint(dst, int64(in.Awarded))
+		dst = binary.AppendUvarint(dst, uint64(in.Winners))
+		dst = binary.AppendVarint(dst, int64(t.lot))
+		dst = binary.AppendVarint(dst, int64(t.share))
+		dst = binary.AppendVarint(dst, t.clock)
+		dst = binary.AppendUvarint(dst, uint64(len(t.bids)))
+		for i := range t.bids {
+			b := &t.bids[i]
+			dst = binary.AppendUvarint(dst, uint64(b.bidder))
+			dst = binary.AppendVarint(dst, int64(b.price))
+			dst = binary.AppendVarint(dst, int64(b.qty))
+			dst = binary.AppendVarint(dst, b.lead)
+			dst = binary.AppendUvarint(dst, b.seq)
+			dst = append(dst, b.rating)
+			dst = binary.AppendUvarint(dst, uint64(b.score))
+			dst = binary.AppendUvarint(dst, uint64(b.rank))
+			dst = binary.AppendVarint(dst, int64(b.award))
+		}
+	}
+	return dst
+}
+
+// RestoreState returns a new, non-durable exchange holding the state that
+// MarshalState encoded in b (a snapshot file's payload works too; its audit
+// section is ignored). It is how replicas and tests load a state.
+//
+// Zero fields of cfg take the state's values: a nil Catalog means the
+// catalog stored in b (a state is self-contained), STPDefault means the
+// stored default. A non-zero field must equal the stored one, otherwise the
+// error wraps ErrConfigMismatch: the same commands would not produce the
+// same events under a different catalog or default.
+//
+// The restored exchange is checked with CheckInvariants. Errors:
+// ErrInvalidConfig, ErrBadState (wrapping the cause: bad magic, version,
+// checksum, framing, or a value no valid exchange could hold),
+// ErrConfigMismatch. It never panics, whatever b holds. Cost: O(len(b))
+// plus O(log L) per resting order.
+func RestoreState(cfg Config, b []byte) (*Exchange, error) {
+	x, _, err := restoreState(cfg, b)
+	return x, err
+}
+
+// stateSections checks the envelope of b and returns its sections by tag.
+func stateSections(b []byte) ([secEnd][]byte, error) {
+	var secs [secEnd][]byte
+	if len(b) < stateHeaderSize+4 || string(b[:len(stateMagic)]) != stateMagic {
+		return secs, fmt.Errorf("%w: not an Agora state (bad magic)", ErrBadState)
+	}
+	if v := binary.LittleEndian.Uint16(b[len(stateMagic):]); v != stateVersion {
+		return secs, fmt.Errorf("%w: unsupported version %d", ErrBadState, v)
+	}
+	body := b[:len(b)-4]
+	if crc32.Checksum(body, stateCRC) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return secs, fmt.Errorf("%w: checksum mismatch", ErrBadState)
+	}
+	r := stateReader{b: body[stateHeaderSize:]}
+	last := 0
+	for len(r.b) > 0 && r.err == nil {
+		off := len(body) - len(r.b)
+		tag := int(r.u8())
+		n := r.uvarint()
+		if r.err == nil && (tag <= last || tag >= secEnd) {
+			return secs, fmt.Errorf("%w: section tag %d at offset %d out of order or unknown", ErrBadState, tag, off)
+		}
+		if r.err == nil && n > uint64(len(r.b)) {
+			return secs, fmt.Errorf("%w: section %d at offset %d overruns the state", ErrBadState, tag, off)
+		}
+		if r.err != nil {
+			break
+		}
+		secs[tag] = r.b[:n:n]
+		r.b = r.b[n:]
+		last = tag
+	}
+	if r.err != nil {
+		return secs, r.err
+	}
+	if secs[secMeta] == nil {
+		return secs, fmt.Errorf("%w: no meta section", ErrBadState)
+	}
+	return secs, nil
+}
+
+// restoreState decodes b into a new exchange. chain is the audit section,
+// or nil if b has none.
+func restoreState(cfg Config, b []byte) (x *Exchange, chain *[chainSize]byte, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	secs, err := stateSections(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(what string, r *stateReader, e error) error {
+		if e == nil {
+			e = r.err
+		}
+		if e == nil && len(r.b) != 0 {
+			e = fmt.Errorf("%d trailing bytes", len(r.b))
+		}
+		if e == nil {
+			return nil
+		}
+		if errors.Is(e, ErrBadState) || errors.Is(e, ErrConfigMismatch) {
+			return fmt.Errorf("%s: %w", what, e)
+		}
+		return fmt.Errorf("%w: %s: %w", ErrBadState, what, e)
+	}
+
+	r := stateReader{b: secs[secMeta]}
+	seq := r.uvarint()
+	stp := STP(r.u8())
+	if err := fail("meta", &r, nil); err != nil {
+		return nil, nil, err
+	}
+	if stp == STPDefault || stp > STPCancelBoth {
+		return nil, nil, fmt.Errorf("%w: meta: default STP %d", ErrBadState, stp)
+	}
+	switch {
+	case cfg.DefaultSTP == STPDefault:
+		cfg.DefaultSTP = stp
+	case cfg.DefaultSTP != stp:
+		return nil, nil, fmt.Errorf("%w: DefaultSTP %v, state has %v", ErrConfigMismatch, cfg.DefaultSTP, stp)
+	}
+	if a := secs[secAudit]; a != nil {
+		if len(a) != chainSize {
+			return nil, nil, fmt.Errorf("%w: audit section of %d bytes", ErrBadState, len(a))
+		}
+		chain = new([chainSize]byte)
+		copy(chain[:], a)
+	}
+
+	if c := secs[secCatalog]; c != nil {
+		if cfg.Catalog == nil {
+			r = stateReader{b: c}
+			cat, err := decodeCatalog(&r)
+			if err := fail("catalog", &r, err); err != nil {
+				return nil, nil, err
+			}
+			cfg.Catalog = cat
+		} else if !slicesEqual(appendCatalog(nil, cfg.Catalog), c) {
+			return nil, nil, fmt.Errorf("%w: the configured catalog differs from the state's", ErrConfigMismatch)
+		}
+	}
+	x, err = New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	x.seq.Store(seq)
+
+	steps := []struct {
+		tag  int
+		name string
+		fn   func(*stateReader) error
+	}{
+		{secParticipants, "participants", x.restoreParticipants},
+		{secMarkets, "markets", x.restoreMarkets},
+		{secOutside, "outside counters", x.outside.restore},
+		{secSubscriptions, "subscriptions", x.restoreSubscriptions},
+		{secTenders, "tenders", x.restoreTenders},
+	}
+	for _, s := range steps {
+		if secs[s.tag] == nil {
+			continue
+		}
+		r = stateReader{b: secs[s.tag]}
+		if err := fail(s.name, &r, s.fn(&r)); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := x.CheckInvariants(); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadState, err)
+	}
+	return x, chain, nil
+}
+
+func slicesEqual(a, b []byte) bool { return string(a) == string(b) }
+
+func decodeCatalog(r *stateReader) (*catalog.Catalog, error) {
+	tax := catalog.NewTaxonomy()
+	n := r.count(5)
+	for range n {
+		code, name, unit := r.str(), r.str(), r.str()
+		tick, lot := r.varint(), r.varint()
+		if r.err != nil {
+			return nil, r.err
+		}
+		if _, err := tax.Add(code, name, unit, catalog.Price(tick), catalog.Qty(lot)); err != nil {
+			return nil, err
+		}
+	}
+	bases := catalog.NewBases()
+	n = r.count(2)
+	for range n {
+		code, name := r.str(), r.str()
+		if r.err != nil {
+			return nil, r.err
+		}
+		if _, err := bases.Add(code, name); err != nil {
+			return nil, err
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	c := &catalog.Catalog{Taxonomy: tax, Bases: bases}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (x *Exchange) restoreParticipants(r *stateReader) error {
+	n := r.count(5)
+	for i := range n {
+		name, inn, kpp := r.str(), r.str(), r.str()
+		st, rating := catalog.Status(r.u8()), r.u8()
+		if r.err != nil {
+			return r.err
+		}
+		id, err := x.parts.Register(name, inn, kpp)
+		if err != nil {
+			return fmt.Errorf("participant %d: %w", i+1, err)
+		}
+		if id != catalog.ParticipantID(i+1) {
+			return fmt.Errorf("participant %d registered as %d", i+1, id)
+		}
+		switch st {
+		case catalog.StatusPending:
+		case catalog.StatusVerified, catalog.StatusSuspended:
+			err = x.parts.SetStatus(id, st)
+		default:
+			err = fmt.Errorf("status %d", st)
+		}
+		if err == nil {
+			err = x.parts.SetRating(id, rating)
+		}
+		if err != nil {
+			return fmt.Errorf("participant %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func (x *Exchange) restoreMarkets(r *stateReader) error {
+	n := r.count(8)
+	if n > maxMarkets {
+		return fmt.Errorf("%d markets", n)
+	}
+	for i := range n {
+		key := MarketKey{Category: catalog.CategoryID(r.uvarint32()), Basis: catalog.BasisID(r.uvarint32())}
+		nextLocal := r.uvarint()
+		mode := orderbook.Mode(r.u8())
+		now := r.varint()
+		if r.err != nil {
+			return r.err
+		}
+		cat, rr := x.tradable(key.Category)
+		if rr != ReasonNone {
+			return fmt.Errorf("market %d: category %d: %v", i+1, key.Category, rr)
+		}
+		if _, ok := x.cat.Bases.ByID(key.Basis); !ok {
+			return fmt.Errorf("market %d: unknown basis %d", i+1, key.Basis)
+		}
+		if x.table.Load().byKey[key] != nil {
+			return fmt.Errorf("market %d: %v opened twice", i+1, key)
+		}
+		if nextLocal >= localMask || now < 0 {
+			return fmt.Errorf("market %d: order number %d, clock %d", i+1, nextLocal, now)
+		}
+		m := x.openMarket(key, cat)
+		m.nextLocal = nextLocal
+		m.book.Expire(now, nil) // the book is empty: this only sets its clock
+		if mode != orderbook.Continuous {
+			if _, err := m.book.SetMode(mode, now, nil); err != nil {
+				return fmt.Errorf("market %d: mode %d: %w", i+1, mode, err)
+			}
+		}
+		for _, side := range [2]Side{Buy, Sell} {
+			cnt := r.count(12)
+			for range cnt {
+				o := OrderInfo{Side: side}
+				local := r.uvarint()
+				o.Owner = catalog.ParticipantID(r.uvarint32())
+				o.TIF, o.STP = TimeInForce(r.u8()), STP(r.u8())
+				o.Price = catalog.Price(r.varint())
+				o.Qty, o.MinQty = catalog.Qty(r.varint()), catalog.Qty(r.varint())
+				o.Original, o.Filled, o.Cancelled = catalog.Qty(r.varint()), catalog.Qty(r.varint()), catalog.Qty(r.varint())
+				o.ExpireAt = r.varint()
+				o.Tag = r.uvarint()
+				if r.err != nil {
+					return r.err
+				}
+				if local == 0 || local > nextLocal {
+					return fmt.Errorf("market %d: order number %d beyond %d", i+1, local, nextLocal)
+				}
+				if _, ok := x.parts.Status(o.Owner); !ok {
+					return fmt.Errorf("market %d: order %d of unknown participant %d", i+1, local, o.Owner)
+				}
+				o.ID = OrderID(m.index<<marketShift | local)
+				if err := m.book.Restore(o); err != nil {
+					return fmt.Errorf("market %d: order %d: %w", i+1, o.ID, err)
+				}
+				if o.Tag != 0 {
+					ck := clientKey{owner: o.Owner, id: o.Tag}
+					if _, dup := m.clientIDs[ck]; dup {
+						return fmt.Errorf("market %d: client order ID %d of participant %d used twice", i+1, o.Tag, o.Owner)
+					}
+					m.clientIDs[ck] = struct{}{}
+				}
+			}
+		}
+		if err := m.counters.restore(r); err != nil {
+			return fmt.Errorf("market %d counters: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func decodeCounters(r *stateReader, c *Counters) {
+	for _, v := range [...]*uint64{&c.Postings, &c.Cancels, &c.Amends, &c.Tenders, &c.Bids, &c.Other, &c.Reports, &c.Fills, &c.Notifications} {
+		*v = r.uvarint()
+	}
+}
+
+func (s *counterSet) restore(r *stateReader) error {
+	decodeCounters(r, &s.total)
+	n := r.count(10)
+	var last catalog.ParticipantID
+	for i := range n {
+		p := catalog.ParticipantID(r.uvarint32())
+		if r.err == nil && i > 0 && p <= last {
+			return fmt.Errorf("participant %d out of order", p)
+		}
+		last = p
+		decodeCounters(r, s.of(p))
+	}
+	return r.err
+}
+
+func (x *Exchange) restoreSubscriptions(r *stateReader) error {
+	n := r.count(1)
+	for i := range n {
+		id := SubscriptionID(i + 1)
+		owner := catalog.ParticipantID(r.uvarint32())
+		if r.err != nil {
+			return r.err
+		}
+		if owner == 0 {
+			x.subs.list = append(x.subs.list, Subscription{}) // removed; its ID is never reused
+			continue
+		}
+		sub := Subscription{Owner: owner, Category: catalog.CategoryID(r.uvarint32())}
+		nb := r.count(1)
+		if nb > MaxFilterBases {
+			return fmt.Errorf("subscription %d: %d bases", id, nb)
+		}
+		for range nb {
+			sub.Bases = append(sub.Bases, catalog.BasisID(r.uvarint32()))
+		}
+		sub.MinQty, sub.MaxQty = catalog.Qty(r.varint()), catalog.Qty(r.varint())
+		if r.err != nil {
+			return r.err
+		}
+		if !x.known(owner) {
+			return fmt.Errorf("subscription %d: unknown participant %d", id, owner)
+		}
+		if _, ok := x.cat.Taxonomy.ByID(sub.Category); !ok {
+			return fmt.Errorf("subscription %d: unknown category %d", id, sub.Category)
+		}
+		for j, b := range sub.Bases {
+			if _, ok := x.cat.Bases.ByID(b); !ok || (j > 0 && b <= sub.Bases[j-1]) {
+				return fmt.Errorf("subscription %d: bases %v", id, sub.Bases)
+			}
+		}
+		if sub.MinQty < 0 || sub.MaxQty < 0 || (sub.MaxQty != 0 && sub.MaxQty < sub.MinQty) {
+			return fmt.Errorf("subscription %d: quantity filter [%d, %d]", id, sub.MinQty, sub.MaxQty)
+		}
+		if got := x.subs.add(sub); got != id {
+			return fmt.Errorf("subscription %d stored as %d", id, got)
+		}
+	}
+	return nil
+}
+
+func (x *Exchange) restoreTenders(r *stateReader) error {
+	n := r.count(20)
+	for i := range n {
+		t := &tender{byBidder: map[catalog.ParticipantID]int{}}
+		in := &t.info
+		in.ID = TenderID(i + 1)
+		in.Buyer = catalog.ParticipantID(r.uvarint32())
+		in.Category, in.Basis = catalog.CategoryID(r.uvarint32()), catalog.BasisID(r.uvarint32())
+		in.Qty, in.Reserve = catalog.Qty(r.varint()), catalog.Price(r.varint())
+		in.OpenAt, in.CloseAt = r.varint(), r.varint()
+		in.Mode, in.Evaluation, in.State = TenderMode(r.u8()), Evaluation(r.u8()), TenderState(r.u8())
+		in.Decrement, in.Extension = catalog.Price(r.varint()), r.varint()
+		for _, w := range [...]*uint16{&in.WeightPrice, &in.WeightLeadTime, &in.WeightRating, &in.MinWinners, &in.MaxWinners} {
+			*w = r.uvarint16()
+		}
+		in.SubscribersOnly = r.bool()
+		in.Best, in.Awarded = catalog.Price(r.varint()), catalog.Qty(r.varint())
+		in.Winners = int(r.uvarint32())
+		t.lot, t.share, t.clock = catalog.Qty(r.varint()), catalog.Qty(r.varint()), r.varint()
+		nb := r.count(9)
+		if r.err != nil {
+			return r.err
+		}
+		if !x.known(in.Buyer) {
+			return fmt.Errorf("tender %d: unknown buyer %d", in.ID, in.Buyer)
+		}
+		cat, rr := x.tradable(in.Category)
+		if _, ok := x.cat.Bases.ByID(in.Basis); !ok || rr != ReasonNone {
+			return fmt.Errorf("tender %d: market %d/%d", in.ID, in.Category, in.Basis)
+		}
+		switch {
+		case in.Qty <= 0 || t.lot != cat.Lot || t.share <= 0 || t.share > in.Qty || in.Reserve < 0:
+			return fmt.Errorf("tender %d: quantity %d, lot %d, share %d, reserve %d", in.ID, in.Qty, t.lot, t.share, in.Reserve)
+		case in.Mode < TenderSealed || in.Mode > TenderAuction || in.Evaluation < EvalLowestPrice || in.Evaluation > EvalWeighted ||
+			in.State < TenderOpen || in.State > TenderCancelled:
+			return fmt.Errorf("tender %d: mode %d, evaluation %d, state %d", in.ID, in.Mode, in.Evaluation, in.State)
+		case in.Mode == TenderAuction && in.Decrement <= 0:
+			return fmt.Errorf("tender %d: decrement %d", in.ID, in.Decrement)
+		}
+		for j := range nb {
+			b := tenderBid{bidder: catalog.ParticipantID(r.uvarint32())}
+			b.price, b.qty, b.lead = catalog.Price(r.varint()), catalog.Qty(r.varint()), r.varint()
+			b.seq, b.rating = r.uvarint(), r.u8()
+			b.score, b.rank = r.uvarint32(), r.uvarint32()
+			b.award = catalog.Qty(r.varint())
+			if r.err != nil {
+				return r.err
+			}
+			if _, dup := t.byBidder[b.bidder]; dup || !x.known(b.bidder) {
+				return fmt.Errorf("tender %d: bidder %d unknown or twice", in.ID, b.bidder)
+			}
+			if b.price <= 0 || b.qty <= 0 || b.lead <= 0 || b.award < 0 || b.rating > catalog.MaxRating {
+				return fmt.Errorf("tender %d: bid of %d: price %d, quantity %d, lead time %d", in.ID, b.bidder, b.price, b.qty, b.lead)
+			}
+			t.byBidder[b.bidder] = j
+			t.bids = append(t.bids, b)
+		}
+		in.Bidders = len(t.bids)
+		x.tenders.list = append(x.tenders.list, t)
+	}
+	return nil
+}
+
+// stateReader decodes a state section. The first error sticks; every read
+// after it returns zero values, so decoding never panics.
+type stateReader struct {
+	b   []byte
+	err error
+}
+
+var errShort = errors.New("truncated")
+
+func (r *stateReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+	r.b = nil
+}
+
+func (r *stateReader) u8() uint8 {
+	if len(r.b) < 1 {
+		r.fail(errShort)
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
+func (r *stateReader) bool() bool {
+	switch r.u8() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	r.fail(errors.New("bad boolean"))
+	return false
+}
+
+func (r *stateReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail(errors.New("bad uvarint"))
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *stateReader) uvarint32() uint32 {
+	v := r.uvarint()
+	if v > 1<<32-1 {
+		r.fail(fmt.Errorf("value %d out of range", v))
+		return 0
+	}
+	return uint32(v)
+}
+
+func (r *stateReader) uvarint16() uint16 {
+	v := r.uvarint()
+	if v > 1<<16-1 {
+		r.fail(fmt.Errorf("value %d out of range", v))
+		return 0
+	}
+	return uint16(v)
+}
+
+func (r *stateReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail(errors.New("bad varint"))
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *stateReader) str() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail(errShort)
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// count reads an item count and checks it against the bytes left, at
+// least min bytes per item, so a corrupt count cannot make the decoder
+// allocate or loop without bound.
+func (r *stateReader) count(min int) int {
+	n := r.uvarint()
+	if r.err == nil && n > uint64(len(r.b)/min) {
+		r.fail(fmt.Errorf("count %d exceeds the %d bytes left", n, len(r.b)))
+	}
+	if r.err != nil {
+		return 0
+	}
+	return int(n)
+}
