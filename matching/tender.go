@@ -2,6 +2,7 @@ package matching
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 
@@ -433,9 +434,15 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 		if t.info.Mode != TenderAuction {
 			return append(dst, e), ReasonNone
 		}
-		extended := t.info.Extension > 0 && now >= t.info.CloseAt-t.info.Extension
+		// now < CloseAt, so their difference fits in a uint64 even when
+		// it overflows an int64.
+		extended := t.info.Extension > 0 && uint64(t.info.CloseAt)-uint64(now) <= uint64(t.info.Extension)
 		if extended {
-			t.info.CloseAt += t.info.Extension
+			if t.info.CloseAt > math.MaxInt64-t.info.Extension {
+				t.info.CloseAt = math.MaxInt64
+			} else {
+				t.info.CloseAt += t.info.Extension
+			}
 		}
 		if t.info.Best == 0 || b.price < t.info.Best {
 			t.info.Best = b.price

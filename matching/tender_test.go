@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"slices"
@@ -210,6 +211,21 @@ func TestTenderAuction(t *testing.T) {
 	_, _, ok = f.x.TenderStanding(id, a)
 	require.False(t, ok, "closed")
 	f.replay()
+}
+
+// TestTenderExtremeTimes: anti-sniping near the ends of the int64 time
+// range neither wraps nor extends by mistake.
+func TestTenderExtremeTimes(t *testing.T) {
+	f := newPrFix(t)
+	buyer, s := f.trader("Buyer"), f.trader("S")
+	cmd := f.tenderCmd(buyer, TenderAuction, 10, 0)
+	cmd.Time, cmd.OpenAt, cmd.CloseAt, cmd.Extension = math.MinInt64+1, math.MinInt64+1, math.MaxInt64-5, math.MaxInt64/2
+	id := f.open(cmd)
+	e := f.must(Command{Kind: CmdBid, Participant: s, Tender: id, Price: 100000, Qty: 10, LeadTime: 1, Time: math.MinInt64 + 2})
+	require.Len(t, e, 1, "far from the close: no extension")
+	e = f.must(Command{Kind: CmdBid, Participant: s, Tender: id, Price: 90000, Qty: 10, LeadTime: 1, Time: math.MaxInt64 - 6})
+	require.Len(t, e, 2)
+	require.Equal(t, int64(math.MaxInt64), e[1].CloseAt, "saturates")
 }
 
 // TestTenderWeighted checks the weighted score against values computed by
