@@ -12,8 +12,8 @@ import (
 )
 
 const (
-	marketShift = 40                    // OrderID = market index << 40 | local number
-	localMask   = 1<<marketShift - 1    // local order numbers per market
+	marketShift = 40                 // OrderID = market index << 40 | local number
+	localMask   = 1<<marketShift - 1 // local order numbers per market
 	maxMarkets  = 1<<(64-marketShift) - 1
 )
 
