@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agora-exchange/agora/bench/contacts"
 	"github.com/agora-exchange/agora/bench/cmd/internal/plot"
+	"github.com/agora-exchange/agora/bench/contacts"
 )
 
 func TestSaveSVG(t *testing.T) {
