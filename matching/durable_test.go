@@ -31,15 +31,26 @@ func duOpen(t testing.TB, dir string, opts DurableOptions) *Exchange {
 // every record.
 func duReplayAll(t testing.TB, dir string) (*Exchange, [][]byte) {
 	t.Helper()
-	l, err := journal.Open(dir, journal.Options{})
-	require.NoError(t, err)
-	defer l.Close()
-	require.Equal(t, uint64(1), l.FirstSeq(), "journal was truncated")
 	x, err := New(Config{})
 	require.NoError(t, err)
 	var out [][]byte
+	duReplayInto(t, dir, x, func(_ uint64, _ []byte, evs []Event) {
+		out = append(out, duEncode(nil, evs))
+	})
+	return x, out
+}
+
+// duReplayInto replays the records of the journal in dir after x's seq
+// into x (non-durable), calling fn with each record's command bytes and
+// events.
+func duReplayInto(t testing.TB, dir string, x *Exchange, fn func(seq uint64, cmd []byte, evs []Event)) {
+	t.Helper()
+	l, err := journal.Open(dir, journal.Options{})
+	require.NoError(t, err)
+	defer l.Close()
+	require.LessOrEqual(t, l.FirstSeq(), x.Seq()+1, "journal was truncated")
 	var evs []Event
-	require.NoError(t, l.Replay(1, func(r journal.Record) error {
+	require.NoError(t, l.Replay(x.Seq()+1, func(r journal.Record) error {
 		cmdBytes, _, err := splitRecord(r.Payload)
 		if err != nil {
 			return err
@@ -52,10 +63,9 @@ func duReplayAll(t testing.TB, dir string) (*Exchange, [][]byte) {
 		if x.Seq() != r.Seq {
 			return fmt.Errorf("record %d replayed as seq %d", r.Seq, x.Seq())
 		}
-		out = append(out, duEncode(nil, evs))
+		fn(r.Seq, cmdBytes, evs)
 		return nil
 	}))
-	return x, out
 }
 
 // duEncode appends the codec encoding of evs.
