@@ -360,10 +360,11 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 		evs, err = x.replayRecord(&h, &chain, journal.Record{Seq: r.seq, Payload: r.payload}, evs[:0])
 		if err != nil {
 			rep.Bad = &AuditFailure{Seq: r.seq, File: r.file, Offset: r.off, Reason: err.Error()}
+			where := fmt.Sprintf("record in %s at offset %d", r.file, r.off)
 			if errors.Is(err, ErrAuditMismatch) {
-				return fmt.Errorf("matching: audit: %s", rep.Bad)
+				return fmt.Errorf("matching: audit: %s: %w", where, err)
 			}
-			return fmt.Errorf("%w: %s: %w", ErrAuditMismatch, rep.Bad, err)
+			return fmt.Errorf("%w: %s: %w", ErrAuditMismatch, where, err)
 		}
 		rep.LastSeq = r.seq
 		for len(later) > 0 && later[0].seq <= r.seq {
