@@ -273,22 +273,145 @@ func recoverExchange(log *journal.FileLog, fsys journal.FS, dir string, cfg Conf
 	case last < base:
 		return nil, fmt.Errorf("%w: journal in %s ends at seq %d, before the snapshot's %d", ErrJournalGap, dir, last, base)
 	}
-	var h chainHasher
-	var evs []Event
-	err = log.Replay(base+1, func(r journal.Record) error {
-		evs, err = x.replayRecord(&h, &chain, r, evs[:0])
-		return err
-	})
+	p := newReplayPipeline(x, chain)
+	err = log.Replay(base+1, p.record)
+	chain, err = p.finish(err)
 	if err != nil {
 		return nil, fmt.Errorf("matching: recover %s: %w", dir, err)
 	}
 	rec.Replayed = x.Seq() - base
 	rec.LastSeq = x.Seq()
 	x.dur = &durable{
-		chain: chain, hasher: h, snapSince: rec.Replayed,
+		chain: chain, snapSince: rec.Replayed,
 		log: log, fs: fsys, dir: dir, opts: opts, rec: rec, lastSnap: rec.SnapshotSeq,
 	}
 	return x, nil
+}
+
+// replayPipeline replays journal records on two goroutines: the caller's
+// decodes and applies each record and hands its command bytes, stored
+// hash and events over in batches; a second one encodes the events and
+// computes the audit chain. Both follow sequence order, so the first
+// failure reported is the first in the journal.
+type replayPipeline struct {
+	x       *Exchange
+	full    chan *replayBatch
+	free    chan *replayBatch
+	done    chan struct{}
+	cur     *replayBatch
+	chain   [chainSize]byte // owned by the hashing goroutine until finish
+	hashErr error
+	evs     []Event
+}
+
+// replayBatch holds consecutive applied records awaiting their hash.
+type replayBatch struct {
+	seq    []uint64
+	stored [][chainSize]byte
+	cmds   []byte
+	cmdEnd []int
+	evs    []Event
+	evEnd  []int
+}
+
+const replayBatchLen = 256
+
+func newReplayPipeline(x *Exchange, chain [chainSize]byte) *replayPipeline {
+	p := &replayPipeline{
+		x: x, chain: chain,
+		full: make(chan *replayBatch, 4), free: make(chan *replayBatch, 6), done: make(chan struct{}),
+	}
+	for range cap(p.free) {
+		p.free <- new(replayBatch)
+	}
+	go p.hash()
+	return p
+}
+
+// record decodes and applies one journal record (journal.Replay's
+// callback).
+func (p *replayPipeline) record(r journal.Record) error {
+	x := p.x
+	if want := x.seq.Load() + 1; r.Seq != want {
+		return fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, r.Seq, want)
+	}
+	cmdBytes, stored, err := splitRecord(r.Payload)
+	if err != nil {
+		return fmt.Errorf("seq %d: %w", r.Seq, err)
+	}
+	cmd, err := decodeRecordCommand(cmdBytes)
+	if err != nil {
+		return fmt.Errorf("seq %d: %w", r.Seq, err)
+	}
+	p.evs, _ = x.apply(&cmd, p.evs[:0])
+	if got := x.seq.Load(); got != r.Seq {
+		return fmt.Errorf("%w: seq %d: the command took sequence numbers up to %d", ErrBadRecord, r.Seq, got)
+	}
+	if p.cur == nil {
+		select {
+		case p.cur = <-p.free:
+		case <-p.done: // the hasher stopped at a mismatch
+			return errReplayStopped
+		}
+		b := p.cur
+		b.seq, b.stored, b.cmds, b.cmdEnd, b.evs, b.evEnd = b.seq[:0], b.stored[:0], b.cmds[:0], b.cmdEnd[:0], b.evs[:0], b.evEnd[:0]
+	}
+	b := p.cur
+	b.seq = append(b.seq, r.Seq)
+	b.stored = append(b.stored, stored)
+	b.cmds = append(b.cmds, cmdBytes...)
+	b.cmdEnd = append(b.cmdEnd, len(b.cmds))
+	b.evs = append(b.evs, p.evs...)
+	b.evEnd = append(b.evEnd, len(b.evs))
+	if len(b.seq) == replayBatchLen {
+		p.flush()
+	}
+	return nil
+}
+
+var errReplayStopped = errors.New("replay stopped")
+
+func (p *replayPipeline) flush() {
+	if p.cur != nil && len(p.cur.seq) > 0 {
+		select {
+		case p.full <- p.cur:
+		case <-p.done:
+		}
+	}
+	p.cur = nil
+}
+
+// hash runs on its own goroutine until full is closed or a record fails.
+func (p *replayPipeline) hash() {
+	defer close(p.done)
+	var h chainHasher
+	for b := range p.full {
+		cmdAt, evAt := 0, 0
+		for i, seq := range b.seq {
+			sum := h.next(&p.chain, seq, b.cmds[cmdAt:b.cmdEnd[i]], b.evs[evAt:b.evEnd[i]])
+			if sum != b.stored[i] {
+				p.hashErr = fmt.Errorf("%w at seq %d", ErrAuditMismatch, seq)
+				return
+			}
+			p.chain = sum
+			cmdAt, evAt = b.cmdEnd[i], b.evEnd[i]
+		}
+		clear(b.evs) // drop references to event slices
+		p.free <- b
+	}
+}
+
+// finish waits for the hashing goroutine and returns the chain head and
+// the first failure: a hash mismatch precedes any later error of the
+// caller's (replayErr).
+func (p *replayPipeline) finish(replayErr error) ([chainSize]byte, error) {
+	p.flush()
+	close(p.full)
+	<-p.done
+	if p.hashErr != nil {
+		return p.chain, p.hashErr
+	}
+	return p.chain, replayErr
 }
 
 // replayRecord applies one journal record to a non-durable exchange and

@@ -40,10 +40,10 @@ import (
 //	                then bases in ID order (code, name)
 //	4 participants  in ID order: name, INN, KPP, status, rating
 //	5 markets       in index (opening) order: category, basis, the last
-//	                local order number, book mode, book clock, then the
-//	                resting orders of the buy side and of the sell side in
-//	                priority order with every OrderInfo field, then the
-//	                market's message counters
+//	                local order number, book mode, book clock, the number
+//	                of resting buy and sell orders, then those orders (buy
+//	                side, then sell side) in priority order with every
+//	                OrderInfo field, then the market's message counters
 //	6 outside       the counters of commands that reached no market
 //	7 subscriptions in ID order, removed ones as a zero owner
 //	8 tenders       in ID order, every term and result, with the bids in
@@ -227,12 +227,14 @@ func (m *market) appendState(dst []byte) []byte {
 	dst = binary.AppendUvarint(dst, m.nextLocal)
 	dst = append(dst, byte(m.book.Mode()))
 	dst = binary.AppendVarint(dst, m.book.Now())
-	for _, side := range [2]Side{Buy, Sell} {
-		n := 0
+	var counts [2]int
+	for i, side := range [2]Side{Buy, Sell} {
 		for range m.book.Orders(side) {
-			n++
+			counts[i]++
 		}
-		dst = binary.AppendUvarint(dst, uint64(n))
+		dst = binary.AppendUvarint(dst, uint64(counts[i]))
+	}
+	for _, side := range [2]Side{Buy, Sell} {
 		for o := range m.book.Orders(side) {
 			dst = binary.AppendUvarint(dst, uint64(o.ID)&localMask)
 			dst = binary.AppendUvarint(dst, uint64(o.Owner))
@@ -338,7 +340,9 @@ func (ts *tenders) appendState(dst []byte) []byte {
 // error wraps ErrConfigMismatch: the same commands would not produce the
 // same events under a different catalog or default.
 //
-// The restored exchange is checked with CheckInvariants. Errors:
+// Every value is checked as it is restored (each resting order as by
+// orderbook.Book.Restore, IDs, references between sections), so the
+// result passes CheckInvariants. Errors:
 // ErrInvalidConfig, ErrBadState (wrapping the cause: bad magic, version,
 // checksum, framing, or a value no valid exchange could hold),
 // ErrConfigMismatch. It never panics, whatever b holds. Cost: O(len(b))
@@ -476,9 +480,6 @@ func restoreState(cfg Config, b []byte) (x *Exchange, chain *[chainSize]byte, er
 			return nil, nil, err
 		}
 	}
-	if err := x.CheckInvariants(); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrBadState, err)
-	}
 	return x, chain, nil
 }
 
@@ -576,7 +577,21 @@ func (x *Exchange) restoreMarkets(r *stateReader) error {
 		if nextLocal >= localMask || now < 0 {
 			return fmt.Errorf("market %d: order number %d, clock %d", i+1, nextLocal, now)
 		}
+		var counts [2]int
+		counts[0] = r.count(12)
+		counts[1] = r.count(12)
+		if r.err != nil {
+			return r.err
+		}
+		if counts[0]+counts[1] > len(r.b)/12 {
+			return fmt.Errorf("market %d: %d orders in %d bytes", i+1, counts[0]+counts[1], len(r.b))
+		}
 		m := x.openMarket(key, cat)
+		book, err := orderbook.New(orderbook.Config{DefaultSTP: x.cfg.DefaultSTP, InitialOrders: counts[0] + counts[1]})
+		if err != nil {
+			return err
+		}
+		m.book = book // the same book openMarket makes, with room for the orders
 		m.nextLocal = nextLocal
 		m.book.Expire(now, nil) // the book is empty: this only sets its clock
 		if mode != orderbook.Continuous {
@@ -584,9 +599,8 @@ func (x *Exchange) restoreMarkets(r *stateReader) error {
 				return fmt.Errorf("market %d: mode %d: %w", i+1, mode, err)
 			}
 		}
-		for _, side := range [2]Side{Buy, Sell} {
-			cnt := r.count(12)
-			for range cnt {
+		for si, side := range [2]Side{Buy, Sell} {
+			for range counts[si] {
 				o := OrderInfo{Side: side}
 				local := r.uvarint()
 				o.Owner = catalog.ParticipantID(r.uvarint32())
