@@ -88,6 +88,77 @@
 // Consequently, applying the commands one at a time in sequence order to a
 // fresh exchange reproduces every event, even for a run that was concurrent.
 //
+// # Durability
+//
+// Open makes a durable exchange kept in one directory: a command journal
+// (package journal: segment files of framed records, each with its length,
+// a CRC-32C and its sequence number) and snapshot files. New makes an
+// exchange that keeps nothing; it pays a single nil check for this.
+//
+// A durable exchange applies commands one at a time: Submit takes the
+// journal lock, applies the command, computes its audit hash, enqueues the
+// record (command bytes and hash) under the command's sequence number,
+// releases the lock and waits for the journal. What an acknowledgement (a
+// Submit that returns without an ErrJournal error) promises depends on the
+// journal's Mode (DurableOptions.Journal.Mode):
+//
+//   - ModeSync: the record was written and fsynced on its own.
+//   - ModeGroupCommit (the default): the record was fsynced, together with
+//     the records of every submitter that waited at the same time (one
+//     write and one fsync per batch).
+//   - ModeAsync: nothing; Submit returns at once and a background flusher
+//     writes and fsyncs every FlushInterval (10ms) or FlushBytes (1 MiB). A
+//     crash of the process or the machine loses the records not yet flushed,
+//     that is about the last FlushInterval of acknowledged commands; the
+//     state recovered is still a consistent prefix. Use it only where an
+//     acknowledgement is not a promise.
+//
+// In the first two modes an acknowledged command is never lost. A failed
+// write, fsync or full disk makes the exchange fail for good: that command
+// and every later one return ErrJournal (wrapping the cause) with no
+// events, so nothing unjournaled is ever acknowledged; Close and Open again
+// to continue from what the disk holds. Commands that the codec could not
+// decode (see CheckCommandEncodable) are refused before they take a
+// sequence number. Throughput is bounded by the journal (see the
+// durability benchmarks); a non-durable exchange runs markets in parallel.
+//
+// Snapshot writes the whole state (see MarshalState for the versioned,
+// sectioned format) with the audit chain head, atomically, then deletes
+// the snapshots older than the previous one and the journal segments
+// before the previous snapshot, so the directory stays bounded; the
+// previous snapshot is kept so that recovery can fall back to it.
+// DurableOptions.SnapshotEvery takes snapshots automatically.
+//
+// # Recovery
+//
+// Open loads the newest valid snapshot, opens the journal, and replays the
+// records after the snapshot, checking contiguous sequence numbers and the
+// audit chain. A torn final record (a crash during its write, so never
+// acknowledged) is cut off and reported in Recovery. Any other damage, in
+// the middle of the journal or in a snapshot, fails Open with an error
+// naming the file and offset (*journal.CorruptError) or the seq
+// (ErrAuditMismatch, ErrBadRecord): nothing is dropped silently. With
+// DurableOptions.FallbackSnapshot a damaged snapshot is passed over for the
+// previous one. The recovered state is that after the last complete record:
+// it holds every acknowledged command and equals a replay of the journal
+// into a fresh exchange, event for event and byte for byte.
+//
+// # Audit chain
+//
+// Every journal record carries h_seq = SHA-256(h_seq-1 ‖ seq ‖ command bytes
+// ‖ encoded events), with h_0 = 32 zero bytes (see durable.go for the exact
+// layout), so each record's hash covers its command, everything the command
+// caused, and the whole history before it. VerifyJournal re-executes the
+// journal and reports the first record whose hash does not match (seq,
+// file, offset); a changed byte anywhere is found even if its CRC-32C was
+// fixed up. The chain proves nothing against someone who rewrites the
+// whole journal from the changed record on, unless its head was recorded
+// elsewhere: publish Exchange.AuditHead (seq and head) periodically to a
+// party the operator does not control (a notary, a regulator, a timestamping
+// service, the counterparties), and compare AuditReport.Head at that seq.
+// When old segments were removed, verification starts from a snapshot and
+// trusts its stored head; the anchors cover the records before it.
+//
 // # Messages
 //
 // The exchange counts messages in (one per command) and out (one per event
