@@ -135,9 +135,18 @@ func TestAllocsLongChurn(t *testing.T) {
 		}
 	}
 	churn(2 * window)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	churn(200_000)
-	runtime.ReadMemStats(&after)
-	require.Equal(t, uint64(0), after.Mallocs-before.Mallocs, "allocations over 200,000 place+cancel pairs")
+	// MemStats counts the whole process, so a stray runtime allocation
+	// (a GC cycle starting, say) can land in a window now and then. A real
+	// allocation on the book's path would show in every window, hundreds of
+	// thousands of times, so the quietest of three windows must show none.
+	least := uint64(1 << 63)
+	for range 3 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		churn(200_000)
+		runtime.ReadMemStats(&after)
+		least = min(least, after.Mallocs-before.Mallocs)
+	}
+	require.Equal(t, uint64(0), least, "allocations over 200,000 place+cancel pairs")
 }

@@ -113,13 +113,13 @@ func (b *Book) placeCall(o *Order, dst []Event) ([]Event, Result, error) {
 		return dst, Result{Cancelled: o.Qty}, nil
 	}
 	oi := b.alloc()
-	b.orders[oi] = order{
+	*b.ord(oi) = order{
 		id: o.ID, price: o.Price, qty: o.Qty, orig: o.Qty,
 		minQty: o.MinQty, expireAt: o.ExpireAt, owner: o.Owner, tag: o.Tag,
 		prev: none, next: none, level: none, heapIdx: none,
 		side: o.Side, tif: o.TIF, stp: o.STP,
 	}
-	b.index[o.ID] = oi
+	b.index.put(uint64(o.ID), oi)
 	b.rest(oi)
 	return dst, Result{Resting: o.Qty}, nil
 }
@@ -302,7 +302,7 @@ func (b *Book) Uncross(ref catalog.Price, now int64, dst []Event) ([]Event, Uncr
 			break // unreachable: Volume <= min(BuyQty, SellQty)
 		}
 		bi, ai := b.levels[bl].head, b.levels[al].head
-		bo, ao := &b.orders[bi], &b.orders[ai]
+		bo, ao := b.ord(bi), b.ord(ai)
 		x := min(left, bo.qty, ao.qty)
 		left -= x
 		bo.qty -= x

@@ -82,8 +82,9 @@ type levelKey struct {
 }
 
 type bookSide struct {
-	tree *btree.BTreeG[levelKey]
-	best int32 // index of the best level, none if the side is empty
+	tree   *btree.BTreeG[levelKey] // levels in priority order
+	prices hashIndex               // price -> level, for O(1) lookup
+	best   int32                   // index of the best level, none if the side is empty
 }
 
 // Book is the order book of one market: two sides of price levels, each a
@@ -95,12 +96,13 @@ type bookSide struct {
 type Book struct {
 	cfg    Config
 	sides  [3]bookSide // indexed by Side; [0] unused
-	orders []order
-	free   int32 // free list of orders, linked through next
+	orders [][]order   // slab of order slots in chunks of chunkSize; see ord
+	nslots int32       // slots handed out so far
+	free   int32       // free list of orders, linked through next
 	levels []level
 	freeLv int32
-	index  map[OrderID]int32
-	expiry []int32 // min-heap of GTD order indices by (expireAt, id)
+	index  hashIndex // order ID -> order slot
+	expiry []int32   // min-heap of GTD order indices by (expireAt, id)
 	now    int64
 	pivot  levelKey
 	found  levelKey
@@ -121,16 +123,20 @@ func New(cfg Config) (*Book, error) {
 		cfg:    cfg,
 		free:   none,
 		freeLv: none,
-		index:  make(map[OrderID]int32, cfg.InitialOrders),
-		orders: make([]order, 0, cfg.InitialOrders),
+		index:  newHashIndex(cfg.InitialOrders),
+	}
+	for range (cfg.InitialOrders + chunkSize - 1) / chunkSize {
+		b.orders = append(b.orders, make([]order, chunkSize))
 	}
 	b.sides[Buy] = bookSide{
-		tree: btree.NewWithFreeListG(btreeDegree, func(a, b levelKey) bool { return a.price > b.price }, free),
-		best: none,
+		tree:   btree.NewWithFreeListG(btreeDegree, func(a, b levelKey) bool { return a.price > b.price }, free),
+		prices: newHashIndex(0),
+		best:   none,
 	}
 	b.sides[Sell] = bookSide{
-		tree: btree.NewWithFreeListG(btreeDegree, func(a, b levelKey) bool { return a.price < b.price }, free),
-		best: none,
+		tree:   btree.NewWithFreeListG(btreeDegree, func(a, b levelKey) bool { return a.price < b.price }, free),
+		prices: newHashIndex(0),
+		best:   none,
 	}
 	b.grab = func(k levelKey) bool {
 		b.found, b.ok = k, true
@@ -147,7 +153,7 @@ func (b *Book) mustHold() {
 }
 
 // Len returns the number of resting orders.
-func (b *Book) Len() int { return len(b.index) }
+func (b *Book) Len() int { return b.index.Len() }
 
 // Now returns the latest command time the book has seen.
 func (b *Book) Now() int64 { return b.now }
@@ -196,7 +202,7 @@ func (b *Book) validate(o *Order, now int64) error {
 	} else if o.ExpireAt != 0 {
 		return ErrInvalidTIF
 	}
-	if _, dup := b.index[o.ID]; dup {
+	if _, dup := b.index.get(uint64(o.ID)); dup {
 		return ErrDuplicateID
 	}
 	return nil
@@ -210,7 +216,7 @@ func (b *Book) advance(now int64, dst []Event) []Event {
 	}
 	for len(b.expiry) > 0 {
 		oi := b.expiry[0]
-		o := &b.orders[oi]
+		o := b.ord(oi)
 		if o.expireAt > b.now {
 			break
 		}
@@ -252,7 +258,7 @@ func (b *Book) Place(o Order, now int64, dst []Event) ([]Event, Result, error) {
 	if err := b.validate(&o, now); err != nil {
 		return dst, Result{}, err
 	}
-	if len(b.orders) >= math.MaxInt32 && b.free == none {
+	if b.full() {
 		return dst, Result{}, ErrCapacity
 	}
 	dst = b.advance(now, dst)
@@ -290,13 +296,13 @@ func (b *Book) Place(o Order, now int64, dst []Event) ([]Event, Result, error) {
 		return dst, res, nil
 	}
 	oi := b.alloc()
-	b.orders[oi] = order{
+	*b.ord(oi) = order{
 		id: o.ID, price: o.Price, qty: rem, orig: o.Qty, filled: o.Qty - rem,
 		minQty: o.MinQty, expireAt: o.ExpireAt, owner: o.Owner, tag: o.Tag,
 		prev: none, next: none, level: none, heapIdx: none,
 		side: o.Side, tif: o.TIF, stp: o.STP,
 	}
-	b.index[o.ID] = oi
+	b.index.put(uint64(o.ID), oi)
 	b.rest(oi)
 	res.Resting = rem
 	return dst, res, nil
@@ -335,7 +341,7 @@ func (b *Book) match(o *Order, rem catalog.Qty, dst []Event) ([]Event, catalog.Q
 		}
 		oi := lv.head
 		for oi != none && rem > 0 {
-			r := &b.orders[oi]
+			r := b.ord(oi)
 			next := r.next
 			if r.owner == o.Owner {
 				stp := o.STP
@@ -445,8 +451,8 @@ func (b *Book) fillable(o *Order) catalog.Qty {
 		if !crosses(o.Side, o.Price, lv.price, market) {
 			break
 		}
-		for oi := lv.head; oi != none && rem > 0; oi = b.orders[oi].next {
-			r := &b.orders[oi]
+		for oi := lv.head; oi != none && rem > 0; oi = b.ord(oi).next {
+			r := b.ord(oi)
 			if r.owner == o.Owner {
 				if o.STP == STPCancelIncoming || o.STP == STPCancelBoth {
 					return o.Qty - rem
@@ -462,26 +468,44 @@ func (b *Book) fillable(o *Order) catalog.Qty {
 	return o.Qty - rem
 }
 
+// Orders live in fixed-size chunks, so the slab grows without copying the
+// orders it already holds.
+const (
+	chunkBits = 12
+	chunkSize = 1 << chunkBits
+)
+
+// ord returns order slot oi.
+func (b *Book) ord(oi int32) *order { return &b.orders[oi>>chunkBits][oi&(chunkSize-1)] }
+
+// full reports whether no order slot can be handed out.
+func (b *Book) full() bool { return b.free == none && b.nslots == math.MaxInt32 }
+
 // alloc returns the index of a free order slot.
 func (b *Book) alloc() int32 {
 	if b.free != none {
 		oi := b.free
-		b.free = b.orders[oi].next
+		b.free = b.ord(oi).next
 		return oi
 	}
-	b.orders = append(b.orders, order{})
-	return int32(len(b.orders) - 1)
+	if int(b.nslots) == len(b.orders)*chunkSize {
+		b.orders = append(b.orders, make([]order, chunkSize))
+	}
+	oi := b.nslots
+	b.nslots++
+	return oi
 }
 
 // rest appends order oi to the tail of its price level, creating the level if
 // needed, and registers it for expiry if it is GTD.
 func (b *Book) rest(oi int32) {
-	o := &b.orders[oi]
+	o := b.ord(oi)
 	s := &b.sides[o.side]
 	li := b.findLevel(o.side, o.price)
 	if li == none {
 		li = b.newLevel(o.price)
 		s.tree.ReplaceOrInsert(levelKey{price: o.price, idx: li})
+		s.prices.put(uint64(o.price), li)
 		if s.best == none || better(o.side, b.levels[s.best].price, o.price) {
 			s.best = li
 		}
@@ -491,7 +515,7 @@ func (b *Book) rest(oi int32) {
 	o.next = none
 	o.prev = lv.tail
 	if lv.tail != none {
-		b.orders[lv.tail].next = oi
+		b.ord(lv.tail).next = oi
 	} else {
 		lv.head = oi
 	}
@@ -503,18 +527,20 @@ func (b *Book) rest(oi int32) {
 	}
 }
 
-// findLevel returns the level of side at price, or none. O(1) when price is
-// the best price, O(log L) otherwise.
+// findLevel returns the level of side at price, or none. O(1).
 func (b *Book) findLevel(side Side, price catalog.Price) int32 {
 	s := &b.sides[side]
 	if s.best != none && b.levels[s.best].price == price {
 		return s.best
 	}
-	k, ok := s.tree.Get(levelKey{price: price})
+	if price <= 0 {
+		return none
+	}
+	li, ok := s.prices.get(uint64(price))
 	if !ok {
 		return none
 	}
-	return k.idx
+	return li
 }
 
 func (b *Book) newLevel(price catalog.Price) int32 {
@@ -532,16 +558,16 @@ func (b *Book) newLevel(price catalog.Price) int32 {
 
 // unlink removes order oi from its level, deleting the level if it empties.
 func (b *Book) unlink(oi int32) {
-	o := &b.orders[oi]
+	o := b.ord(oi)
 	li := o.level
 	lv := &b.levels[li]
 	if o.prev != none {
-		b.orders[o.prev].next = o.next
+		b.ord(o.prev).next = o.next
 	} else {
 		lv.head = o.next
 	}
 	if o.next != none {
-		b.orders[o.next].prev = o.prev
+		b.ord(o.next).prev = o.prev
 	} else {
 		lv.tail = o.prev
 	}
@@ -553,6 +579,7 @@ func (b *Book) unlink(oi int32) {
 	}
 	s := &b.sides[o.side]
 	s.tree.Delete(levelKey{price: lv.price})
+	s.prices.del(uint64(lv.price))
 	if s.best == li {
 		s.best = none
 		if k, ok := s.tree.Min(); ok {
@@ -567,14 +594,14 @@ func (b *Book) unlink(oi int32) {
 // order may already be unlinked from its level (an amend re-entering the
 // book that then fills completely or is stopped by self-trade prevention).
 func (b *Book) remove(oi int32) {
-	o := &b.orders[oi]
+	o := b.ord(oi)
 	if o.level != none {
 		b.unlink(oi)
 	}
 	if o.heapIdx != none {
 		b.heapRemove(o.heapIdx)
 	}
-	delete(b.index, o.id)
+	b.index.del(uint64(o.id))
 	*o = order{next: b.free, prev: none, level: none, heapIdx: none}
 	b.free = oi
 }
@@ -590,11 +617,11 @@ func (b *Book) Cancel(id OrderID, owner catalog.ParticipantID, now int64, dst []
 		defer b.mustHold()
 	}
 	dst = b.advance(now, dst)
-	oi, ok := b.index[id]
+	oi, ok := b.index.get(uint64(id))
 	if !ok {
 		return dst, ErrUnknownOrder
 	}
-	o := &b.orders[oi]
+	o := b.ord(oi)
 	if o.owner != owner {
 		return dst, ErrNotOwner
 	}
@@ -626,11 +653,11 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 		return dst, Result{}, ErrOverflow
 	}
 	dst = b.advance(now, dst)
-	oi, ok := b.index[id]
+	oi, ok := b.index.get(uint64(id))
 	if !ok {
 		return dst, Result{}, ErrUnknownOrder
 	}
-	o := &b.orders[oi]
+	o := b.ord(oi)
 	if o.owner != owner {
 		return dst, Result{}, ErrNotOwner
 	}
@@ -645,7 +672,7 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	}
 	// Lose priority: leave the level, then re-enter as an incoming order.
 	b.unlink(oi)
-	o = &b.orders[oi]
+	o = b.ord(oi)
 	if qty > o.qty {
 		o.orig += qty - o.qty
 	} else if d := o.qty - qty; d > 0 {
@@ -658,7 +685,7 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	if !b.call {
 		dst, rem, stopped = b.match(&in, qty, dst)
 	}
-	o = &b.orders[oi]
+	o = b.ord(oi)
 	res := Result{Filled: qty - rem}
 	o.filled += qty - rem
 	o.qty = rem

@@ -5,7 +5,7 @@ package orderbook
 // heap position in heapIdx for O(log n) removal on cancel or fill.
 
 func (b *Book) heapLess(i, j int) bool {
-	a, c := &b.orders[b.expiry[i]], &b.orders[b.expiry[j]]
+	a, c := b.ord(b.expiry[i]), b.ord(b.expiry[j])
 	if a.expireAt != c.expireAt {
 		return a.expireAt < c.expireAt
 	}
@@ -15,8 +15,8 @@ func (b *Book) heapLess(i, j int) bool {
 func (b *Book) heapSwap(i, j int) {
 	h := b.expiry
 	h[i], h[j] = h[j], h[i]
-	b.orders[h[i]].heapIdx = int32(i)
-	b.orders[h[j]].heapIdx = int32(j)
+	b.ord(h[i]).heapIdx = int32(i)
+	b.ord(h[j]).heapIdx = int32(j)
 }
 
 func (b *Book) heapUp(i int) {
@@ -54,7 +54,7 @@ func (b *Book) heapDown(i int) bool {
 func (b *Book) heapPush(oi int32) {
 	b.expiry = append(b.expiry, oi)
 	i := len(b.expiry) - 1
-	b.orders[oi].heapIdx = int32(i)
+	b.ord(oi).heapIdx = int32(i)
 	b.heapUp(i)
 }
 
@@ -66,7 +66,7 @@ func (b *Book) heapRemove(pos int32) {
 		b.heapSwap(i, last)
 	}
 	b.expiry = b.expiry[:last]
-	b.orders[oi].heapIdx = none
+	b.ord(oi).heapIdx = none
 	if i != last {
 		if !b.heapDown(i) {
 			b.heapUp(i)

@@ -35,6 +35,10 @@ func (b *Book) CheckInvariants() error {
 		var err error
 		s.tree.Ascend(func(k levelKey) bool {
 			lv := &b.levels[k.idx]
+			if li, ok := s.prices.get(uint64(k.price)); !ok || li != k.idx {
+				err = fail("%v level %d: price index has %d (%v)", side, k.price, li, ok)
+				return false
+			}
 			if lv.price != k.price {
 				err = fail("%v level %d: key price %d != level price %d", side, k.idx, k.price, lv.price)
 				return false
@@ -56,8 +60,8 @@ func (b *Book) CheckInvariants() error {
 			var total catalog.Qty
 			var count int32
 			p := none
-			for oi := lv.head; oi != none; oi = b.orders[oi].next {
-				o := &b.orders[oi]
+			for oi := lv.head; oi != none; oi = b.ord(oi).next {
+				o := b.ord(oi)
 				if o.prev != p {
 					err = fail("order %d: prev link %d, want %d", o.id, o.prev, p)
 					return false
@@ -74,7 +78,7 @@ func (b *Book) CheckInvariants() error {
 					err = fail("order %d: original %d != filled %d + open %d + cancelled %d", o.id, o.orig, o.filled, o.qty, o.cancelled)
 					return false
 				}
-				if idx, ok := b.index[o.id]; !ok || idx != oi {
+				if idx, ok := b.index.get(uint64(o.id)); !ok || idx != oi {
 					err = fail("order %d missing from index", o.id)
 					return false
 				}
@@ -111,12 +115,15 @@ func (b *Book) CheckInvariants() error {
 		if err != nil {
 			return err
 		}
+		if s.prices.Len() != s.tree.Len() {
+			return fail("%v price index holds %d levels, tree %d", side, s.prices.Len(), s.tree.Len())
+		}
 		if first && s.best != none {
 			return fail("%v side empty but best is %d", side, s.best)
 		}
 	}
-	if seen != len(b.index) {
-		return fail("index holds %d orders, levels %d", len(b.index), seen)
+	if seen != b.index.Len() {
+		return fail("index holds %d orders, levels %d", b.index.Len(), seen)
 	}
 	if gtd != len(b.expiry) {
 		return fail("expiry heap holds %d, GTD orders %d", len(b.expiry), gtd)

@@ -76,7 +76,7 @@ func (b *Book) OrdersAt(side Side, price catalog.Price) iter.Seq[OrderInfo] {
 		if li == none {
 			return
 		}
-		for oi := b.levels[li].head; oi != none; oi = b.orders[oi].next {
+		for oi := b.levels[li].head; oi != none; oi = b.ord(oi).next {
 			if !yield(b.info(oi)) {
 				return
 			}
@@ -93,7 +93,7 @@ func (b *Book) Orders(side Side) iter.Seq[OrderInfo] {
 			return
 		}
 		b.sides[side].tree.Ascend(func(k levelKey) bool {
-			for oi := b.levels[k.idx].head; oi != none; oi = b.orders[oi].next {
+			for oi := b.levels[k.idx].head; oi != none; oi = b.ord(oi).next {
 				if !yield(b.info(oi)) {
 					return false
 				}
@@ -105,7 +105,7 @@ func (b *Book) Orders(side Side) iter.Seq[OrderInfo] {
 
 // Order returns the resting order id. O(1).
 func (b *Book) Order(id OrderID) (OrderInfo, bool) {
-	oi, ok := b.index[id]
+	oi, ok := b.index.get(uint64(id))
 	if !ok {
 		return OrderInfo{}, false
 	}
@@ -113,7 +113,7 @@ func (b *Book) Order(id OrderID) (OrderInfo, bool) {
 }
 
 func (b *Book) info(oi int32) OrderInfo {
-	o := &b.orders[oi]
+	o := b.ord(oi)
 	return OrderInfo{
 		ID: o.id, Owner: o.owner, Side: o.side, TIF: o.tif, Price: o.price,
 		Qty: o.qty, MinQty: o.minQty, Original: o.orig, Filled: o.filled,

@@ -40,7 +40,7 @@ func (b *Book) Restore(o OrderInfo) error {
 	case o.STP >= stpEnd:
 		return fail(ErrInvalidSTP)
 	}
-	if _, dup := b.index[o.ID]; dup {
+	if _, dup := b.index.get(uint64(o.ID)); dup {
 		return ErrDuplicateID
 	}
 	if !b.crossAllowed() {
@@ -48,17 +48,17 @@ func (b *Book) Restore(o OrderInfo) error {
 			return fail(errors.New("order would cross the opposite side"))
 		}
 	}
-	if len(b.orders) >= 1<<31-1 && b.free == none {
+	if b.full() {
 		return ErrCapacity
 	}
 	oi := b.alloc()
-	b.orders[oi] = order{
+	*b.ord(oi) = order{
 		id: o.ID, price: o.Price, qty: o.Qty, orig: o.Original, filled: o.Filled,
 		cancelled: o.Cancelled, minQty: o.MinQty, expireAt: o.ExpireAt, tag: o.Tag,
 		owner: o.Owner, prev: none, next: none, level: none, heapIdx: none,
 		side: o.Side, tif: o.TIF, stp: o.STP,
 	}
-	b.index[o.ID] = oi
+	b.index.put(uint64(o.ID), oi)
 	b.rest(oi)
 	return nil
 }
