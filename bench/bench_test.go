@@ -46,7 +46,7 @@ func newRunner(b *testing.B, path string, setup []Op, maxID int) func() runner {
 		case "exchange":
 			var err error
 			if xr == nil {
-				xr, err = NewExchangeRunner(cat, key, maxID)
+				xr, err = NewExchangeRunner(cat, key)
 			} else {
 				err = xr.Reset(cat) // keeps the ID table
 			}

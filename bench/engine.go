@@ -130,26 +130,33 @@ func (r *BookRunner) Events() []orderbook.Event { return r.dst }
 type ExchangeRunner struct {
 	X   *matching.Exchange
 	Key matching.MarketKey
-	ids []matching.OrderID // ids[workload ID] = exchange ID
+	// base is the exchange ID of workload ID 0. The exchange numbers a
+	// market's accepted orders 1, 2, 3, ... and the standard workloads'
+	// orders are accepted in ID order, so exchange ID = base + workload ID
+	// and a cancel needs no lookup table. Apply checks this for every order;
+	// an order that breaks the pattern (a workload ID placed twice, say) is
+	// remembered in moved.
+	base  matching.OrderID
+	moved map[orderbook.OrderID]matching.OrderID
 	dst []matching.Event
 }
 
 // NewExchangeRunner returns a runner on market key of a new exchange built
-// by NewExchange(cat), with room for the exchange IDs of workload IDs up to
-// maxID (it grows if needed).
-func NewExchangeRunner(cat *catalog.Catalog, key matching.MarketKey, maxID int) (*ExchangeRunner, error) {
+// by NewExchange(cat).
+func NewExchangeRunner(cat *catalog.Catalog, key matching.MarketKey) (*ExchangeRunner, error) {
 	x, err := NewExchange(cat)
 	if err != nil {
 		return nil, err
 	}
-	return &ExchangeRunner{X: x, Key: key, ids: make([]matching.OrderID, maxID+1)}, nil
+	return &ExchangeRunner{X: x, Key: key}, nil
 }
 
 // Reset replaces the exchange with a fresh one built by NewExchange(cat),
 // keeping the runner's buffers.
 func (r *ExchangeRunner) Reset(cat *catalog.Catalog) error {
 	x, err := NewExchange(cat)
-	r.X = x
+	r.X, r.base = x, 0
+	clear(r.moved)
 	return err
 }
 
@@ -172,10 +179,18 @@ func (r *ExchangeRunner) Apply(op *Op) (fills int, err error) {
 	}
 	if op.Kind != OpCancel {
 		// The first event of an accepted order is its EventAccepted.
-		if int(op.ID) >= len(r.ids) {
-			r.ids = append(r.ids, make([]matching.OrderID, int(op.ID)+1-len(r.ids))...)
+		got := r.dst[0].OrderID
+		if r.base == 0 {
+			r.base = got - op.ID
 		}
-		r.ids[op.ID] = r.dst[0].OrderID
+		if got != r.base+op.ID {
+			if r.moved == nil {
+				r.moved = make(map[orderbook.OrderID]matching.OrderID)
+			}
+			r.moved[op.ID] = got
+		} else if len(r.moved) > 0 {
+			delete(r.moved, op.ID)
+		}
 	}
 	for i := range r.dst {
 		if r.dst[i].Kind == matching.EventFill {
@@ -187,10 +202,13 @@ func (r *ExchangeRunner) Apply(op *Op) (fills int, err error) {
 
 // ID returns the exchange ID of workload ID id (0 if it was never placed).
 func (r *ExchangeRunner) ID(id orderbook.OrderID) matching.OrderID {
-	if int(id) >= len(r.ids) {
+	if x, ok := r.moved[id]; ok {
+		return x
+	}
+	if r.base == 0 {
 		return 0
 	}
-	return r.ids[id]
+	return r.base + id
 }
 
 // Events returns the events of the last Apply; they are valid until the

@@ -164,7 +164,7 @@ func exchangeFills(t *testing.T, streams ...[]Op) ([]fill, *ExchangeRunner) {
 	t.Helper()
 	cat, keys, err := NewCatalog(1)
 	require.NoError(t, err)
-	r, err := NewExchangeRunner(cat, keys[0], 0)
+	r, err := NewExchangeRunner(cat, keys[0])
 	require.NoError(t, err)
 	wid := map[matching.OrderID]orderbook.OrderID{}
 	var out []fill
@@ -234,7 +234,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 	require.NoError(t, err)
 	cat, keys, err := NewCatalog(1)
 	require.NoError(t, err)
-	xr, err := NewExchangeRunner(cat, keys[0], int(id+1))
+	xr, err := NewExchangeRunner(cat, keys[0])
 	require.NoError(t, err)
 	for path, apply := range map[string]func(*Op) (int, error){"book": br.Apply, "exchange": xr.Apply} {
 		for i := range setup {

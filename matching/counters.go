@@ -44,9 +44,16 @@ func (c Counters) Add(d Counters) Counters {
 type counterSet struct {
 	total Counters
 	by    map[catalog.ParticipantID]*Counters
+	// A one-entry cache of by: a command's events are mostly addressed to
+	// its issuer, so most lookups hit it.
+	last  catalog.ParticipantID
+	lastC *Counters
 }
 
 func (s *counterSet) of(p catalog.ParticipantID) *Counters {
+	if p == s.last && s.lastC != nil {
+		return s.lastC
+	}
 	c := s.by[p]
 	if c == nil {
 		if s.by == nil {
@@ -55,6 +62,7 @@ func (s *counterSet) of(p catalog.ParticipantID) *Counters {
 		c = new(Counters)
 		s.by[p] = c
 	}
+	s.last, s.lastC = p, c
 	return c
 }
 
@@ -87,14 +95,7 @@ func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
 
 // out counts the events in evs addressed to participants.
 func (s *counterSet) out(evs []Event) {
-	var last catalog.ParticipantID
-	var lc *Counters
-	of := func(p catalog.ParticipantID) *Counters {
-		if p != last || lc == nil {
-			last, lc = p, s.of(p)
-		}
-		return lc
-	}
+	of := s.of
 	for i := range evs {
 		e := &evs[i]
 		switch {

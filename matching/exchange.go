@@ -534,7 +534,18 @@ func (x *Exchange) modify(cmd *Command, dst []Event) ([]Event, error) {
 		r = ReasonUnknownParticipant
 	}
 	var info orderbook.OrderInfo
-	if r == ReasonNone {
+	var err error
+	if r == ReasonNone && cmd.Kind == CmdCancel {
+		// The book checks existence and ownership itself and changes
+		// nothing when either fails.
+		m.scratch, err = m.book.Cancel(cmd.OrderID, cmd.Participant, cmd.Time, m.scratch[:0])
+		switch {
+		case errors.Is(err, orderbook.ErrUnknownOrder):
+			r = ReasonUnknownOrder
+		case errors.Is(err, orderbook.ErrNotOwner):
+			r = ReasonNotOwner
+		}
+	} else if r == ReasonNone {
 		var ok bool
 		info, ok = m.book.Order(cmd.OrderID)
 		switch {
@@ -549,10 +560,7 @@ func (x *Exchange) modify(cmd *Command, dst []Event) ([]Event, error) {
 		m.counters.out(dst[start:])
 		return dst, r.Err()
 	}
-	var err error
-	if cmd.Kind == CmdCancel {
-		m.scratch, err = m.book.Cancel(cmd.OrderID, cmd.Participant, cmd.Time, m.scratch[:0])
-	} else {
+	if cmd.Kind == CmdAmend {
 		dst = append(dst, Event{
 			Seq: seq, Time: cmd.Time, Kind: EventAmended, Command: cmd.Kind,
 			Participant: cmd.Participant, Category: m.key.Category, Basis: m.key.Basis,
