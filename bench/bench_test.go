@@ -283,7 +283,23 @@ func BenchmarkCancelAtDepth(b *testing.B) {
 // resting orders. ops/s is the throughput of the whole exchange.
 func BenchmarkParallel(b *testing.B) {
 	for _, m := range []int{1, 2, 64} {
-		b.Run(fmt.Sprintf("markets=%d", m), func(b *testing.B) {
+		for _, flow := range []string{"random", "partitioned"} {
+			b.Run(fmt.Sprintf("markets=%d/flow=%s", m, flow), func(b *testing.B) {
+				benchParallel(b, m, flow == "partitioned")
+			})
+		}
+	}
+}
+
+// benchParallel runs one BenchmarkParallel case. With partitioned, the
+// GOMAXPROCS goroutines split the markets between them (goroutine g trades
+// the markets whose index is g modulo GOMAXPROCS; all of them when there are
+// fewer markets than goroutines), as when each gateway or client trades its
+// own markets; otherwise every goroutine picks a random market for each
+// command, so markets migrate between cores.
+func benchParallel(b *testing.B, m int, partitioned bool) {
+	{
+		{
 			cat, keys, err := NewCatalog(m)
 			if err != nil {
 				b.Fatal(err)
@@ -318,6 +334,13 @@ func BenchmarkParallel(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				g := gid.Add(1)
 				r := NewRand(StreamParallel + g)
+				mine := keys
+				if procs := runtime.GOMAXPROCS(0); partitioned && len(keys) >= procs {
+					mine = nil
+					for j := int(g-1) % procs; j < len(keys); j += procs {
+						mine = append(mine, keys[j])
+					}
+				}
 				type own struct {
 					id    matching.OrderID
 					owner catalog.ParticipantID
@@ -326,7 +349,7 @@ func BenchmarkParallel(b *testing.B) {
 				dst := make([]matching.Event, 0, 64)
 				var nFills, nStale, nFailed int64
 				for pb.Next() {
-					key := keys[r.IntN(len(keys))]
+					key := mine[r.IntN(len(mine))]
 					cmd := matching.Command{Category: key.Category, Basis: key.Basis}
 					side := orderbook.Side(1 + r.IntN(2))
 					cmd.Participant = Owner(side, orderbook.OrderID(r.IntN(Buyers)))
@@ -382,6 +405,6 @@ func BenchmarkParallel(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 			b.ReportMetric(float64(fills.Load())/float64(b.N), "fills/op")
 			b.ReportMetric(float64(stale.Load())/float64(b.N), "stale-cancels/op")
-		})
+		}
 	}
 }

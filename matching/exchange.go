@@ -249,10 +249,11 @@ func checkOrder(cmd *Command) RejectReason {
 // checkSteps validates price and quantities against a category's tick and
 // lot, and the notional against overflow.
 func checkSteps(c *catalog.Category, price catalog.Price, qty, minQty catalog.Qty) RejectReason {
+	// Steps of 1 (prices in ticks, quantities in lots) need no division.
 	switch {
-	case price%c.Tick != 0:
+	case c.Tick != 1 && price%c.Tick != 0:
 		return ReasonPriceNotOnTick
-	case qty%c.Lot != 0 || minQty%c.Lot != 0:
+	case c.Lot != 1 && (qty%c.Lot != 0 || minQty%c.Lot != 0):
 		return ReasonQtyNotOnLot
 	}
 	if _, ok := catalog.Notional(price, qty); !ok {
