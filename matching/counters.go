@@ -1,6 +1,10 @@
 package matching
 
-import "github.com/agora-exchange/agora/catalog"
+import (
+	"sync/atomic"
+
+	"github.com/agora-exchange/agora/catalog"
+)
 
 // Counters count the messages that pass between participants and the
 // exchange. A message in is one command received; a message out is one
@@ -42,6 +46,10 @@ func (c Counters) Add(d Counters) Counters {
 // counterSet holds per-participant counters and their total. It is guarded
 // by the lock of its owner (a market or the exchange).
 type counterSet struct {
+	// known, when set, holds the number of registered participants (IDs
+	// run from 1): commands and events naming another ID count only in the
+	// total, so made-up IDs cannot grow the per-participant map.
+	known *atomic.Uint32
 	total Counters
 	by    map[catalog.ParticipantID]*Counters
 	// A one-entry cache of by: a command's events are mostly addressed to
@@ -67,9 +75,14 @@ func (s *counterSet) of(p catalog.ParticipantID) *Counters {
 }
 
 // in counts a command received from p.
+// tracked reports whether p gets counters of its own.
+func (s *counterSet) tracked(p catalog.ParticipantID) bool {
+	return p != 0 && (s.known == nil || uint32(p) <= s.known.Load())
+}
+
 func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
 	var c *Counters
-	if p != 0 {
+	if s.tracked(p) {
 		c = s.of(p)
 	}
 	for _, x := range [2]*Counters{&s.total, c} {
@@ -95,7 +108,13 @@ func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
 
 // out counts the events in evs addressed to participants.
 func (s *counterSet) out(evs []Event) {
-	of := s.of
+	var untracked Counters // counts only the totals
+	of := func(p catalog.ParticipantID) *Counters {
+		if !s.tracked(p) {
+			return &untracked
+		}
+		return s.of(p)
+	}
 	for i := range evs {
 		e := &evs[i]
 		switch {

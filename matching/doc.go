@@ -171,6 +171,7 @@
 // # Costs
 //
 // Place, cancel and amend cost one market-lock acquisition plus the book's
-// operation: O(log L) in price levels plus O(1) per fill, and allocate
+// operation: O(1) expected to find an order or a level, O(log L) in price
+// levels to create or remove a level, plus O(1) per fill, and allocate
 // nothing when steady. See Exchange.Submit for the rest.
 package matching

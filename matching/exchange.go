@@ -68,6 +68,10 @@ type Exchange struct {
 	outMu   sync.Mutex
 	outside counterSet // commands that reached no market
 
+	// registered is the number of registered participants (their IDs run
+	// from 1); the message counters read it to ignore made-up IDs.
+	registered atomic.Uint32
+
 	// subs is written only under lockAll, so it may be read under adminMu
 	// or any one market lock (the order path reads it to notify).
 	subs subscriptions
@@ -122,6 +126,7 @@ func New(cfg Config) (*Exchange, error) {
 		cfg.DefaultSTP = STPCancelIncoming
 	}
 	x := &Exchange{cfg: cfg, cat: cfg.Catalog, parts: catalog.NewParticipants()}
+	x.outside.known = &x.registered
 	x.table.Store(&marketTable{byKey: map[MarketKey]*market{}})
 	return x, nil
 }
@@ -355,6 +360,7 @@ func (x *Exchange) openMarket(key MarketKey, cat catalog.Category) *market {
 		panic(err) // the config was validated by New
 	}
 	m := &market{key: key, index: uint64(len(old.list) + 1), category: cat, book: book, clientIDs: map[clientKey]struct{}{}}
+	m.counters.known = &x.registered
 	t := &marketTable{byKey: make(map[MarketKey]*market, len(old.byKey)+1), list: append(slices.Clip(old.list), m)}
 	for k, v := range old.byKey {
 		t.byKey[k] = v
@@ -600,6 +606,9 @@ func (x *Exchange) register(cmd *Command, dst []Event) ([]Event, error) {
 	defer x.unlockAll(list)
 	seq := x.seq.Add(1)
 	id, err := x.parts.Register(cmd.Name, cmd.INN, cmd.KPP)
+	if err == nil {
+		x.registered.Store(uint32(id))
+	}
 	var r RejectReason
 	switch {
 	case err == nil:
@@ -693,13 +702,12 @@ func (x *Exchange) expire(cmd *Command, dst []Event) ([]Event, error) {
 	}
 	m := x.table.Load().byKey[cmd.Key()]
 	if m == nil {
-		r := ReasonUnknownCategory
-		if _, ok := x.cat.Taxonomy.ByID(cmd.Category); ok {
+		_, r := x.tradable(cmd.Category)
+		if r == ReasonNone {
 			r = ReasonUnknownBasis
 			if _, ok := x.cat.Bases.ByID(cmd.Basis); ok {
 				// A valid market that has never traded has nothing to expire.
-				seq := x.seq.Add(1)
-				_ = seq
+				x.seq.Add(1)
 				x.outMu.Lock()
 				x.outside.in(cmd.Participant, cmd.Kind)
 				x.outMu.Unlock()

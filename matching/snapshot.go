@@ -548,6 +548,7 @@ func (x *Exchange) restoreParticipants(r *stateReader) error {
 			return fmt.Errorf("participant %d: %w", id, err)
 		}
 	}
+	x.registered.Store(uint32(x.parts.Len()))
 	return nil
 }
 

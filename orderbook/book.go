@@ -242,7 +242,8 @@ func (b *Book) Expire(now int64, dst []Event) []Event {
 // price level; what remains of IOC, FOK or market orders is cancelled. Fills
 // and cancellations are appended to dst.
 //
-// Cost: O(log L) to find or create the price level (L levels per side), plus
+// Cost: O(1) expected to find the price level, O(log L) to create one (L
+// levels per side), plus
 // O(1) per fill and per resting order skipped by the MinQty rule or
 // cancelled by self-trade prevention. It allocates nothing once the book's
 // free lists, index and dst have grown to their working size.

@@ -5,11 +5,15 @@
 // # Model
 //
 // Each side is a B-tree (github.com/google/btree) of price levels, best
-// first; each level is a FIFO queue of orders linked intrusively, so a cancel
-// is O(1) after the ID lookup, plus O(log L) when its level empties. Orders
-// live in a slab owned by the book and are recycled through a free list, as
-// are levels and B-tree nodes: once the book has grown to its working size,
-// Place, Cancel, Amend and matching allocate nothing.
+// first, with a hash index from price to level; each level is a FIFO queue
+// of orders linked intrusively, so a cancel is O(1) after the ID lookup,
+// plus O(log L) when its level empties. Order IDs are found through an
+// open-addressing hash index without tombstones, so the cost of an
+// operation depends on the depth of the book only through O(log L) level
+// creation and removal, and through cache misses. Orders live in a slab of
+// fixed-size chunks owned by the book and are recycled through a free list,
+// as are levels and B-tree nodes: once the book has grown to its working
+// size, Place, Cancel, Amend and matching allocate nothing.
 //
 // Prices are catalog.Price (int64 minor units) and quantities catalog.Qty
 // (int64). The book checks that price × quantity fits in an int64; tick and

@@ -66,7 +66,7 @@ func (b *Book) Levels(side Side) iter.Seq[Level] {
 
 // OrdersAt iterates over the orders resting at price on side, in time
 // priority. The book must not be changed during the iteration.
-// Cost: O(log L) to find the level, then O(1) per order.
+// Cost: O(1) expected to find the level, then O(1) per order.
 func (b *Book) OrdersAt(side Side, price catalog.Price) iter.Seq[OrderInfo] {
 	return func(yield func(OrderInfo) bool) {
 		if !side.Valid() {
