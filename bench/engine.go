@@ -138,7 +138,7 @@ type ExchangeRunner struct {
 	// remembered in moved.
 	base  matching.OrderID
 	moved map[orderbook.OrderID]matching.OrderID
-	dst []matching.Event
+	dst   []matching.Event
 }
 
 // NewExchangeRunner returns a runner on market key of a new exchange built
