@@ -125,8 +125,11 @@ func New(cfg Config) (*Book, error) {
 		freeLv: none,
 		index:  newHashIndex(cfg.InitialOrders),
 	}
-	for range (cfg.InitialOrders + chunkSize - 1) / chunkSize {
-		b.orders = append(b.orders, make([]order, chunkSize))
+	if cfg.InitialOrders > 0 {
+		b.orders = append(b.orders, make([]order, 0, min(cfg.InitialOrders, chunkSize)))
+		for range (cfg.InitialOrders - 1) / chunkSize {
+			b.orders = append(b.orders, make([]order, chunkSize))
+		}
 	}
 	b.sides[Buy] = bookSide{
 		tree:   btree.NewWithFreeListG(btreeDegree, func(a, b levelKey) bool { return a.price > b.price }, free),
@@ -469,8 +472,10 @@ func (b *Book) fillable(o *Order) catalog.Qty {
 	return o.Qty - rem
 }
 
-// Orders live in fixed-size chunks, so the slab grows without copying the
-// orders it already holds.
+// Orders live in chunks of chunkSize slots, so a large book grows without
+// copying the orders it already holds; the first chunk grows by doubling, so
+// a small book stays small. A pointer from ord is valid until the next
+// alloc.
 const (
 	chunkBits = 12
 	chunkSize = 1 << chunkBits
@@ -489,7 +494,14 @@ func (b *Book) alloc() int32 {
 		b.free = b.ord(oi).next
 		return oi
 	}
-	if int(b.nslots) == len(b.orders)*chunkSize {
+	switch {
+	case b.nslots < chunkSize:
+		// The first chunk grows by doubling, so a small book stays small.
+		if len(b.orders) == 0 {
+			b.orders = append(b.orders, nil)
+		}
+		b.orders[0] = append(b.orders[0], order{})
+	case int(b.nslots>>chunkBits) == len(b.orders):
 		b.orders = append(b.orders, make([]order, chunkSize))
 	}
 	oi := b.nslots
