@@ -1,16 +1,8 @@
 package matching
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/agora-exchange/agora/matching/journal"
 )
@@ -85,227 +77,17 @@ func VerifyJournal(dir string, cfg Config) (AuditReport, error) {
 	return verifyJournal(journal.OSFS{}, dir, cfg)
 }
 
-// Journal layout constants, as documented by package journal.
-const (
-	segMagic      = "AGORAJNL"
-	segHeaderSize = 8 + 2 + 8 + 4
-	frameHeader   = 4 + 4 + 8
-	snapMagic     = "AGORASNP"
-	snapHeader    = 8 + 2 + 8 + 8 + 4 + 4
-	seqDigits     = 20
-)
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// auditSnap is a snapshot file found in the directory.
-type auditSnap struct {
-	seq  uint64
-	file string
-}
-
-// seqFiles lists the files of dir named <20 digits><suffix>, by seq.
-func seqFiles(fsys journal.FS, dir, suffix string) ([]auditSnap, error) {
-	names, err := fsys.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []auditSnap
-	for _, n := range names {
-		if len(n) != seqDigits+len(suffix) || !strings.HasSuffix(n, suffix) {
-			continue
-		}
-		s, err := strconv.ParseUint(n[:seqDigits], 10, 64)
-		if err != nil {
-			continue
-		}
-		out = append(out, auditSnap{seq: s, file: filepath.Join(dir, n)})
-	}
-	slices.SortFunc(out, func(a, b auditSnap) int { return cmpU64(a.seq, b.seq) })
-	return out, nil
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// readAll reads a whole file through fsys.
-func readAll(fsys journal.FS, name string) ([]byte, error) {
-	f, err := fsys.OpenFile(name, os.O_RDONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, st.Size())
-	n, err := f.ReadAt(b, 0)
-	if n == len(b) {
-		return b, nil
-	}
-	if err == nil || errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
-	}
-	return nil, err
-}
-
-// readSnapshotFile verifies a snapshot file (format of package journal)
-// and returns its payload.
-func readSnapshotFile(fsys journal.FS, s auditSnap) ([]byte, error) {
-	b, err := readAll(fsys, s.file)
-	if err != nil {
-		return nil, err
-	}
-	bad := func(off int64, reason string) error {
-		return &journal.CorruptError{File: s.file, Offset: off, Seq: s.seq, Reason: reason}
-	}
-	if len(b) < snapHeader {
-		return nil, bad(0, "short snapshot header")
-	}
-	h := b[:snapHeader]
-	switch {
-	case string(h[:8]) != snapMagic:
-		return nil, bad(0, "bad snapshot magic")
-	case crc32.Checksum(h[:snapHeader-4], castagnoli) != binary.LittleEndian.Uint32(h[snapHeader-4:]):
-		return nil, bad(0, "snapshot header checksum mismatch")
-	case binary.LittleEndian.Uint16(h[8:]) != journal.FormatVersion:
-		return nil, bad(8, "unknown snapshot version")
-	case binary.LittleEndian.Uint64(h[10:]) != s.seq:
-		return nil, bad(10, "snapshot seq differs from its file name")
-	case binary.LittleEndian.Uint64(h[18:]) != uint64(len(b)-snapHeader):
-		return nil, bad(18, "snapshot length mismatch")
-	}
-	p := b[snapHeader:]
-	if crc32.Checksum(p, castagnoli) != binary.LittleEndian.Uint32(h[26:]) {
-		return nil, bad(snapHeader, "snapshot payload checksum mismatch")
-	}
-	return p, nil
-}
-
-// auditRecord is one verified journal frame.
-type auditRecord struct {
-	seq     uint64
-	file    string
-	off     int64
-	payload []byte
-}
-
-// scanSegments walks every record of the journal in dir, in order,
-// verifying frames as package journal's recovery does but changing
-// nothing: a torn tail of the final segment is reported in rep, any
-// other damage is a *journal.CorruptError.
-func scanSegments(fsys journal.FS, dir string, rep *AuditReport, fn func(auditRecord) error) error {
-	segs, err := seqFiles(fsys, dir, ".wal")
-	if err != nil {
-		return fmt.Errorf("matching: audit %s: %w", dir, err)
-	}
-	var expect uint64
-	for i, s := range segs {
-		final := i == len(segs)-1
-		if i > 0 && s.seq != expect {
-			return &journal.CorruptError{File: s.file, Seq: expect, Reason: fmt.Sprintf("segment starts at seq %d, previous ended at %d", s.seq, expect-1)}
-		}
-		expect = s.seq
-		b, err := readAll(fsys, s.file)
-		if err != nil {
-			return fmt.Errorf("matching: audit: read %s: %w", s.file, err)
-		}
-		if len(b) < segHeaderSize {
-			if final {
-				rep.TornFile, rep.TornOffset, rep.TornBytes = s.file, 0, int64(len(b))
-				break
-			}
-			return &journal.CorruptError{File: s.file, Seq: s.seq, Reason: "short segment header"}
-		}
-		h := b[:segHeaderSize]
-		switch {
-		case string(h[:8]) != segMagic:
-			return &journal.CorruptError{File: s.file, Seq: s.seq, Reason: "bad segment magic"}
-		case crc32.Checksum(h[:segHeaderSize-4], castagnoli) != binary.LittleEndian.Uint32(h[segHeaderSize-4:]):
-			return &journal.CorruptError{File: s.file, Seq: s.seq, Reason: "segment header checksum mismatch"}
-		case binary.LittleEndian.Uint16(h[8:]) != journal.FormatVersion:
-			return &journal.CorruptError{File: s.file, Offset: 8, Seq: s.seq, Reason: "unknown segment version"}
-		case binary.LittleEndian.Uint64(h[10:]) != s.seq:
-			return &journal.CorruptError{File: s.file, Offset: 10, Seq: s.seq, Reason: "segment first seq differs from its file name"}
-		}
-		off := segHeaderSize
-		for off < len(b) {
-			reason := ""
-			rem := len(b) - off
-			var n int
-			if rem < frameHeader {
-				reason = "incomplete frame header"
-			} else {
-				n = int(binary.LittleEndian.Uint32(b[off:]))
-				switch {
-				case n > rem-frameHeader || n > journal.MaxPayloadBytes:
-					reason = "frame length runs past end of file"
-				case crc32.Checksum(b[off+8:off+frameHeader+n], castagnoli) != binary.LittleEndian.Uint32(b[off+4:]):
-					reason = "frame checksum mismatch"
-				}
-			}
-			if reason != "" {
-				if final && !validFrameAfter(b, off+1, expect-1) {
-					rep.TornFile, rep.TornOffset, rep.TornBytes = s.file, int64(off), int64(rem)
-					break
-				}
-				return &journal.CorruptError{File: s.file, Offset: int64(off), Seq: expect, Reason: reason}
-			}
-			if seq := binary.LittleEndian.Uint64(b[off+8:]); seq != expect {
-				return &journal.CorruptError{File: s.file, Offset: int64(off), Seq: expect, Reason: fmt.Sprintf("sequence gap: record has seq %d", seq)}
-			}
-			if err := fn(auditRecord{seq: expect, file: s.file, off: int64(off), payload: b[off+frameHeader : off+frameHeader+n]}); err != nil {
-				return err
-			}
-			off += frameHeader + n
-			expect++
-		}
-	}
-	return nil
-}
-
-// validFrameAfter reports whether a frame with a valid checksum and a seq
-// after lastGood starts anywhere at or after from: then the damage before
-// it is not a torn tail.
-func validFrameAfter(b []byte, from int, lastGood uint64) bool {
-	maxSeq := lastGood + uint64(len(b)/frameHeader) + 1
-	for p := from; p+frameHeader <= len(b); p++ {
-		n := int(binary.LittleEndian.Uint32(b[p:]))
-		if n > len(b)-p-frameHeader {
-			continue
-		}
-		if seq := binary.LittleEndian.Uint64(b[p+8:]); seq <= lastGood || seq > maxSeq {
-			continue
-		}
-		if crc32.Checksum(b[p+8:p+frameHeader+n], castagnoli) == binary.LittleEndian.Uint32(b[p+4:]) {
-			return true
-		}
-	}
-	return false
-}
-
 func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error) {
 	var rep AuditReport
 	if err := cfg.Validate(); err != nil {
 		return rep, err
 	}
 	// The journal's first record is the first segment's first seq.
-	segs, err := seqFiles(fsys, dir, ".wal")
+	first, err := journal.FirstSegmentSeq(fsys, dir)
 	if err != nil {
 		return rep, fmt.Errorf("matching: audit %s: %w", dir, err)
 	}
-	var first uint64
-	if len(segs) > 0 {
-		first = segs[0].seq
-	}
-	snaps, err := seqFiles(fsys, dir, ".snap")
+	snaps, err := journal.ListSnapshots(fsys, dir)
 	if err != nil {
 		return rep, fmt.Errorf("matching: audit %s: %w", dir, err)
 	}
@@ -313,32 +95,32 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 	// else from the oldest valid snapshot that the journal continues.
 	var x *Exchange
 	var chain [chainSize]byte
-	var later []auditSnap
+	var later []journal.SnapshotFile
 	for _, s := range snaps {
-		if x != nil || (first <= 1 && s.seq > 0) {
+		if x != nil || (first <= 1 && s.Seq > 0) {
 			later = append(later, s)
 			continue
 		}
-		if first > s.seq+1 {
+		if first > s.Seq+1 {
 			continue // the journal no longer holds the records after it
 		}
-		p, err := readSnapshotFile(fsys, s)
+		p, err := journal.ReadSnapshot(fsys, s)
 		if err != nil {
 			var ce *journal.CorruptError
 			if errors.As(err, &ce) {
 				rep.BadSnapshots = append(rep.BadSnapshots, ce)
 				continue
 			}
-			return rep, fmt.Errorf("matching: audit: read %s: %w", s.file, err)
+			return rep, fmt.Errorf("matching: audit: read %s: %w", s.File, err)
 		}
 		y, head, err := restoreState(cfg, p)
-		if err == nil && (head == nil || y.Seq() != s.seq) {
+		if err == nil && (head == nil || y.Seq() != s.Seq) {
 			err = fmt.Errorf("%w: no audit section or wrong seq", ErrBadState)
 		}
 		if err != nil {
-			return rep, fmt.Errorf("matching: audit: snapshot %s: %w", s.file, err)
+			return rep, fmt.Errorf("matching: audit: snapshot %s: %w", s.File, err)
 		}
-		x, chain, rep.StartSeq, rep.StartFile = y, *head, s.seq, s.file
+		x, chain, rep.StartSeq, rep.StartFile = y, *head, s.Seq, s.File
 	}
 	if x == nil {
 		if first > 1 {
@@ -352,25 +134,26 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 
 	var h chainHasher
 	var evs []Event
-	err = scanSegments(fsys, dir, &rep, func(r auditRecord) error {
-		if r.seq <= rep.StartSeq {
+	info, err := journal.Scan(fsys, dir, func(r journal.RecordAt) error {
+		if r.Seq <= rep.StartSeq {
 			rep.CoveredRecords++
 			return nil
 		}
-		evs, err = x.replayRecord(&h, &chain, journal.Record{Seq: r.seq, Payload: r.payload}, evs[:0])
+		var err error
+		evs, err = x.replayRecord(&h, &chain, r.Record, evs[:0])
 		if err != nil {
-			rep.Bad = &AuditFailure{Seq: r.seq, File: r.file, Offset: r.off, Reason: err.Error()}
-			where := fmt.Sprintf("record in %s at offset %d", r.file, r.off)
+			rep.Bad = &AuditFailure{Seq: r.Seq, File: r.File, Offset: r.Offset, Reason: err.Error()}
+			where := fmt.Sprintf("record in %s at offset %d", r.File, r.Offset)
 			if errors.Is(err, ErrAuditMismatch) {
 				return fmt.Errorf("matching: audit: %s: %w", where, err)
 			}
 			return fmt.Errorf("%w: %s: %w", ErrAuditMismatch, where, err)
 		}
-		rep.LastSeq = r.seq
-		for len(later) > 0 && later[0].seq <= r.seq {
+		rep.LastSeq = r.Seq
+		for len(later) > 0 && later[0].Seq <= r.Seq {
 			s := later[0]
 			later = later[1:]
-			if s.seq < r.seq {
+			if s.Seq < r.Seq {
 				continue // older than the start of the journal's records
 			}
 			if err := checkSnapshot(fsys, x, &chain, s, &rep); err != nil {
@@ -380,6 +163,9 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 		return nil
 	})
 	rep.Head = chain
+	if info.TornFile != "" {
+		rep.TornFile, rep.TornOffset, rep.TornBytes = info.TornFile, info.TornOffset, info.TornBytes
+	}
 	if err != nil {
 		if rep.Bad == nil {
 			var ce *journal.CorruptError
@@ -396,21 +182,21 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 }
 
 // checkSnapshot compares snapshot s with the replayed state at its seq.
-func checkSnapshot(fsys journal.FS, x *Exchange, chain *[chainSize]byte, s auditSnap, rep *AuditReport) error {
-	p, err := readSnapshotFile(fsys, s)
+func checkSnapshot(fsys journal.FS, x *Exchange, chain *[chainSize]byte, s journal.SnapshotFile, rep *AuditReport) error {
+	p, err := journal.ReadSnapshot(fsys, s)
 	if err != nil {
 		var ce *journal.CorruptError
 		if errors.As(err, &ce) {
 			rep.BadSnapshots = append(rep.BadSnapshots, ce)
 			return nil
 		}
-		return fmt.Errorf("matching: audit: read %s: %w", s.file, err)
+		return fmt.Errorf("matching: audit: read %s: %w", s.File, err)
 	}
 	list := x.lockAll()
 	want := x.encodeStateLocked(nil, list, chain)
 	x.unlockAll(list)
 	if string(p) != string(want) {
-		rep.Bad = &AuditFailure{Seq: s.seq, File: s.file, Offset: snapHeader, Reason: "snapshot state or chain head differs from the replayed journal"}
+		rep.Bad = &AuditFailure{Seq: s.Seq, File: s.File, Offset: journal.SnapshotHeaderSize, Reason: "snapshot state or chain head differs from the replayed journal"}
 		return fmt.Errorf("%w: %s", ErrAuditMismatch, rep.Bad)
 	}
 	rep.Snapshots++

@@ -219,7 +219,7 @@ func TestCrashRecovery(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, report.OK())
 	require.Equal(t, ref.Seq(), report.LastSeq)
-	snaps, err := seqFiles(journal.OSFS{}, dir, ".snap")
+	snaps, err := journal.ListSnapshots(nil, dir)
 	require.NoError(t, err)
 	t.Logf("children %v, recovery checks %v, audit %v", tChild, tCheck, time.Since(t0))
 	t.Logf("%d kill points: %d killed before any acknowledgement, %d finished; %d commands journaled, %d snapshots kept, %d checked by the audit",

@@ -219,15 +219,15 @@ func TestDurableSnapshotsBoundTheJournal(t *testing.T) {
 	_, head, _ := x.AuditHead()
 	require.NoError(t, x.Close())
 
-	snaps, err := seqFiles(journal.OSFS{}, dir, ".snap")
+	snaps, err := journal.ListSnapshots(nil, dir)
 	require.NoError(t, err)
 	require.Len(t, snaps, 2, "the newest snapshot and the previous one are kept")
-	require.Equal(t, uint64(2500), snaps[1].seq)
-	require.Equal(t, uint64(2000), snaps[0].seq)
-	segs, err := seqFiles(journal.OSFS{}, dir, ".wal")
+	require.Equal(t, uint64(2500), snaps[1].Seq)
+	require.Equal(t, uint64(2000), snaps[0].Seq)
+	first, err := journal.FirstSegmentSeq(nil, dir)
 	require.NoError(t, err)
-	require.LessOrEqual(t, segs[0].seq, uint64(2001), "records after the previous snapshot are kept")
-	require.Greater(t, segs[0].seq, uint64(1000), "older segments are removed")
+	require.LessOrEqual(t, first, uint64(2001), "records after the previous snapshot are kept")
+	require.Greater(t, first, uint64(1000), "older segments are removed")
 
 	y := duOpen(t, dir, opts)
 	require.Equal(t, want, duMarshal(t, y))
@@ -316,10 +316,10 @@ func TestDurableJournalGap(t *testing.T) {
 	duDrive(t, x, g, 300)
 	require.NoError(t, x.Close())
 	// Without its snapshots the truncated journal cannot be replayed.
-	snaps, err := seqFiles(journal.OSFS{}, dir, ".snap")
+	snaps, err := journal.ListSnapshots(nil, dir)
 	require.NoError(t, err)
 	for _, s := range snaps {
-		require.NoError(t, os.Remove(s.file))
+		require.NoError(t, os.Remove(s.File))
 	}
 	_, err = Open(dir, Config{}, opts)
 	require.ErrorIs(t, err, ErrJournalGap)

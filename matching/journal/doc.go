@@ -77,6 +77,11 @@
 // TruncateBefore deletes whole segments older than a snapshot; Replay from
 // an older sequence number then returns ErrTruncated.
 //
+// Scan applies the same verification without changing any file and reports
+// each record with its file and offset; with ListSnapshots and ReadSnapshot
+// it lets an auditor read a journal directory without opening it for
+// writing.
+//
 // # Snapshot format
 //
 // WriteSnapshot stores an opaque payload in <seq as 20 digits>.snap,

@@ -524,6 +524,11 @@ func (l *FileLog) Replay(from uint64, fn func(Record) error) error {
 // replaySegment reads seg's first seg.size bytes and calls fn for records
 // with Seq >= from.
 func replaySegment(fsys FS, seg segment, from uint64, fn func(Record) error) error {
+	return walkSegment(fsys, seg, from, func(r RecordAt) error { return fn(r.Record) })
+}
+
+// walkSegment is replaySegment with each record's place on disk.
+func walkSegment(fsys FS, seg segment, from uint64, fn func(RecordAt) error) error {
 	f, err := fsys.OpenFile(seg.name, os.O_RDONLY, 0)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -548,7 +553,7 @@ func replaySegment(fsys FS, seg segment, from uint64, fn func(Record) error) err
 			return &CorruptError{File: seg.name, Offset: off, Seq: seq, Reason: "record fails verification on replay"}
 		}
 		if seq >= from {
-			if err := fn(Record{Seq: seq, Payload: fr[frameHeaderSize:]}); err != nil {
+			if err := fn(RecordAt{Record: Record{Seq: seq, Payload: fr[frameHeaderSize:]}, File: seg.name, Offset: off}); err != nil {
 				return err
 			}
 		}

@@ -65,30 +65,46 @@ func listSegments(fsys FS, dir string) ([]string, []uint64, error) {
 	return out, seqs, nil
 }
 
+// verifyDir verifies every segment in dir, in order, without changing any
+// file: names, first seqs and what scanSegment learned of each. A torn end
+// of the final segment is reported in its scanResult; anything else that
+// fails is a *CorruptError.
+func verifyDir(fsys FS, dir string) ([]string, []uint64, []scanResult, error) {
+	names, seqs, err := listSegments(fsys, dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	results := make([]scanResult, 0, len(names))
+	for i, name := range names {
+		if seqs[i] == 0 {
+			return nil, nil, nil, &CorruptError{File: name, Reason: "segment named with sequence number 0"}
+		}
+		if i > 0 {
+			if want := results[i-1].lastSeq + 1; seqs[i] != want {
+				return nil, nil, nil, &CorruptError{File: name, Seq: want,
+					Reason: fmt.Sprintf("sequence gap: segment starts at %d, previous segment ends at %d", seqs[i], want-1)}
+			}
+		}
+		res, err := scanSegment(fsys, name, seqs[i], i == len(names)-1)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		results = append(results, res)
+	}
+	return names, seqs, results, nil
+}
+
 // recoverDir verifies every segment in dir and repairs a torn end of the
 // final one. It returns the segments in order.
 func recoverDir(fsys FS, dir string) ([]segment, RecoveryInfo, error) {
 	var info RecoveryInfo
-	names, seqs, err := listSegments(fsys, dir)
+	names, seqs, results, err := verifyDir(fsys, dir)
 	if err != nil {
 		return nil, info, err
 	}
 	segs := make([]segment, 0, len(names))
 	for i, name := range names {
-		final := i == len(names)-1
-		if seqs[i] == 0 {
-			return nil, info, &CorruptError{File: name, Reason: "segment named with sequence number 0"}
-		}
-		if i > 0 {
-			if want := segs[i-1].lastSeq + 1; seqs[i] != want {
-				return nil, info, &CorruptError{File: name, Seq: want,
-					Reason: fmt.Sprintf("sequence gap: segment starts at %d, previous segment ends at %d", seqs[i], want-1)}
-			}
-		}
-		res, err := scanSegment(fsys, name, seqs[i], final)
-		if err != nil {
-			return nil, info, err
-		}
+		res := results[i]
 		seg := segment{name: name, firstSeq: seqs[i], lastSeq: res.lastSeq, size: res.goodSize}
 		switch {
 		case res.tornHeader:
