@@ -38,15 +38,13 @@ func NewCatalog(markets int) (*catalog.Catalog, []matching.MarketKey, error) {
 
 // INN returns a valid 10-digit INN (legal entity) for participant number n:
 // nine digits "77" + n (7 digits), then the check digit
-// ((Σ w·d) mod 11) mod 10 with weights 2,4,10,3,5,9,4,6,8.
+// (catalog.LegalEntityINN).
 func INN(n int) string {
-	s := fmt.Sprintf("77%07d", n%10_000_000)
-	w := [9]int{2, 4, 10, 3, 5, 9, 4, 6, 8}
-	sum := 0
-	for i, wi := range w {
-		sum += wi * int(s[i]-'0')
+	inn, err := catalog.LegalEntityINN(fmt.Sprintf("77%07d", n%10_000_000))
+	if err != nil {
+		panic(err) // unreachable: the body is always nine digits
 	}
-	return s + string(rune('0'+sum%11%10))
+	return inn
 }
 
 // NewExchange returns an exchange on cat with Participants verified

@@ -13,14 +13,16 @@ import (
 
 // exINN returns a valid 10-digit legal-entity INN derived from n: the prefix
 // "77" and n as seven digits, followed by the official check digit.
-func exINN(n int) string {
-	s := fmt.Sprintf("77%07d", n%10_000_000)
-	w := [...]int{2, 4, 10, 3, 5, 9, 4, 6, 8}
-	sum := 0
-	for i, wi := range w {
-		sum += wi * int(s[i]-'0')
+func exINN(n int) string { return innOf("77", n) }
+
+// innOf returns the valid legal-entity INN whose first nine digits are
+// prefix and n (mod 10^7, as seven digits).
+func innOf(prefix string, n int) string {
+	inn, err := catalog.LegalEntityINN(fmt.Sprintf("%s%07d", prefix, n%10_000_000))
+	if err != nil {
+		panic(err)
 	}
-	return s + string(rune('0'+sum%11%10))
+	return inn
 }
 
 // exFixture is an exchange on the sample catalog with a reusable event

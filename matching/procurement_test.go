@@ -1,7 +1,6 @@
 package matching
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 
@@ -31,15 +30,7 @@ func newPrFix(t testing.TB) *prFix {
 }
 
 // prINN returns a valid 10-digit INN derived from n.
-func prINN(n int) string {
-	s := fmt.Sprintf("50%07d", n%10_000_000)
-	w := [...]int{2, 4, 10, 3, 5, 9, 4, 6, 8}
-	sum := 0
-	for i, wi := range w {
-		sum += wi * int(s[i]-'0')
-	}
-	return s + string(rune('0'+sum%11%10))
-}
+func prINN(n int) string { return innOf("50", n) }
 
 func (f *prFix) cid(code string) catalog.CategoryID {
 	f.t.Helper()

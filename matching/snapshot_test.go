@@ -13,15 +13,7 @@ import (
 )
 
 // duINN returns a valid 10-digit INN derived from n (prefix "50").
-func duINN(n int) string {
-	s := fmt.Sprintf("50%07d", n%10_000_000)
-	w := [...]int{2, 4, 10, 3, 5, 9, 4, 6, 8}
-	sum := 0
-	for i, wi := range w {
-		sum += wi * int(s[i]-'0')
-	}
-	return s + string(rune('0'+sum%11%10))
-}
+func duINN(n int) string { return innOf("50", n) }
 
 type duMarket struct {
 	key  MarketKey

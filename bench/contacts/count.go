@@ -186,19 +186,11 @@ func (m *Market) arrival() []int32 {
 
 // inn returns a valid 10-digit INN whose first nine digits are serial.
 func inn(serial int) string {
-	var d [10]byte
-	s := strconv.Itoa(serial)
-	for i := range 9 {
-		d[i] = '0'
+	s, err := catalog.LegalEntityINN(fmt.Sprintf("%09d", serial%1_000_000_000))
+	if err != nil {
+		panic(err) // unreachable: the body is always nine digits
 	}
-	copy(d[9-len(s):9], s)
-	w := [9]int{2, 4, 10, 3, 5, 9, 4, 6, 8}
-	sum := 0
-	for i, wi := range w {
-		sum += wi * int(d[i]-'0')
-	}
-	d[9] = byte('0' + sum%11%10)
-	return string(d[:])
+	return s
 }
 
 // runExchange registers and verifies every participant, reads the
