@@ -48,7 +48,7 @@ func newRunner(b *testing.B, path string, setup []Op, maxID int) func() runner {
 			if xr == nil {
 				xr, err = NewExchangeRunner(cat, key)
 			} else {
-				err = xr.Reset(cat) // keeps the ID table
+				err = xr.Reset(cat)
 			}
 			if err != nil {
 				b.Fatal(err)
