@@ -37,6 +37,10 @@ var (
 	ErrDuplicateBasis = errors.New("catalog: duplicate basis")
 	// ErrInvalidINN reports a taxpayer number that fails the format or check digits.
 	ErrInvalidINN = errors.New("catalog: invalid INN")
+	// ErrINNRegion reports an INN whose region code (its first two digits)
+	// is 00, which no taxpayer holds. It comes wrapped together with
+	// ErrInvalidINN, so errors.Is matches either.
+	ErrINNRegion = errors.New("catalog: INN region code 00 is not assigned")
 	// ErrInvalidKPP reports a malformed tax registration reason code, or a KPP
 	// given for an individual (12-digit) INN.
 	ErrInvalidKPP = errors.New("catalog: invalid KPP")

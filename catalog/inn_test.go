@@ -20,7 +20,7 @@ func TestLegalEntityINN(t *testing.T) {
 	// Every body gives an INN that ValidateINN accepts and whose other
 	// nine check digits it rejects.
 	for n := 0; n < 20_000; n += 7 {
-		body := fmt.Sprintf("%09d", n*49_991)
+		body := fmt.Sprintf("%09d", 10_000_000+n*49_491) // regions 01-99
 		inn, err := LegalEntityINN(body)
 		if err != nil {
 			t.Fatal(err)
@@ -34,9 +34,12 @@ func TestLegalEntityINN(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"", "12345678", "1234567890", "12345678x", "１２３４５６７８９"} {
+	for _, bad := range []string{"", "12345678", "1234567890", "12345678x", "１２３４５６７８９", "000000000", "007707083"} {
 		if _, err := LegalEntityINN(bad); !errors.Is(err, ErrInvalidINN) {
 			t.Errorf("LegalEntityINN(%q): err %v, want ErrInvalidINN", bad, err)
 		}
+	}
+	if _, err := LegalEntityINN("009999999"); !errors.Is(err, ErrINNRegion) {
+		t.Errorf("LegalEntityINN(region 00): err %v, want ErrINNRegion", err)
 	}
 }

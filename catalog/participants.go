@@ -73,7 +73,8 @@ func innCheck(s string, w []int) byte {
 // LegalEntityINN returns the 10-digit INN of a legal entity whose first
 // nine digits are body: body followed by its check digit, so that it passes
 // ValidateINN. Data generators and test fixtures use it to make valid INNs.
-// Errors: ErrInvalidINN if body is not 9 ASCII digits. Cost: O(1).
+// Errors: ErrInvalidINN if body is not 9 ASCII digits, or wrapping
+// ErrINNRegion too if body starts with the unassigned region 00. Cost: O(1).
 func LegalEntityINN(body string) (string, error) {
 	if len(body) != 9 {
 		return "", fmt.Errorf("%w: body must be 9 digits, got %d bytes", ErrInvalidINN, len(body))
@@ -82,6 +83,9 @@ func LegalEntityINN(body string) (string, error) {
 		if body[i] < '0' || body[i] > '9' {
 			return "", fmt.Errorf("%w: body has a non-digit at %d", ErrInvalidINN, i+1)
 		}
+	}
+	if body[0] == '0' && body[1] == '0' {
+		return "", fmt.Errorf("%w: %w", ErrInvalidINN, ErrINNRegion)
 	}
 	w := innWeights()
 	return body + string('0'+rune(innCheck(body, w[2:]))), nil
@@ -92,10 +96,14 @@ func LegalEntityINN(body string) (string, error) {
 // official check digits. For 10 digits, digit 10 = ((Σ w·d over digits 1-9)
 // mod 11) mod 10 with weights 2,4,10,3,5,9,4,6,8. For 12 digits, digit 11 uses
 // weights 7,2,4,10,3,5,9,4,6,8 over digits 1-10 and digit 12 uses weights
-// 3,7,2,4,10,3,5,9,4,6,8 over digits 1-11. The region digits are not checked.
+// 3,7,2,4,10,3,5,9,4,6,8 over digits 1-11. Digits 1-2 are the region code,
+// and region 00 is refused: no taxpayer holds it, although the check digits
+// of the all-zero INNs pass. Digits 3-4 may be any digits (from 2026 they are
+// an index assigned by the tax service, not an inspection code).
 //
-// Errors: ErrInvalidINN, wrapped with the reason. Cost: O(1), no allocation
-// unless it returns an error.
+// Errors: ErrInvalidINN, wrapped with the reason; for region 00 the error
+// also wraps ErrINNRegion. Cost: O(1), no allocation unless it returns an
+// error.
 func ValidateINN(inn string) error {
 	if len(inn) != 10 && len(inn) != 12 {
 		return fmt.Errorf("%w: want 10 or 12 digits, got %d bytes", ErrInvalidINN, len(inn))
@@ -104,6 +112,9 @@ func ValidateINN(inn string) error {
 		if inn[i] < '0' || inn[i] > '9' {
 			return fmt.Errorf("%w: non-digit at position %d", ErrInvalidINN, i+1)
 		}
+	}
+	if inn[0] == '0' && inn[1] == '0' {
+		return fmt.Errorf("%w: %w", ErrInvalidINN, ErrINNRegion)
 	}
 	w := innWeights()
 	if len(inn) == 10 {

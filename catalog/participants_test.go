@@ -24,9 +24,19 @@ func TestValidateINN(t *testing.T) {
 		// 5·2 = 10; 10 mod 11 = 10; 10 mod 10 = 0.
 		{"5000000000", true},
 		{"5000000001", false},
-		// Region 00 is accepted; all sums are 0.
-		{"0000000000", true},
-		{"000000000000", true},
+		// Region 00 is refused although the check digits pass (all sums
+		// are 0); any digits in positions 3-4 are fine.
+		{"0000000000", false},
+		{"000000000000", false},
+		// Region 00 with valid check digits.
+		{"0077070836", false},
+		{"001234567887", false},
+		// 7·2+7·4 = 42; 42 mod 11 = 9: zeros in positions 3-4 are fine.
+		{"7700000009", true},
+		// 1·4 = 4: region 01 is assigned.
+		{"0100000004", true},
+		{"770000000082", true},
+
 		// d11: 5·7+1·10+7·9+3·4+2·6+2·8 = 148, mod 11 = 5;
 		// d12: 5·3+1·4+7·5+3·9+2·4+2·6+5·8 = 141, mod 11 = 9.
 		{"500100732259", true},
@@ -64,6 +74,7 @@ func TestValidateINN(t *testing.T) {
 		if !errors.Is(err, catalog.ErrInvalidINN) {
 			t.Errorf("ValidateINN(%q) = %v, want ErrInvalidINN", tc.inn, err)
 		}
+		mustEqual(t, errors.Is(err, catalog.ErrINNRegion), tc.inn[:min(2, len(tc.inn))] == "00")
 		mustEqual(t, referenceINN(tc.inn), false)
 	}
 }
@@ -112,6 +123,9 @@ func referenceINN(s string) bool {
 			sum += w * d[i]
 		}
 		return sum % 11 % 10
+	}
+	if d[0] == 0 && d[1] == 0 {
+		return false // region 00 is not assigned
 	}
 	if len(d) == 10 {
 		return check([]int{2, 4, 10, 3, 5, 9, 4, 6, 8}) == d[9]
