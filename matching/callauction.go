@@ -61,7 +61,7 @@ func (x *Exchange) lockMarket(cmd *Command, dst []Event) (*market, uint64, []Eve
 // setMarketMode handles CmdSetMarketMode under the market's lock.
 func (x *Exchange) setMarketMode(cmd *Command, dst []Event) ([]Event, error) {
 	if cmd.MarketMode != MarketContinuous && cmd.MarketMode != MarketCall {
-		return x.rejectOutside(cmd, ReasonInvalidMode, dst)
+		return x.reject(cmd, ReasonInvalidMode, dst)
 	}
 	m, seq, dst, err := x.lockMarket(cmd, dst)
 	if m == nil {
@@ -71,12 +71,13 @@ func (x *Exchange) setMarketMode(cmd *Command, dst []Event) ([]Event, error) {
 	start := len(dst)
 	m.counters.in(cmd.Participant, cmd.Kind)
 	m.scratch, err = m.book.SetMode(cmd.MarketMode, cmd.Time, m.scratch[:0])
-	dst = m.translate(seq, cmd, 0, m.scratch, dst) // expiries
+	now := m.book.Now()                                 // the effective time: the book's clock never goes back
+	dst = m.translate(seq, now, cmd, 0, m.scratch, dst) // expiries
 	r := ReasonNone
 	switch {
 	case err == nil:
 		dst = append(dst, Event{
-			Seq: seq, Time: cmd.Time, Kind: EventMarketMode, Command: cmd.Kind,
+			Seq: seq, Time: now, Kind: EventMarketMode, Command: cmd.Kind,
 			Category: m.key.Category, Basis: m.key.Basis, MarketMode: cmd.MarketMode,
 		})
 	case errors.Is(err, orderbook.ErrCrossed):
@@ -85,7 +86,7 @@ func (x *Exchange) setMarketMode(cmd *Command, dst []Event) ([]Event, error) {
 		r = ReasonInvalidMode // unreachable: checked above
 	}
 	if r != ReasonNone {
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, now, cmd, r))
 	}
 	m.counters.out(dst[start:])
 	return dst, r.Err()
@@ -94,7 +95,7 @@ func (x *Exchange) setMarketMode(cmd *Command, dst []Event) ([]Event, error) {
 // uncross handles CmdUncross under the market's lock.
 func (x *Exchange) uncross(cmd *Command, dst []Event) ([]Event, error) {
 	if cmd.RefPrice <= 0 {
-		return x.rejectOutside(cmd, ReasonInvalidPrice, dst)
+		return x.reject(cmd, ReasonInvalidPrice, dst)
 	}
 	m, seq, dst, err := x.lockMarket(cmd, dst)
 	if m == nil {
@@ -107,13 +108,14 @@ func (x *Exchange) uncross(cmd *Command, dst []Event) ([]Event, error) {
 	m.scratch, u, err = m.book.Uncross(cmd.RefPrice, cmd.Time, m.scratch[:0])
 	if err != nil {
 		// Unreachable: the reference price was checked above.
-		dst = append(dst, rejected(seq, cmd, ReasonInvalidPrice))
+		dst = append(dst, rejected(seq, m.book.Now(), cmd, ReasonInvalidPrice))
 		m.counters.out(dst[start:])
 		return dst, ErrInvalidPrice
 	}
-	dst = m.translate(seq, cmd, 0, m.scratch, dst)
+	now := m.book.Now() // the effective time: the book's clock never goes back
+	dst = m.translate(seq, now, cmd, 0, m.scratch, dst)
 	dst = append(dst, Event{
-		Seq: seq, Time: cmd.Time, Kind: EventUncrossed, Command: cmd.Kind,
+		Seq: seq, Time: now, Kind: EventUncrossed, Command: cmd.Kind,
 		Category: m.key.Category, Basis: m.key.Basis, MarketMode: m.book.Mode(),
 		Price: u.Price, Qty: u.Volume - u.SelfTrade, Remaining: u.SelfTrade,
 		Imbalance: u.Imbalance, BestPrice: cmd.RefPrice,

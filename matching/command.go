@@ -145,8 +145,21 @@ func (k CommandKind) String() string {
 type Command struct {
 	Kind CommandKind
 	// Time is the command's time in the caller's unit (for example Unix
-	// milliseconds). The engine never reads a clock; GTD expiry compares
-	// against this field. A market's clock never goes backwards.
+	// milliseconds). The engine never reads a clock; GTD expiry and tender
+	// deadlines compare against this field.
+	//
+	// Each market and each tender has a clock that never goes backwards.
+	// A command that names an existing market (CmdPlace, CmdExpire,
+	// CmdSetMarketMode, CmdUncross by Category and Basis; CmdCancel and
+	// CmdAmend by OrderID) or an existing tender (CmdBid, CmdCloseTender,
+	// CmdCancelTender) first advances that clock to Time, even if it is
+	// then refused, and is handled at its effective time max(clock, Time):
+	// its events carry that time, so a command cannot beat a deadline that
+	// an earlier command passed. A global CmdExpire and a suspension's
+	// cancellations advance each market they reach, and its events carry
+	// that market's effective time. A command that reaches no market or
+	// tender, a refusal of one that names none that exists, and every event
+	// without a market or tender carry Time unchanged.
 	Time int64
 	// Participant issues the command (for CmdSetStatus: the company whose
 	// status changes).

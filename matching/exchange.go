@@ -201,20 +201,63 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 	return x.rejectOutside(cmd, ReasonInvalidCommand, dst)
 }
 
-func rejected(seq uint64, cmd *Command, r RejectReason) Event {
+// rejected returns the EventRejected of cmd at time now: the effective time
+// of the command (see Command.Time).
+func rejected(seq uint64, now int64, cmd *Command, r RejectReason) Event {
 	return Event{
-		Seq: seq, Time: cmd.Time, Kind: EventRejected, Reject: r, Command: cmd.Kind,
+		Seq: seq, Time: now, Kind: EventRejected, Reject: r, Command: cmd.Kind,
 		Participant: cmd.Participant, Category: cmd.Category, Basis: cmd.Basis,
 		OrderID: cmd.OrderID, ClientOrderID: cmd.ClientOrderID, Side: cmd.Side,
 		Price: cmd.Price, Qty: cmd.Qty, Subscription: cmd.Subscription, Tender: cmd.Tender,
 	}
 }
 
-// rejectOutside rejects a command that reached no market.
+// reject refuses cmd for reason r before it reached its target. A command
+// still advances the clock of the market or tender it names, if that
+// exists: no clock goes backwards and a deadline, once passed, stays
+// passed, whether the command that passed it was accepted or not. Its
+// EventRejected carries the effective time (see Command.Time), after any
+// GTD expiries the advance triggered.
+func (x *Exchange) reject(cmd *Command, r RejectReason, dst []Event) ([]Event, error) {
+	switch cmd.Kind {
+	case CmdPlace, CmdExpire, CmdSetMarketMode, CmdUncross:
+		if m := x.table.Load().byKey[cmd.Key()]; m != nil {
+			return x.rejectIn(m, cmd, r, dst)
+		}
+	case CmdCancel, CmdAmend:
+		if m := x.marketOf(cmd.OrderID); m != nil {
+			return x.rejectIn(m, cmd, r, dst)
+		}
+	case CmdBid, CmdCloseTender, CmdCancelTender:
+		return x.tenderCommand(cmd, dst, func(_ uint64, dst []Event) ([]Event, RejectReason) {
+			if t := x.tenders.get(cmd.Tender); t != nil {
+				t.advance(cmd.Time)
+			}
+			return dst, r
+		})
+	}
+	return x.rejectOutside(cmd, r, dst)
+}
+
+// rejectIn refuses cmd for reason r on market m, advancing m's clock. The
+// caller may hold adminMu, but not m.mu.
+func (x *Exchange) rejectIn(m *market, cmd *Command, r RejectReason, dst []Event) ([]Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seq := x.seq.Add(1)
+	start := len(dst)
+	m.counters.in(cmd.Participant, cmd.Kind)
+	dst, now := m.expire(seq, cmd, dst)
+	dst = append(dst, rejected(seq, now, cmd, r))
+	m.counters.out(dst[start:])
+	return dst, r.Err()
+}
+
+// rejectOutside rejects a command that reached no market and no tender.
 func (x *Exchange) rejectOutside(cmd *Command, r RejectReason, dst []Event) ([]Event, error) {
 	seq := x.seq.Add(1)
 	start := len(dst)
-	dst = append(dst, rejected(seq, cmd, r))
+	dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	x.outMu.Lock()
 	x.outside.in(cmd.Participant, cmd.Kind)
 	x.outside.out(dst[start:])
@@ -284,14 +327,14 @@ func (x *Exchange) traderStatus(p catalog.ParticipantID) RejectReason {
 
 func (x *Exchange) place(cmd *Command, dst []Event) ([]Event, error) {
 	if r := checkOrder(cmd); r != ReasonNone {
-		return x.rejectOutside(cmd, r, dst)
+		return x.reject(cmd, r, dst)
 	}
 	m := x.table.Load().byKey[cmd.Key()]
 	if m == nil {
 		return x.placeNewMarket(cmd, dst)
 	}
 	if r := checkSteps(&m.category, cmd.Price, cmd.Qty, cmd.MinQty); r != ReasonNone {
-		return x.rejectOutside(cmd, r, dst)
+		return x.rejectIn(m, cmd, r, dst)
 	}
 	m.mu.Lock()
 	dst, err := x.placeLocked(m, x.seq.Add(1), cmd, dst)
@@ -328,7 +371,7 @@ func (x *Exchange) placeNewMarket(cmd *Command, dst []Event) ([]Event, error) {
 		}
 		m = x.openMarket(cmd.Key(), cat)
 	} else if r := checkSteps(&m.category, cmd.Price, cmd.Qty, cmd.MinQty); r != ReasonNone {
-		dst, err := x.rejectOutside(cmd, r, dst)
+		dst, err := x.rejectIn(m, cmd, r, dst)
 		x.adminMu.Unlock()
 		return dst, err
 	}
@@ -374,9 +417,9 @@ func (x *Exchange) openMarket(key MarketKey, cat catalog.Category) *market {
 func (x *Exchange) placeLocked(m *market, seq uint64, cmd *Command, dst []Event) ([]Event, error) {
 	start := len(dst)
 	m.counters.in(cmd.Participant, cmd.Kind)
-	dst = m.expire(seq, cmd, dst)
+	dst, now := m.expire(seq, cmd, dst)
 	r := ReasonNone
-	if cmd.TIF == GTD && cmd.ExpireAt <= m.book.Now() {
+	if cmd.TIF == GTD && cmd.ExpireAt <= now {
 		// The market's clock never goes backwards: a command older than
 		// the market's latest time must still expire after it.
 		r = ReasonExpired
@@ -394,7 +437,7 @@ func (x *Exchange) placeLocked(m *market, seq uint64, cmd *Command, dst []Event)
 		r = ReasonCapacity
 	}
 	if r != ReasonNone {
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, now, cmd, r))
 		m.counters.out(dst[start:])
 		return dst, r.Err()
 	}
@@ -406,7 +449,7 @@ func (x *Exchange) placeLocked(m *market, seq uint64, cmd *Command, dst []Event)
 		STP: cmd.STP, Tag: cmd.ClientOrderID,
 	}
 	dst = append(dst, Event{
-		Seq: seq, Time: cmd.Time, Kind: EventAccepted, Command: cmd.Kind,
+		Seq: seq, Time: now, Kind: EventAccepted, Command: cmd.Kind,
 		Participant: cmd.Participant, Category: m.key.Category, Basis: m.key.Basis,
 		OrderID: id, ClientOrderID: cmd.ClientOrderID, Side: cmd.Side,
 		Price: cmd.Price, Qty: cmd.Qty, Remaining: cmd.Qty,
@@ -415,13 +458,13 @@ func (x *Exchange) placeLocked(m *market, seq uint64, cmd *Command, dst []Event)
 		m.clientIDs[ck] = struct{}{}
 	}
 	var err error
-	m.scratch, _, err = m.book.Place(o, cmd.Time, m.scratch[:0])
+	m.scratch, _, err = m.book.Place(o, now, m.scratch[:0])
 	if err != nil {
 		// Unreachable: the order was validated above. Report it rather
 		// than leave a half-applied command.
 		panic(fmt.Sprintf("matching: book refused a validated order: %v", err))
 	}
-	dst = m.translate(seq, cmd, cmd.ClientOrderID, m.scratch, dst)
+	dst = m.translate(seq, now, cmd, cmd.ClientOrderID, m.scratch, dst)
 	if x.subs.live > 0 {
 		if info, ok := m.book.Order(id); ok {
 			// The order rests: it is a new request or offer.
@@ -429,31 +472,35 @@ func (x *Exchange) placeLocked(m *market, seq uint64, cmd *Command, dst []Event)
 				kind: cmd.Kind, poster: cmd.Participant, cat: m.key.Category, basis: m.key.Basis,
 				side: cmd.Side, price: cmd.Price, qty: cmd.Qty, remaining: info.Qty, order: id,
 			}
-			dst = x.notify(seq, cmd.Time, &p, &m.hits, dst)
+			dst = x.notify(seq, now, &p, &m.hits, dst)
 		}
 	}
 	m.counters.out(dst[start:])
 	return dst, nil
 }
 
-// expire advances m's book to the command's time. The caller holds m.mu.
-func (m *market) expire(seq uint64, cmd *Command, dst []Event) []Event {
+// expire advances m's book to the command's time (never backwards) and
+// returns the command's effective time on m: the market's clock, that is
+// max(clock, cmd.Time). Every event of the command on m carries it. The
+// caller holds m.mu.
+func (m *market) expire(seq uint64, cmd *Command, dst []Event) ([]Event, int64) {
 	m.scratch = m.book.Expire(cmd.Time, m.scratch[:0])
+	now := m.book.Now()
 	if len(m.scratch) == 0 {
-		return dst
+		return dst, now
 	}
-	return m.translate(seq, cmd, 0, m.scratch, dst)
+	return m.translate(seq, now, cmd, 0, m.scratch, dst), now
 }
 
 // translate turns book events into exchange events, emitting EventDone for
 // orders that filled completely and releasing the client order IDs of
 // orders that left the book. takerTag is the client order ID of the
-// incoming order.
-func (m *market) translate(seq uint64, cmd *Command, takerTag uint64, bevs []orderbook.Event, dst []Event) []Event {
+// incoming order; now is the command's effective time on m.
+func (m *market) translate(seq uint64, now int64, cmd *Command, takerTag uint64, bevs []orderbook.Event, dst []Event) []Event {
 	for i := range bevs {
 		b := &bevs[i]
 		e := Event{
-			Seq: seq, Time: cmd.Time, Command: cmd.Kind, Category: m.key.Category, Basis: m.key.Basis,
+			Seq: seq, Time: now, Command: cmd.Kind, Category: m.key.Category, Basis: m.key.Basis,
 			Participant: b.Owner, OrderID: b.OrderID, ClientOrderID: b.Tag, Side: b.Side,
 			Price: b.Price, Qty: b.Qty, Remaining: b.Remaining,
 		}
@@ -469,10 +516,10 @@ func (m *market) translate(seq uint64, cmd *Command, takerTag uint64, bevs []ord
 			e.MakerParticipant, e.MakerOrderID, e.MakerClientOrderID, e.MakerRemaining = b.Owner, b.OrderID, b.Tag, b.Remaining
 			dst = append(dst, e)
 			if b.Remaining == 0 {
-				dst = append(dst, m.done(seq, cmd, b.Owner, b.OrderID, b.Tag, b.Side, b.Price))
+				dst = append(dst, m.done(seq, now, cmd, b.Owner, b.OrderID, b.Tag, b.Side, b.Price))
 			}
 			if b.TakerRemaining == 0 {
-				dst = append(dst, m.done(seq, cmd, b.TakerOwner, b.TakerID, tt, b.Side.Opposite(), b.Price))
+				dst = append(dst, m.done(seq, now, cmd, b.TakerOwner, b.TakerID, tt, b.Side.Opposite(), b.Price))
 			}
 			continue
 		case orderbook.EventCancel:
@@ -488,12 +535,12 @@ func (m *market) translate(seq uint64, cmd *Command, takerTag uint64, bevs []ord
 	return dst
 }
 
-func (m *market) done(seq uint64, cmd *Command, owner catalog.ParticipantID, id OrderID, tag uint64, side Side, price catalog.Price) Event {
+func (m *market) done(seq uint64, now int64, cmd *Command, owner catalog.ParticipantID, id OrderID, tag uint64, side Side, price catalog.Price) Event {
 	if tag != 0 {
 		delete(m.clientIDs, clientKey{owner: owner, id: tag})
 	}
 	return Event{
-		Seq: seq, Time: cmd.Time, Kind: EventDone, Command: cmd.Kind,
+		Seq: seq, Time: now, Kind: EventDone, Command: cmd.Kind,
 		Participant: owner, Category: m.key.Category, Basis: m.key.Basis,
 		OrderID: id, ClientOrderID: tag, Side: side, Price: price,
 	}
@@ -514,9 +561,9 @@ func (x *Exchange) modify(cmd *Command, dst []Event) ([]Event, error) {
 	if cmd.Kind == CmdAmend {
 		switch {
 		case cmd.Qty <= 0:
-			return x.rejectOutside(cmd, ReasonInvalidQty, dst)
+			return x.reject(cmd, ReasonInvalidQty, dst)
 		case cmd.Price <= 0:
-			return x.rejectOutside(cmd, ReasonInvalidPrice, dst)
+			return x.reject(cmd, ReasonInvalidPrice, dst)
 		}
 	}
 	m := x.marketOf(cmd.OrderID)
@@ -525,7 +572,7 @@ func (x *Exchange) modify(cmd *Command, dst []Event) ([]Event, error) {
 	}
 	if cmd.Kind == CmdAmend {
 		if r := checkSteps(&m.category, cmd.Price, cmd.Qty, 0); r != ReasonNone {
-			return x.rejectOutside(cmd, r, dst)
+			return x.rejectIn(m, cmd, r, dst)
 		}
 	}
 	m.mu.Lock()
@@ -533,7 +580,7 @@ func (x *Exchange) modify(cmd *Command, dst []Event) ([]Event, error) {
 	seq := x.seq.Add(1)
 	start := len(dst)
 	m.counters.in(cmd.Participant, cmd.Kind)
-	dst = m.expire(seq, cmd, dst)
+	dst, now := m.expire(seq, cmd, dst)
 	r := ReasonNone
 	if cmd.Kind == CmdAmend {
 		r = x.traderStatus(cmd.Participant)
@@ -545,7 +592,7 @@ func (x *Exchange) modify(cmd *Command, dst []Event) ([]Event, error) {
 	if r == ReasonNone && cmd.Kind == CmdCancel {
 		// The book checks existence and ownership itself and changes
 		// nothing when either fails.
-		m.scratch, err = m.book.Cancel(cmd.OrderID, cmd.Participant, cmd.Time, m.scratch[:0])
+		m.scratch, err = m.book.Cancel(cmd.OrderID, cmd.Participant, now, m.scratch[:0])
 		switch {
 		case errors.Is(err, orderbook.ErrUnknownOrder):
 			r = ReasonUnknownOrder
@@ -563,23 +610,23 @@ func (x *Exchange) modify(cmd *Command, dst []Event) ([]Event, error) {
 		}
 	}
 	if r != ReasonNone {
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, now, cmd, r))
 		m.counters.out(dst[start:])
 		return dst, r.Err()
 	}
 	if cmd.Kind == CmdAmend {
 		dst = append(dst, Event{
-			Seq: seq, Time: cmd.Time, Kind: EventAmended, Command: cmd.Kind,
+			Seq: seq, Time: now, Kind: EventAmended, Command: cmd.Kind,
 			Participant: cmd.Participant, Category: m.key.Category, Basis: m.key.Basis,
 			OrderID: cmd.OrderID, ClientOrderID: info.Tag, Side: info.Side,
 			Price: cmd.Price, Qty: cmd.Qty, Remaining: cmd.Qty,
 		})
-		m.scratch, _, err = m.book.Amend(cmd.OrderID, cmd.Participant, cmd.Price, cmd.Qty, cmd.Time, m.scratch[:0])
+		m.scratch, _, err = m.book.Amend(cmd.OrderID, cmd.Participant, cmd.Price, cmd.Qty, now, m.scratch[:0])
 	}
 	if err != nil {
 		panic(fmt.Sprintf("matching: book refused a validated %v: %v", cmd.Kind, err))
 	}
-	dst = m.translate(seq, cmd, info.Tag, m.scratch, dst)
+	dst = m.translate(seq, now, cmd, info.Tag, m.scratch, dst)
 	m.counters.out(dst[start:])
 	return dst, nil
 }
@@ -623,7 +670,7 @@ func (x *Exchange) register(cmd *Command, dst []Event) ([]Event, error) {
 	}
 	start := len(dst)
 	if r != ReasonNone {
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	} else {
 		dst = append(dst, Event{Seq: seq, Time: cmd.Time, Kind: EventRegistered, Command: cmd.Kind, Participant: id, Status: catalog.StatusPending})
 	}
@@ -649,7 +696,7 @@ func (x *Exchange) setStatus(cmd *Command, dst []Event) ([]Event, error) {
 		r = ReasonBadTransition
 	}
 	if r != ReasonNone {
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	} else {
 		dst = append(dst, Event{Seq: seq, Time: cmd.Time, Kind: EventStatusChanged, Command: cmd.Kind, Participant: cmd.Participant, Status: cmd.Status})
 	}
@@ -670,14 +717,15 @@ func (x *Exchange) setStatus(cmd *Command, dst []Event) ([]Event, error) {
 			}
 			slices.Sort(ids)
 			mstart := len(dst)
+			now := max(m.book.Now(), cmd.Time) // the market's effective time
 			for _, id := range ids {
-				m.scratch, _ = m.book.Cancel(id, cmd.Participant, cmd.Time, m.scratch[:0])
+				m.scratch, _ = m.book.Cancel(id, cmd.Participant, now, m.scratch[:0])
 				for i := range m.scratch {
 					if m.scratch[i].Kind == orderbook.EventCancel && m.scratch[i].OrderID == id {
 						m.scratch[i].Reason = orderbook.CancelSuspended
 					}
 				}
-				dst = m.translate(seq, cmd, 0, m.scratch, dst)
+				dst = m.translate(seq, now, cmd, 0, m.scratch, dst)
 			}
 			m.counters.out(dst[mstart:])
 		}
@@ -692,7 +740,7 @@ func (x *Exchange) expire(cmd *Command, dst []Event) ([]Event, error) {
 		seq := x.seq.Add(1)
 		for _, m := range list {
 			start := len(dst)
-			dst = m.expire(seq, cmd, dst)
+			dst, _ = m.expire(seq, cmd, dst)
 			m.counters.out(dst[start:])
 		}
 		x.outMu.Lock()
@@ -721,7 +769,7 @@ func (x *Exchange) expire(cmd *Command, dst []Event) ([]Event, error) {
 	seq := x.seq.Add(1)
 	m.counters.in(cmd.Participant, cmd.Kind)
 	start := len(dst)
-	dst = m.expire(seq, cmd, dst)
+	dst, _ = m.expire(seq, cmd, dst)
 	m.counters.out(dst[start:])
 	return dst, nil
 }

@@ -3,6 +3,7 @@ package matching
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -106,6 +107,12 @@ type fzHarness struct {
 	seq     uint64
 
 	uncrossed catalog.Qty // volume of the current command's uncross fills
+
+	// The model's clocks: the latest time each market and each tender has
+	// seen. Every command that names an existing market or tender advances
+	// it, accepted or not, and its events carry the advanced clock.
+	mclock map[MarketKey]int64
+	tclock map[TenderID]int64
 }
 
 func newFzHarness(t testing.TB, data []byte) *fzHarness {
@@ -117,6 +124,8 @@ func newFzHarness(t testing.TB, data []byte) *fzHarness {
 		orders: map[OrderID]*fzOrder{},
 		call:   map[MarketKey]bool{},
 		status: map[catalog.ParticipantID]catalog.Status{},
+		mclock: map[MarketKey]int64{},
+		tclock: map[TenderID]int64{},
 	}
 	cat := x.Catalog()
 	leaf := func(code string) catalog.Category {
@@ -570,10 +579,76 @@ func (h *fzHarness) genTender(c *Command) {
 	}
 }
 
+// clocks returns the effective time of each event of cmd, from the model's
+// clocks before cmd, and advances the model's clocks as cmd will.
+func (h *fzHarness) clocks(cmd *Command) func(e *Event) int64 {
+	x := h.x
+	exists := func(k MarketKey) bool { return x.table.Load().byKey[k] != nil }
+	var key MarketKey
+	switch cmd.Kind {
+	case CmdPlace, CmdSetMarketMode, CmdUncross:
+		key = cmd.Key()
+	case CmdExpire:
+		if cmd.Category == 0 && cmd.Basis == 0 {
+			before := maps.Clone(h.mclock)
+			for _, m := range x.table.Load().list {
+				h.mclock[m.key] = max(h.mclock[m.key], cmd.Time)
+			}
+			return func(e *Event) int64 { return max(before[e.Key()], cmd.Time) }
+		}
+		key = cmd.Key()
+	case CmdCancel, CmdAmend:
+		if m := x.marketOf(cmd.OrderID); m != nil {
+			key = m.key
+		}
+	case CmdSetStatus:
+		before := maps.Clone(h.mclock)
+		return func(e *Event) int64 {
+			if e.Kind == EventStatusChanged || e.Kind == EventRejected {
+				return cmd.Time
+			}
+			k := e.Key()
+			if k == (MarketKey{}) {
+				return cmd.Time
+			}
+			h.mclock[k] = max(before[k], cmd.Time)
+			return h.mclock[k]
+		}
+	case CmdBid, CmdCloseTender, CmdCancelTender:
+		if x.tenders.get(cmd.Tender) == nil {
+			return func(*Event) int64 { return cmd.Time }
+		}
+		h.tclock[cmd.Tender] = max(h.tclock[cmd.Tender], cmd.Time)
+		at := h.tclock[cmd.Tender]
+		return func(*Event) int64 { return at }
+	case CmdOpenTender:
+		return func(e *Event) int64 {
+			if e.Kind == EventTenderOpened {
+				h.tclock[e.Tender] = cmd.Time
+			}
+			return cmd.Time
+		}
+	default:
+		return func(*Event) int64 { return cmd.Time }
+	}
+	if key == (MarketKey{}) {
+		return func(*Event) int64 { return cmd.Time }
+	}
+	existed := exists(key)
+	return func(*Event) int64 {
+		if !existed && !exists(key) {
+			return cmd.Time // no market: no clock
+		}
+		h.mclock[key] = max(h.mclock[key], cmd.Time) // a new market's clock starts at 0
+		return h.mclock[key]
+	}
+}
+
 // apply submits cmd, checks its events and updates the model.
 func (h *fzHarness) apply(cmd Command) {
 	t := h.t
 	h.cmds = append(h.cmds, cmd)
+	timeOf := h.clocks(&cmd)
 	var err error
 	h.dst, err = h.x.Submit(cmd, h.dst[:0])
 	evs := h.dst
@@ -593,7 +668,7 @@ func (h *fzHarness) apply(cmd Command) {
 	for i := range evs {
 		e := &evs[i]
 		require.Equal(t, h.seq, e.Seq, ctx)
-		require.Equal(t, cmd.Time, e.Time, ctx)
+		require.Equal(t, timeOf(e), e.Time, "the effective time\n%s", ctx)
 		require.Equal(t, cmd.Kind, e.Command, ctx)
 		require.True(t, e.Kind > 0 && e.Kind < eventEnd, ctx)
 		if e.Kind == EventRejected {
@@ -615,6 +690,13 @@ func (h *fzHarness) apply(cmd Command) {
 		require.Zero(t, rejects, ctx)
 	}
 	require.NoError(t, h.x.CheckInvariants(), ctx)
+	timeOf(&Event{}) // advances the model for a command without events
+	for _, m := range h.x.table.Load().list {
+		require.Equal(t, h.mclock[m.key], m.book.Now(), "clock of market %v\n%s", m.key, ctx)
+	}
+	for i, tr := range h.x.tenders.list {
+		require.Equal(t, h.tclock[TenderID(i+1)], tr.clock, "clock of tender %d\n%s", i+1, ctx)
+	}
 
 	touched := map[OrderID]bool{}
 	h.uncrossed = 0

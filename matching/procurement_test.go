@@ -179,6 +179,16 @@ func (f *prFix) reject(cmd Command, reason RejectReason) {
 	f.t.Helper()
 	before := prSnapshot(f.x)
 	seq := f.x.Seq()
+	at := cmd.Time
+	if at == 0 {
+		at = f.now + 1 // what submit will set
+	}
+	// A refused command still advances the clock of the tender it names:
+	// its events carry the effective time.
+	if i := int(cmd.Tender) - 1; cmd.Kind != CmdOpenTender && i >= 0 && i < len(before.Clocks) {
+		before.Clocks[i] = max(before.Clocks[i], at)
+		at = before.Clocks[i]
+	}
 	evs, err := f.submit(cmd)
 	require.ErrorIs(f.t, err, reason.Err(), "%+v", cmd)
 	require.Len(f.t, evs, 1, "%+v", evs)
@@ -188,6 +198,7 @@ func (f *prFix) reject(cmd Command, reason RejectReason) {
 	require.Equal(f.t, seq+1, f.x.Seq())
 	require.Equal(f.t, cmd.Kind, evs[0].Command)
 	require.Equal(f.t, cmd.Tender, evs[0].Tender)
+	require.Equal(f.t, at, evs[0].Time, "the effective time")
 	require.Equal(f.t, before, prSnapshot(f.x), "state changed by a rejected %v", cmd.Kind)
 }
 

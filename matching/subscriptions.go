@@ -287,7 +287,7 @@ func (x *Exchange) subscribe(cmd *Command, dst []Event) ([]Event, error) {
 	start := len(dst)
 	bases, r := x.checkSubscribe(cmd)
 	if r != ReasonNone {
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	} else {
 		id := x.subs.add(Subscription{Owner: cmd.Participant, Category: cmd.Category, Bases: bases, MinQty: cmd.MinQty, MaxQty: cmd.MaxQty})
 		dst = append(dst, subscriptionEvent(seq, cmd, EventSubscribed, x.subs.get(id)))
@@ -313,7 +313,7 @@ func (x *Exchange) unsubscribe(cmd *Command, dst []Event) ([]Event, error) {
 		r = ReasonNotOwner
 	}
 	if r != ReasonNone {
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	} else {
 		e := subscriptionEvent(seq, cmd, EventUnsubscribed, sub)
 		x.subs.remove(cmd.Subscription)
@@ -333,7 +333,7 @@ func (x *Exchange) listSubscriptions(cmd *Command, dst []Event) ([]Event, error)
 	r := ReasonNone
 	if !x.known(cmd.Participant) {
 		r = ReasonUnknownParticipant
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	}
 	if r == ReasonNone {
 		for _, id := range x.subs.byOwner[cmd.Participant] {
@@ -364,7 +364,7 @@ func (x *Exchange) setRating(cmd *Command, dst []Event) ([]Event, error) {
 		x.tenders.ratings++
 	}
 	if r != ReasonNone {
-		dst = append(dst, rejected(seq, cmd, r))
+		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	} else {
 		dst = append(dst, Event{Seq: seq, Time: cmd.Time, Kind: EventRatingChanged, Command: cmd.Kind, Participant: cmd.Participant, Rating: cmd.Rating})
 	}

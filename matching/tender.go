@@ -113,7 +113,9 @@ func (s TenderState) String() string {
 //
 // Rules. A tender takes bids from OpenAt (inclusive) until CloseAt
 // (exclusive); time is the commands' Time, and a tender's clock never goes
-// backwards (an older time counts as the latest seen). A supplier is
+// backwards: every command that names the tender advances it, even one that
+// is refused, and an older time counts as the latest seen. The tender's
+// events carry its clock. A supplier is
 // eligible if it is verified, is not the buyer and, with SubscribersOnly,
 // holds a subscription that covers the tender (category, basis and
 // quantity filters). A bid offers up to Qty (at most the tender's
@@ -225,10 +227,11 @@ func (ts *tenders) get(id TenderID) *tender {
 	return ts.list[id-1]
 }
 
-// tenderEvent returns an event of t with the common fields set.
+// tenderEvent returns an event of t with the common fields set, at the
+// tender's clock: the command's effective time.
 func tenderEvent(seq uint64, cmd *Command, kind EventKind, t *tender, p catalog.ParticipantID) Event {
 	return Event{
-		Seq: seq, Time: cmd.Time, Kind: kind, Command: cmd.Kind, Participant: p,
+		Seq: seq, Time: t.clock, Kind: kind, Command: cmd.Kind, Participant: p,
 		Category: t.info.Category, Basis: t.info.Basis, Tender: t.info.ID,
 	}
 }
@@ -242,7 +245,11 @@ func (x *Exchange) tenderCommand(cmd *Command, dst []Event, run func(seq uint64,
 	start := len(dst)
 	dst, r := run(seq, dst)
 	if r != ReasonNone {
-		dst = append(dst[:start], rejected(seq, cmd, r))
+		now := cmd.Time
+		if t := x.tenders.get(cmd.Tender); t != nil && cmd.Kind != CmdOpenTender {
+			now = t.clock // advanced by the command, rejected or not
+		}
+		dst = append(dst[:start], rejected(seq, now, cmd, r))
 	}
 	x.outsideCount(cmd.Participant, cmd.Kind, dst[start:])
 	return dst, r.Err()
@@ -379,7 +386,7 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 		if t == nil {
 			return dst, ReasonUnknownTender
 		}
-		now := max(cmd.Time, t.clock)
+		now := t.advance(cmd.Time)
 		switch {
 		case t.info.State != TenderOpen || now >= t.info.CloseAt:
 			return dst, ReasonTenderClosed
@@ -419,7 +426,6 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 			t.bids = append(t.bids, tenderBid{bidder: cmd.Participant})
 			t.byBidder[cmd.Participant] = i
 		}
-		t.clock = now
 		b := &t.bids[i]
 		if indexed && had {
 			t.ranks.remove(rankKey{price: b.price, seq: b.seq})
@@ -489,6 +495,15 @@ func (x *Exchange) standing(t *tender, i int) uint32 {
 		}
 	}
 	return rank
+}
+
+// advance moves t's clock to time unless it is already later, and returns
+// the clock: the effective time of a command on t. Every command that names
+// t advances it before any check, so a command refused at a late time
+// leaves the deadline behind for good.
+func (t *tender) advance(time int64) int64 {
+	t.clock = max(t.clock, time)
+	return t.clock
 }
 
 // rankIndex returns t's rank index, building it from the bids if needed.
@@ -593,20 +608,19 @@ func (x *Exchange) closeTender(cmd *Command, dst []Event) ([]Event, error) {
 		if t == nil {
 			return dst, ReasonUnknownTender
 		}
+		now := t.advance(cmd.Time)
 		if cmd.Participant != 0 && cmd.Participant != t.info.Buyer {
 			if !x.known(cmd.Participant) {
 				return dst, ReasonUnknownParticipant
 			}
 			return dst, ReasonNotOwner
 		}
-		now := max(cmd.Time, t.clock)
 		switch {
 		case t.info.State != TenderOpen:
 			return dst, ReasonTenderClosed
 		case now < t.info.CloseAt:
 			return dst, ReasonTenderNotDue
 		}
-		t.clock = now
 		// Disqualify bidders that are no longer eligible.
 		idx := x.tenders.order[:0]
 		for j := range t.bids {
@@ -679,17 +693,16 @@ func (x *Exchange) cancelTender(cmd *Command, dst []Event) ([]Event, error) {
 		if t == nil {
 			return dst, ReasonUnknownTender
 		}
+		now := t.advance(cmd.Time)
 		if cmd.Participant != t.info.Buyer {
 			if !x.known(cmd.Participant) {
 				return dst, ReasonUnknownParticipant
 			}
 			return dst, ReasonNotOwner
 		}
-		now := max(cmd.Time, t.clock)
 		if t.info.State != TenderOpen || now >= t.info.CloseAt {
 			return dst, ReasonTenderClosed
 		}
-		t.clock = now
 		t.info.State = TenderCancelled
 		dst = append(dst, tenderEvent(seq, cmd, EventTenderCancelled, t, t.info.Buyer))
 		for j := range t.bids {

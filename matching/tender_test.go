@@ -443,6 +443,9 @@ func TestTenderRejections(t *testing.T) {
 	laterID := f.open(later)
 	id := f.open(base)
 	sealed := f.open(open(func(c *Command) { c.TenderMode, c.Decrement, c.Extension = TenderSealed, 0, 0 }))
+	// The cases at the close time advance late's clock past its close for
+	// good, so they name a tender of their own.
+	late := f.open(base)
 	f.placeBid(s, id, 500000, 100, 3)
 	f.placeBid(s, sealed, 500000, 100, 3)
 	bids := []struct {
@@ -454,7 +457,7 @@ func TestTenderRejections(t *testing.T) {
 		{"zero tender", prBidCmd(s, 0, 500000, 100, 1), ReasonUnknownTender},
 		{"not open yet", prBidCmd(s, laterID, 500000, 100, 1), ReasonTenderNotOpen},
 		{"after close", func() Command {
-			c := prBidCmd(s, id, 400000, 100, 1)
+			c := prBidCmd(s, late, 400000, 100, 1)
 			c.Time = base.CloseAt
 			return c
 		}(), ReasonTenderClosed},
@@ -474,8 +477,8 @@ func TestTenderRejections(t *testing.T) {
 		{"less than the decrement", prBidCmd(s, id, 499100, 100, 1), ReasonBidNotImproved},
 		{"sealed not lower", prBidCmd(s, sealed, 500000, 100, 1), ReasonBidNotImproved},
 		{"close unknown", Command{Kind: CmdCloseTender, Tender: 99}, ReasonUnknownTender},
-		{"close by another", Command{Kind: CmdCloseTender, Participant: s, Tender: id, Time: base.CloseAt}, ReasonNotOwner},
-		{"close by unknown", Command{Kind: CmdCloseTender, Participant: 999, Tender: id, Time: base.CloseAt}, ReasonUnknownParticipant},
+		{"close by another", Command{Kind: CmdCloseTender, Participant: s, Tender: late, Time: base.CloseAt}, ReasonNotOwner},
+		{"close by unknown", Command{Kind: CmdCloseTender, Participant: 999, Tender: late, Time: base.CloseAt}, ReasonUnknownParticipant},
 		{"close early", Command{Kind: CmdCloseTender, Participant: buyer, Tender: id}, ReasonTenderNotDue},
 	}
 	for _, c := range bids {
