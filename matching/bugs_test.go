@@ -1,6 +1,10 @@
 package matching
 
 import (
+	"math"
+	"math/bits"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -138,4 +142,179 @@ func TestEventsCarryEffectiveTime(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(400), evs[0].Time)
 	f.replay()
+}
+
+// TestLimitsSameInNewAndOpen: a command over the field limits gets the same
+// typed refusal, with an EventRejected and a sequence number, on New and on
+// Open. Open refused it with ErrNotEncodable before it took a sequence
+// number, while New accepted it, so a stream valid on New could not be
+// journaled.
+func TestLimitsSameInNewAndOpen(t *testing.T) {
+	huge := strings.Repeat("x", 4<<20)
+	run := func(t *testing.T, x *Exchange) []Event {
+		var all []Event
+		sub := func(c Command, want error) {
+			t.Helper()
+			seq := x.Seq()
+			evs, err := x.Submit(c, nil)
+			require.ErrorIs(t, err, want)
+			all = append(all, evs...)
+			require.Equal(t, seq+1, x.Seq())
+			if want != nil {
+				require.Len(t, evs, 1)
+				require.Equal(t, EventRejected, evs[0].Kind)
+				require.Equal(t, seq+1, evs[0].Seq)
+			}
+		}
+		sub(Command{Kind: CmdRegister, Time: 1, Name: "Buyer", INN: exINN(1)}, nil)
+		sub(Command{Kind: CmdSetStatus, Time: 1, Participant: 1, Status: catalog.StatusVerified}, nil)
+		cem, _ := x.Catalog().Taxonomy.ByCode("23.51.12")
+		msk, _ := x.Catalog().Bases.ByCode("MSK")
+		order := Command{Kind: CmdPlace, Time: 2, Participant: 1, Category: cem.ID, Basis: msk.ID,
+			Side: Buy, Type: Limit, TIF: GTC, Price: 500_000, Qty: 1}
+		sub(order, nil)
+		sub(Command{Kind: CmdRegister, Time: 3, Name: huge, INN: exINN(2)}, ErrTooLarge)
+		sub(Command{Kind: CmdRegister, Time: 3, Name: "Big INN", INN: huge}, ErrTooLarge)
+		sub(Command{Kind: CmdRegister, Time: 3, Name: "Big KPP", INN: exINN(3), KPP: huge}, ErrTooLarge)
+		sub(Command{Kind: CmdSubscribe, Time: 3, Participant: 1, Category: cem.ID, Bases: make([]catalog.BasisID, 2000)}, ErrTooLarge)
+		big := order
+		big.Name = huge
+		sub(big, ErrTooLarge)
+		sub(Command{Kind: 200, Time: 3, Name: huge}, ErrTooLarge)
+		// At the limits, accepted.
+		sub(Command{Kind: CmdRegister, Time: 4, Name: strings.Repeat("n", MaxStringLen), INN: exINN(4)}, nil)
+		bases := make([]catalog.BasisID, MaxBases)
+		for i := range bases {
+			bases[i] = msk.ID
+		}
+		// Within the field limit, a subscription's own limit applies.
+		sub(Command{Kind: CmdSubscribe, Time: 4, Participant: 1, Category: cem.ID, Bases: bases}, ErrInvalidFilter)
+		sub(Command{Kind: CmdSubscribe, Time: 4, Participant: 1, Category: cem.ID, Bases: bases[:MaxFilterBases]}, nil)
+		return all
+	}
+	x, err := New(Config{})
+	require.NoError(t, err)
+	onNew := run(t, x)
+
+	dir := t.TempDir()
+	y, err := Open(dir, Config{}, DurableOptions{})
+	require.NoError(t, err)
+	onOpen := run(t, y)
+	require.Equal(t, onNew, onOpen)
+	seq := y.Seq()
+	require.NoError(t, y.Close())
+
+	// The journal replays to the same state and sequence.
+	z, err := Open(dir, Config{}, DurableOptions{})
+	require.NoError(t, err)
+	defer z.Close()
+	require.Equal(t, seq, z.Seq())
+	a, err := x.MarshalState()
+	require.NoError(t, err)
+	b, err := z.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+}
+
+// TestValidatedCommandsEncode: every command that passes the shape checks,
+// with its variable-size fields at the limits, round-trips through the
+// codec exactly.
+func TestValidatedCommandsEncode(t *testing.T) {
+	long := strings.Repeat("я", MaxStringLen/2)
+	bases := make([]catalog.BasisID, MaxBases)
+	for i := range bases {
+		bases[i] = catalog.BasisID(math.MaxUint32 - i)
+	}
+	for k := CmdRegister; k < cmdEnd; k++ {
+		c := Command{Kind: k, Time: math.MinInt64}
+		rf := readFields[k]
+		if rf&(1<<fName) != 0 {
+			c.Name, c.INN, c.KPP = long, long, long
+		}
+		if rf&(1<<fBases) != 0 {
+			c.Bases = bases
+		}
+		if rf&(1<<fPrice) != 0 {
+			c.Price = math.MaxInt64
+		}
+		if rf&(1<<fQty) != 0 {
+			c.Qty = math.MinInt64
+		}
+		require.Equal(t, ReasonNone, checkShape(&c), "%v", k)
+		require.NoError(t, CheckCommandEncodable(&c))
+		got, n, err := DecodeCommand(AppendCommand(nil, &c))
+		require.NoError(t, err, "%v", k)
+		require.Equal(t, len(AppendCommand(nil, &c)), n)
+		require.Equal(t, c, got, "%v", k)
+	}
+}
+
+// TestReadFieldsTable checks that Command.set sees every optional field
+// and that every field is read by some kind, so a new field cannot be
+// forgotten in the table.
+func TestReadFieldsTable(t *testing.T) {
+	var c Command
+	v := reflect.ValueOf(&c).Elem()
+	n := 0
+	for i := range v.NumField() {
+		f := v.Field(i)
+		name := v.Type().Field(i).Name
+		if name == "Kind" || name == "Time" {
+			continue
+		}
+		n++
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]catalog.BasisID{1}))
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			f.SetInt(1)
+		default:
+			f.SetUint(1)
+		}
+		one := Command{}
+		reflect.ValueOf(&one).Elem().Field(i).Set(f)
+		require.Equal(t, 1, bits.OnesCount64(uint64(one.set())), "field %s", name)
+	}
+	require.Equal(t, int(fieldEnd), n)
+	require.Equal(t, fieldSet(1)<<fieldEnd-1, c.set())
+	var union fieldSet
+	for k := CmdRegister; k < cmdEnd; k++ {
+		require.NotZero(t, readFields[k], "%v", k)
+		union |= readFields[k]
+	}
+	require.Equal(t, c.set(), union, "every field is read by some kind")
+}
+
+// TestContradictoryFieldsRefused: a cancel or amend naming another market
+// than its order's, and a command that sets a field its kind does not
+// read, are refused with a typed reason and change nothing. Both were
+// executed.
+func TestContradictoryFieldsRefused(t *testing.T) {
+	v := newValFix(t)
+	before := exSnapshot(t, v.x)
+	for _, tc := range []struct {
+		cmd  Command
+		want RejectReason
+	}{
+		{Command{Kind: CmdCancel, Participant: v.alice, OrderID: v.aliceBid, Category: v.rebar.Category, Basis: v.rebar.Basis}, ReasonWrongMarket},
+		{Command{Kind: CmdCancel, Participant: v.alice, OrderID: v.aliceBid, Basis: v.cementNew.Basis}, ReasonWrongMarket},
+		{Command{Kind: CmdAmend, Participant: v.alice, OrderID: v.aliceBid, Category: v.rebar.Category, Basis: v.cement.Basis, Price: 50_000, Qty: 5}, ReasonWrongMarket},
+		{Command{Kind: CmdRegister, Name: "Acme LLC", INN: exINN(77), Price: 100, Side: Buy}, ReasonUnreadField},
+		{Command{Kind: CmdCancel, Participant: v.alice, OrderID: v.aliceBid, Qty: 5}, ReasonUnreadField},
+		{func() Command { c := exLimit(v.alice, v.cement, Buy, 50_000, 1); c.Name = "my order"; return c }(), ReasonUnreadField},
+		{func() Command { c := exLimit(v.alice, v.cement, Buy, 50_000, 1); c.Tender = 1; return c }(), ReasonUnreadField},
+		{Command{Kind: CmdSetStatus, Participant: v.pending, Status: catalog.StatusVerified, Rating: 5}, ReasonUnreadField},
+	} {
+		evs, err := v.submit(tc.cmd)
+		require.ErrorIs(t, err, tc.want.Err(), "%+v", tc.cmd)
+		require.Len(t, evs, 1)
+		require.Equal(t, tc.want, evs[0].Reject)
+		require.Equal(t, before, exSnapshot(t, v.x))
+	}
+	// Naming the right market is fine.
+	v.must(Command{Kind: CmdCancel, Participant: v.alice, OrderID: v.aliceBid, Category: v.cement.Category, Basis: v.cement.Basis})
 }

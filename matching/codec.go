@@ -26,10 +26,19 @@ import (
 //   - signed integers (times, prices, quantities): zigzag varint
 //     (encoding/binary varint), so small negative values stay short;
 //   - bool: one byte, 0 or 1;
-//   - string: uvarint byte length, at most MaxStringLen, then the bytes;
-//   - []catalog.BasisID: uvarint count, at most MaxBases, then each ID as a
+//   - string: uvarint byte length, at most MaxStringLen+1, then the bytes;
+//   - []catalog.BasisID: uvarint count, at most MaxBases+1 in a command
+//     (MaxBases in an event), then each ID as a
 //     uvarint. An empty slice and a nil slice both encode as count 0 and
 //     decode as nil.
+//
+// A string longer than MaxStringLen is written clipped to MaxStringLen+1
+// bytes, and a Bases field longer than MaxBases clipped to MaxBases+1 IDs.
+// The exchange refuses any command over those limits (ReasonTooLarge)
+// before it reads anything else, so the clipped command, still over the
+// limit, replays to the same refusal: every command the exchange sequences
+// can be journaled, and the journal never holds more than a few KiB per
+// record.
 //
 // The codec is structural: it does not validate the values. Unknown enum
 // values, zero IDs and strings that are not valid UTF-8 encode and decode
@@ -59,12 +68,18 @@ import (
 // fails if one is not round-tripped, so a new field cannot be forgotten.
 const CodecVersion = 1
 
-// Decoding limits. They bound what a corrupt or hostile record can make a
-// decoder allocate.
+// Limits of the variable-size fields of a Command: the one set that both
+// validation and the codec use. The exchange (New and Open alike) refuses a
+// command over any of them with ReasonTooLarge, with an EventRejected and a
+// sequence number; the codec clips such a field to one over the limit (see
+// above), and the decoders refuse anything longer, which bounds what a
+// corrupt or hostile record can make them allocate.
 const (
-	// MaxStringLen is the longest string field, in bytes.
+	// MaxStringLen is the longest string field (Name, INN, KPP), in bytes.
 	MaxStringLen = 4 << 10
-	// MaxBases is the most delivery bases a Bases field may hold.
+	// MaxBases is the most delivery bases a Bases field may hold. A
+	// subscription's filter holds at most MaxFilterBases of them, a rule
+	// of subscriptions checked after the shape (ReasonInvalidFilter).
 	MaxBases = 1024
 )
 
@@ -74,28 +89,19 @@ const (
 var (
 	ErrCorruptCommand = errors.New("matching: corrupt command encoding")
 	ErrCorruptEvent   = errors.New("matching: corrupt event encoding")
-	// ErrNotEncodable reports a command or event that exceeds the decoding
-	// limits (MaxStringLen, MaxBases): it would encode, but not decode.
+	// ErrNotEncodable reports an event that exceeds the limits (an event
+	// the exchange never emits). Every command is encodable.
 	ErrNotEncodable = errors.New("matching: value exceeds the encoding limits")
 )
 
-// CheckCommandEncodable reports whether c's encoding will decode: every
-// string is at most MaxStringLen bytes and Bases holds at most MaxBases
-// IDs. A journal writer calls it before persisting a command, so that
-// nothing acknowledged is unreadable. Errors: ErrNotEncodable, wrapped with
-// the field. Cost: O(1), no allocation unless it returns an error.
+// CheckCommandEncodable reports whether c's encoding will decode to a
+// command that the exchange handles as it handles c. It always returns
+// nil: a field over the limits is clipped by AppendCommand to one over the
+// limit, which the exchange refuses as it refuses the original
+// (ReasonTooLarge). A journal writer may call it before persisting a
+// command. Cost: O(1), no allocation.
 func CheckCommandEncodable(c *Command) error {
-	for _, f := range [...]struct {
-		name string
-		s    string
-	}{{"Name", c.Name}, {"INN", c.INN}, {"KPP", c.KPP}} {
-		if len(f.s) > MaxStringLen {
-			return fmt.Errorf("%w: %s is %d bytes, limit %d", ErrNotEncodable, f.name, len(f.s), MaxStringLen)
-		}
-	}
-	if len(c.Bases) > MaxBases {
-		return fmt.Errorf("%w: Bases holds %d IDs, limit %d", ErrNotEncodable, len(c.Bases), MaxBases)
-	}
+	_ = c
 	return nil
 }
 
@@ -111,8 +117,9 @@ func CheckEventEncodable(e *Event) error {
 // AppendCommand appends the encoding of c (see the codec format above) to
 // dst and returns the extended slice. It allocates only if dst lacks room;
 // a command encodes to at most a few hundred bytes plus its strings and
-// bases. A command that fails CheckCommandEncodable is encoded faithfully
-// but DecodeCommand rejects the result.
+// bases. A string or Bases field over the limits (MaxStringLen, MaxBases)
+// is written clipped to one over the limit, so the result always decodes;
+// a command within the limits round-trips exactly.
 func AppendCommand(dst []byte, c *Command) []byte {
 	dst = append(dst, CodecVersion)
 	dst = encInt(dst, c.Kind)
@@ -134,7 +141,7 @@ func AppendCommand(dst []byte, c *Command) []byte {
 	dst = encString(dst, c.Name)
 	dst = encString(dst, c.INN)
 	dst = encString(dst, c.KPP)
-	dst = encBases(dst, c.Bases)
+	dst = encBases(dst, c.Bases, true)
 	dst = encInt(dst, c.MaxQty)
 	dst = encInt(dst, c.Subscription)
 	dst = encInt(dst, c.Rating)
@@ -164,7 +171,7 @@ func AppendCommand(dst []byte, c *Command) []byte {
 // Errors (wrapping ErrCorruptCommand, with the field and byte offset): b is
 // truncated; the version byte is unknown; a varint is over-long, overflows
 // 64 bits or does not fit its field; a bool byte is not 0 or 1; a string is
-// longer than MaxStringLen or Bases longer than MaxBases. Cost: O(len of the
+// longer than MaxStringLen+1 or Bases longer than MaxBases+1. Cost: O(len of the
 // record); it allocates only the strings and Bases.
 func DecodeCommand(b []byte) (Command, int, error) {
 	var c Command
@@ -190,7 +197,7 @@ func DecodeCommand(b []byte) (Command, int, error) {
 		d.string(&c.Name, "Name")
 		d.string(&c.INN, "INN")
 		d.string(&c.KPP, "KPP")
-		d.bases(&c.Bases)
+		d.bases(&c.Bases, MaxBases+1)
 		decInt(&d, &c.MaxQty, "MaxQty")
 		decInt(&d, &c.Subscription, "Subscription")
 		decInt(&d, &c.Rating, "Rating")
@@ -248,7 +255,7 @@ func AppendEvent(dst []byte, e *Event) []byte {
 	dst = encInt(dst, e.Rank)
 	dst = encInt(dst, e.Score)
 	dst = encInt(dst, e.Subscription)
-	dst = encBases(dst, e.Bases)
+	dst = encBases(dst, e.Bases, false)
 	dst = encInt(dst, e.MinQty)
 	dst = encInt(dst, e.MaxQty)
 	dst = encInt(dst, e.Tender)
@@ -292,7 +299,7 @@ func DecodeEvent(b []byte) (Event, int, error) {
 		decInt(&d, &e.Rank, "Rank")
 		decInt(&d, &e.Score, "Score")
 		decInt(&d, &e.Subscription, "Subscription")
-		d.bases(&e.Bases)
+		d.bases(&e.Bases, MaxBases)
 		decInt(&d, &e.MinQty, "MinQty")
 		decInt(&d, &e.MaxQty, "MaxQty")
 		decInt(&d, &e.Tender, "Tender")
@@ -338,11 +345,18 @@ func encBool(dst []byte, v bool) []byte {
 }
 
 func encString(dst []byte, s string) []byte {
+	if len(s) > MaxStringLen {
+		s = s[:MaxStringLen+1] // see "A string longer than MaxStringLen" above
+	}
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
 	return append(dst, s...)
 }
 
-func encBases(dst []byte, bases []catalog.BasisID) []byte {
+// encBases writes bases; with clip (a command's), clipped to MaxBases+1.
+func encBases(dst []byte, bases []catalog.BasisID, clip bool) []byte {
+	if clip && len(bases) > MaxBases {
+		bases = bases[:MaxBases+1]
+	}
 	dst = binary.AppendUvarint(dst, uint64(len(bases)))
 	for _, b := range bases {
 		dst = binary.AppendUvarint(dst, uint64(b))
@@ -466,8 +480,8 @@ func (d *codecDecoder) string(dst *string, field string) {
 	switch {
 	case d.err != nil:
 		return
-	case n > MaxStringLen:
-		d.fail(field, start, "string of %d bytes exceeds the limit of %d", n, MaxStringLen)
+	case n > MaxStringLen+1:
+		d.fail(field, start, "string of %d bytes exceeds the limit of %d", n, MaxStringLen+1)
 		return
 	case n > uint64(len(d.b)-d.off):
 		d.fail(field, start, "truncated: string of %d bytes, %d left", n, len(d.b)-d.off)
@@ -477,14 +491,14 @@ func (d *codecDecoder) string(dst *string, field string) {
 	d.off += int(n)
 }
 
-func (d *codecDecoder) bases(dst *[]catalog.BasisID) {
+func (d *codecDecoder) bases(dst *[]catalog.BasisID, limit uint64) {
 	start := d.off
 	n := d.uvarint("Bases")
 	switch {
 	case d.err != nil || n == 0:
 		return
-	case n > MaxBases:
-		d.fail("Bases", start, "%d bases exceed the limit of %d", n, MaxBases)
+	case n > limit:
+		d.fail("Bases", start, "%d bases exceed the limit of %d", n, limit)
 		return
 	case n > uint64(len(d.b)-d.off):
 		// Each ID takes at least one byte.

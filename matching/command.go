@@ -221,3 +221,155 @@ type Command struct {
 
 // Key returns the market key of the command.
 func (c *Command) Key() MarketKey { return MarketKey{Category: c.Category, Basis: c.Basis} }
+
+// cmdField is one optional field of a Command, as a bit of a fieldSet.
+type cmdField uint8
+
+const (
+	fParticipant cmdField = iota
+	fCategory
+	fBasis
+	fOrderID
+	fClientOrderID
+	fSide
+	fType
+	fTIF
+	fSTP
+	fPrice
+	fQty
+	fMinQty
+	fExpireAt
+	fStatus
+	fName
+	fINN
+	fKPP
+	fBases
+	fMaxQty
+	fSubscription
+	fRating
+	fTender
+	fTenderMode
+	fEvaluation
+	fOpenAt
+	fCloseAt
+	fDecrement
+	fExtension
+	fWeightPrice
+	fWeightLeadTime
+	fWeightRating
+	fMinWinners
+	fMaxWinners
+	fSubscribersOnly
+	fLeadTime
+	fMarketMode
+	fRefPrice
+	fieldEnd
+)
+
+// fieldSet is a set of cmdFields.
+type fieldSet uint64
+
+func fields(fs ...cmdField) fieldSet {
+	var s fieldSet
+	for _, f := range fs {
+		s |= 1 << f
+	}
+	return s
+}
+
+// set returns the fields of c that differ from their zero value. Kind and
+// Time are always read and are not in the set. Cost: O(1).
+func (c *Command) set() fieldSet {
+	var s fieldSet
+	bit := func(f cmdField, on bool) {
+		if on {
+			s |= 1 << f
+		}
+	}
+	bit(fParticipant, c.Participant != 0)
+	bit(fCategory, c.Category != 0)
+	bit(fBasis, c.Basis != 0)
+	bit(fOrderID, c.OrderID != 0)
+	bit(fClientOrderID, c.ClientOrderID != 0)
+	bit(fSide, c.Side != 0)
+	bit(fType, c.Type != 0)
+	bit(fTIF, c.TIF != 0)
+	bit(fSTP, c.STP != 0)
+	bit(fPrice, c.Price != 0)
+	bit(fQty, c.Qty != 0)
+	bit(fMinQty, c.MinQty != 0)
+	bit(fExpireAt, c.ExpireAt != 0)
+	bit(fStatus, c.Status != 0)
+	bit(fName, c.Name != "")
+	bit(fINN, c.INN != "")
+	bit(fKPP, c.KPP != "")
+	bit(fBases, len(c.Bases) != 0)
+	bit(fMaxQty, c.MaxQty != 0)
+	bit(fSubscription, c.Subscription != 0)
+	bit(fRating, c.Rating != 0)
+	bit(fTender, c.Tender != 0)
+	bit(fTenderMode, c.TenderMode != 0)
+	bit(fEvaluation, c.Evaluation != 0)
+	bit(fOpenAt, c.OpenAt != 0)
+	bit(fCloseAt, c.CloseAt != 0)
+	bit(fDecrement, c.Decrement != 0)
+	bit(fExtension, c.Extension != 0)
+	bit(fWeightPrice, c.WeightPrice != 0)
+	bit(fWeightLeadTime, c.WeightLeadTime != 0)
+	bit(fWeightRating, c.WeightRating != 0)
+	bit(fMinWinners, c.MinWinners != 0)
+	bit(fMaxWinners, c.MaxWinners != 0)
+	bit(fSubscribersOnly, c.SubscribersOnly)
+	bit(fLeadTime, c.LeadTime != 0)
+	bit(fMarketMode, c.MarketMode != 0)
+	bit(fRefPrice, c.RefPrice != 0)
+	return s
+}
+
+// readFields is the set of fields each command kind reads, besides Kind
+// and Time; the package documentation lists them. A command that sets any
+// other field is refused with ReasonUnreadField. Category and Basis of
+// CmdCancel and CmdAmend are optional: when set, they must name the
+// order's market (ReasonWrongMarket).
+var readFields = [cmdEnd]fieldSet{
+	CmdRegister:  fields(fName, fINN, fKPP),
+	CmdSetStatus: fields(fParticipant, fStatus),
+	CmdPlace: fields(fParticipant, fCategory, fBasis, fClientOrderID, fSide, fType, fTIF, fSTP,
+		fPrice, fQty, fMinQty, fExpireAt),
+	CmdCancel:            fields(fParticipant, fCategory, fBasis, fOrderID),
+	CmdAmend:             fields(fParticipant, fCategory, fBasis, fOrderID, fPrice, fQty),
+	CmdExpire:            fields(fParticipant, fCategory, fBasis),
+	CmdSubscribe:         fields(fParticipant, fCategory, fBases, fMinQty, fMaxQty),
+	CmdUnsubscribe:       fields(fParticipant, fSubscription),
+	CmdListSubscriptions: fields(fParticipant),
+	CmdSetRating:         fields(fParticipant, fRating),
+	CmdOpenTender: fields(fParticipant, fCategory, fBasis, fQty, fPrice, fOpenAt, fCloseAt,
+		fTenderMode, fDecrement, fExtension, fEvaluation, fWeightPrice, fWeightLeadTime,
+		fWeightRating, fMinWinners, fMaxWinners, fSubscribersOnly),
+	CmdBid:           fields(fParticipant, fTender, fPrice, fQty, fLeadTime),
+	CmdCloseTender:   fields(fParticipant, fTender),
+	CmdCancelTender:  fields(fParticipant, fTender),
+	CmdSetMarketMode: fields(fParticipant, fCategory, fBasis, fMarketMode),
+	CmdUncross:       fields(fParticipant, fCategory, fBasis, fRefPrice),
+}
+
+// checkShape refuses a command whose variable-size fields exceed the
+// limits (ReasonTooLarge, checked first so that a command journaled with
+// its over-limit fields clipped replays to the same refusal) or that sets
+// a field its kind does not read (ReasonUnreadField). The kind is valid.
+// Cost: O(1).
+func checkShape(c *Command) RejectReason {
+	if tooLarge(c) {
+		return ReasonTooLarge
+	}
+	if c.set()&^readFields[c.Kind] != 0 {
+		return ReasonUnreadField
+	}
+	return ReasonNone
+}
+
+// tooLarge reports whether a string field of c is longer than MaxStringLen
+// bytes or Bases holds more than MaxBases IDs.
+func tooLarge(c *Command) bool {
+	return len(c.Name) > MaxStringLen || len(c.INN) > MaxStringLen || len(c.KPP) > MaxStringLen || len(c.Bases) > MaxBases
+}

@@ -49,6 +49,40 @@
 // expiries triggered by the command's Time happen first. No input makes the
 // exchange panic.
 //
+// # Command fields
+//
+// Every kind reads Kind and Time, and exactly the fields below (the table
+// readFields in command.go, checked complete by a test). A command is
+// checked first for its shape: a Name, INN or KPP longer than
+// MaxStringLen bytes, or a Bases longer than MaxBases IDs, is refused with
+// ReasonTooLarge; then a command that sets any field its kind does not read
+// is refused with ReasonUnreadField. Both refusals take a sequence number
+// and append an EventRejected, on New and on Open alike.
+//
+//	register            Name, INN, KPP
+//	set-status          Participant, Status
+//	place               Participant, Category, Basis, ClientOrderID, Side, Type,
+//	                    TIF, STP, Price, Qty, MinQty, ExpireAt
+//	cancel              Participant, OrderID; Category, Basis optional (*)
+//	amend               Participant, OrderID, Price, Qty; Category, Basis optional (*)
+//	expire              Participant, Category, Basis
+//	subscribe           Participant, Category, Bases, MinQty, MaxQty
+//	unsubscribe         Participant, Subscription
+//	list-subscriptions  Participant
+//	set-rating          Participant, Rating
+//	open-tender         Participant, Category, Basis, Qty, Price, OpenAt, CloseAt,
+//	                    TenderMode, Decrement, Extension, Evaluation, WeightPrice,
+//	                    WeightLeadTime, WeightRating, MinWinners, MaxWinners,
+//	                    SubscribersOnly
+//	bid                 Participant, Tender, Price, Qty, LeadTime
+//	close-tender        Participant, Tender
+//	cancel-tender       Participant, Tender
+//	set-market-mode     Participant, Category, Basis, MarketMode
+//	uncross             Participant, Category, Basis, RefPrice
+//
+// (*) When either is set, Category and Basis must name the order's market,
+// or the command is refused with ReasonWrongMarket.
+//
 // # Determinism
 //
 // The exchange never reads a clock and uses no randomness: time is

@@ -343,17 +343,18 @@ func TestDurableConfigAndErrors(t *testing.T) {
 	_, err = Open(t.TempDir(), Config{DefaultSTP: 42}, DurableOptions{})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 
-	// A command that could not be decoded from the journal is refused
-	// before it takes a sequence number; the exchange goes on.
+	// A command over the field limits is refused as on New, with an
+	// EventRejected and a sequence number; the exchange goes on.
 	dir := t.TempDir()
 	y := duOpen(t, dir, DurableOptions{})
 	evs, err := y.Submit(Command{Kind: CmdRegister, Name: strings.Repeat("x", MaxStringLen+1), INN: duINN(1)}, nil)
-	require.ErrorIs(t, err, ErrNotEncodable)
-	require.Empty(t, evs)
-	require.Zero(t, y.Seq())
+	require.ErrorIs(t, err, ErrTooLarge)
+	require.Len(t, evs, 1)
+	require.Equal(t, ReasonTooLarge, evs[0].Reject)
+	require.Equal(t, uint64(1), y.Seq())
 	evs, err = y.Submit(Command{Kind: CmdRegister, Name: "A", INN: duINN(1)}, nil)
 	require.NoError(t, err)
-	require.Equal(t, uint64(1), evs[0].Seq)
+	require.Equal(t, uint64(2), evs[0].Seq)
 	require.NoError(t, y.Close())
 
 	// A snapshot taken under another catalog default is refused.

@@ -28,9 +28,15 @@ var (
 	ErrNotVerified            = errors.New("matching: participant is not verified")
 	ErrSuspended              = errors.New("matching: participant is suspended")
 	ErrDuplicateClientOrderID = errors.New("matching: duplicate client order ID")
-	ErrExpired                = errors.New("matching: good-till-date expiry is not after the command time")
+	ErrExpired                = errors.New("matching: good-till-date expiry is not after the market's time")
 	ErrUnknownOrder           = errors.New("matching: unknown order")
 	ErrNotOwner               = errors.New("matching: order belongs to another participant")
+	ErrNotTenderBuyer         = errors.New("matching: only the tender's buyer may close or cancel it")
+	ErrNotSubscriber          = errors.New("matching: subscription belongs to another participant")
+	ErrBidQtyAboveTender      = errors.New("matching: bid quantity exceeds the tender's quantity")
+	ErrTooLarge               = errors.New("matching: a string or Bases field exceeds its limit (MaxStringLen, MaxBases)")
+	ErrUnreadField            = errors.New("matching: command sets a field its kind does not read")
+	ErrWrongMarket            = errors.New("matching: command names another market than its order's")
 	ErrInvalidName            = errors.New("matching: invalid participant name")
 	ErrInvalidINN             = errors.New("matching: invalid INN")
 	ErrInvalidKPP             = errors.New("matching: invalid KPP")
@@ -111,105 +117,77 @@ const (
 	ReasonInvalidLeadTime
 	ReasonInvalidMode
 	ReasonCrossed
+	ReasonNotTenderBuyer
+	ReasonNotSubscriber
+	ReasonBidQtyAboveTender
+	ReasonTooLarge
+	ReasonUnreadField
+	ReasonWrongMarket
 	reasonEnd
 )
+
+// reasonErrs is the sentinel of each reason, indexed by RejectReason.
+var reasonErrs = [reasonEnd]error{
+	ReasonInvalidCommand:         ErrInvalidCommand,
+	ReasonInvalidSide:            ErrInvalidSide,
+	ReasonInvalidType:            ErrInvalidType,
+	ReasonInvalidTIF:             ErrInvalidTIF,
+	ReasonInvalidSTP:             ErrInvalidSTP,
+	ReasonInvalidQty:             ErrInvalidQty,
+	ReasonInvalidPrice:           ErrInvalidPrice,
+	ReasonPriceNotOnTick:         ErrPriceNotOnTick,
+	ReasonQtyNotOnLot:            ErrQtyNotOnLot,
+	ReasonMinQtyExceedsQty:       ErrMinQtyExceedsQty,
+	ReasonOverflow:               ErrOverflow,
+	ReasonUnknownCategory:        ErrUnknownCategory,
+	ReasonNotLeaf:                ErrNotLeaf,
+	ReasonUnknownBasis:           ErrUnknownBasis,
+	ReasonUnknownParticipant:     ErrUnknownParticipant,
+	ReasonNotVerified:            ErrNotVerified,
+	ReasonSuspended:              ErrSuspended,
+	ReasonDuplicateClientOrderID: ErrDuplicateClientOrderID,
+	ReasonExpired:                ErrExpired,
+	ReasonUnknownOrder:           ErrUnknownOrder,
+	ReasonNotOwner:               ErrNotOwner,
+	ReasonInvalidName:            ErrInvalidName,
+	ReasonInvalidINN:             ErrInvalidINN,
+	ReasonInvalidKPP:             ErrInvalidKPP,
+	ReasonDuplicateParticipant:   ErrDuplicateParticipant,
+	ReasonBadTransition:          ErrBadTransition,
+	ReasonCapacity:               ErrCapacity,
+	ReasonUnknownSubscription:    ErrUnknownSubscription,
+	ReasonInvalidFilter:          ErrInvalidFilter,
+	ReasonInvalidRating:          ErrInvalidRating,
+	ReasonUnknownTender:          ErrUnknownTender,
+	ReasonInvalidTender:          ErrInvalidTender,
+	ReasonBadWeights:             ErrBadWeights,
+	ReasonCloseBeforeOpen:        ErrCloseBeforeOpen,
+	ReasonInvalidWinners:         ErrInvalidWinners,
+	ReasonTenderNotOpen:          ErrTenderNotOpen,
+	ReasonTenderClosed:           ErrTenderClosed,
+	ReasonTenderNotDue:           ErrTenderNotDue,
+	ReasonAboveReserve:           ErrAboveReserve,
+	ReasonBidNotImproved:         ErrBidNotImproved,
+	ReasonOwnTender:              ErrOwnTender,
+	ReasonNotEligible:            ErrNotEligible,
+	ReasonInvalidLeadTime:        ErrInvalidLeadTime,
+	ReasonInvalidMode:            ErrInvalidMode,
+	ReasonCrossed:                ErrCrossed,
+	ReasonNotTenderBuyer:         ErrNotTenderBuyer,
+	ReasonNotSubscriber:          ErrNotSubscriber,
+	ReasonBidQtyAboveTender:      ErrBidQtyAboveTender,
+	ReasonTooLarge:               ErrTooLarge,
+	ReasonUnreadField:            ErrUnreadField,
+	ReasonWrongMarket:            ErrWrongMarket,
+}
 
 // Err returns the sentinel error of r, or nil for ReasonNone and unknown
 // values.
 func (r RejectReason) Err() error {
-	switch r {
-	case ReasonInvalidCommand:
-		return ErrInvalidCommand
-	case ReasonInvalidSide:
-		return ErrInvalidSide
-	case ReasonInvalidType:
-		return ErrInvalidType
-	case ReasonInvalidTIF:
-		return ErrInvalidTIF
-	case ReasonInvalidSTP:
-		return ErrInvalidSTP
-	case ReasonInvalidQty:
-		return ErrInvalidQty
-	case ReasonInvalidPrice:
-		return ErrInvalidPrice
-	case ReasonPriceNotOnTick:
-		return ErrPriceNotOnTick
-	case ReasonQtyNotOnLot:
-		return ErrQtyNotOnLot
-	case ReasonMinQtyExceedsQty:
-		return ErrMinQtyExceedsQty
-	case ReasonOverflow:
-		return ErrOverflow
-	case ReasonUnknownCategory:
-		return ErrUnknownCategory
-	case ReasonNotLeaf:
-		return ErrNotLeaf
-	case ReasonUnknownBasis:
-		return ErrUnknownBasis
-	case ReasonUnknownParticipant:
-		return ErrUnknownParticipant
-	case ReasonNotVerified:
-		return ErrNotVerified
-	case ReasonSuspended:
-		return ErrSuspended
-	case ReasonDuplicateClientOrderID:
-		return ErrDuplicateClientOrderID
-	case ReasonExpired:
-		return ErrExpired
-	case ReasonUnknownOrder:
-		return ErrUnknownOrder
-	case ReasonNotOwner:
-		return ErrNotOwner
-	case ReasonInvalidName:
-		return ErrInvalidName
-	case ReasonInvalidINN:
-		return ErrInvalidINN
-	case ReasonInvalidKPP:
-		return ErrInvalidKPP
-	case ReasonDuplicateParticipant:
-		return ErrDuplicateParticipant
-	case ReasonBadTransition:
-		return ErrBadTransition
-	case ReasonCapacity:
-		return ErrCapacity
-	case ReasonUnknownSubscription:
-		return ErrUnknownSubscription
-	case ReasonInvalidFilter:
-		return ErrInvalidFilter
-	case ReasonInvalidRating:
-		return ErrInvalidRating
-	case ReasonUnknownTender:
-		return ErrUnknownTender
-	case ReasonInvalidTender:
-		return ErrInvalidTender
-	case ReasonBadWeights:
-		return ErrBadWeights
-	case ReasonCloseBeforeOpen:
-		return ErrCloseBeforeOpen
-	case ReasonInvalidWinners:
-		return ErrInvalidWinners
-	case ReasonTenderNotOpen:
-		return ErrTenderNotOpen
-	case ReasonTenderClosed:
-		return ErrTenderClosed
-	case ReasonTenderNotDue:
-		return ErrTenderNotDue
-	case ReasonAboveReserve:
-		return ErrAboveReserve
-	case ReasonBidNotImproved:
-		return ErrBidNotImproved
-	case ReasonOwnTender:
-		return ErrOwnTender
-	case ReasonNotEligible:
-		return ErrNotEligible
-	case ReasonInvalidLeadTime:
-		return ErrInvalidLeadTime
-	case ReasonInvalidMode:
-		return ErrInvalidMode
-	case ReasonCrossed:
-		return ErrCrossed
+	if r >= reasonEnd {
+		return nil
 	}
-	return nil
+	return reasonErrs[r]
 }
 
 func (r RejectReason) String() string {

@@ -166,6 +166,15 @@ func (x *Exchange) Submit(cmd Command, dst []Event) ([]Event, error) {
 // apply routes one command. It takes exactly one sequence number per
 // command, whatever the path.
 func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
+	if cmd.Kind == 0 || cmd.Kind >= cmdEnd {
+		if tooLarge(cmd) {
+			return x.rejectOutside(cmd, ReasonTooLarge, dst)
+		}
+		return x.rejectOutside(cmd, ReasonInvalidCommand, dst)
+	}
+	if r := checkShape(cmd); r != ReasonNone {
+		return x.reject(cmd, r, dst)
+	}
 	switch cmd.Kind {
 	case CmdPlace:
 		return x.place(cmd, dst)
@@ -569,6 +578,9 @@ func (x *Exchange) modify(cmd *Command, dst []Event) ([]Event, error) {
 	m := x.marketOf(cmd.OrderID)
 	if m == nil {
 		return x.rejectOutside(cmd, ReasonUnknownOrder, dst)
+	}
+	if (cmd.Category != 0 || cmd.Basis != 0) && cmd.Key() != m.key {
+		return x.rejectIn(m, cmd, ReasonWrongMarket, dst)
 	}
 	if cmd.Kind == CmdAmend {
 		if r := checkSteps(&m.category, cmd.Price, cmd.Qty, 0); r != ReasonNone {

@@ -310,7 +310,7 @@ func (x *Exchange) unsubscribe(cmd *Command, dst []Event) ([]Event, error) {
 	case sub == nil:
 		r = ReasonUnknownSubscription
 	case sub.Owner != cmd.Participant:
-		r = ReasonNotOwner
+		r = ReasonNotSubscriber
 	}
 	if r != ReasonNone {
 		dst = append(dst, rejected(seq, cmd.Time, cmd, r))

@@ -182,7 +182,7 @@ func TestSubscriptionRejections(t *testing.T) {
 		{"unsubscribe unknown", Command{Kind: CmdUnsubscribe, Participant: s, Subscription: 999}, ReasonUnknownSubscription},
 		{"unsubscribe zero", Command{Kind: CmdUnsubscribe, Participant: s}, ReasonUnknownSubscription},
 		{"unsubscribe twice", Command{Kind: CmdUnsubscribe, Participant: s, Subscription: sub2}, ReasonUnknownSubscription},
-		{"unsubscribe other's", Command{Kind: CmdUnsubscribe, Participant: other, Subscription: sub}, ReasonNotOwner},
+		{"unsubscribe other's", Command{Kind: CmdUnsubscribe, Participant: other, Subscription: sub}, ReasonNotSubscriber},
 		{"unsubscribe unknown participant", Command{Kind: CmdUnsubscribe, Participant: 999, Subscription: sub}, ReasonUnknownParticipant},
 		{"list unknown participant", Command{Kind: CmdListSubscriptions, Participant: 999}, ReasonUnknownParticipant},
 	}

@@ -399,8 +399,10 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 		switch {
 		case cmd.Price <= 0:
 			return dst, ReasonInvalidPrice
-		case cmd.Qty <= 0 || cmd.Qty > t.info.Qty:
+		case cmd.Qty <= 0:
 			return dst, ReasonInvalidQty
+		case cmd.Qty > t.info.Qty:
+			return dst, ReasonBidQtyAboveTender
 		case cmd.LeadTime <= 0:
 			return dst, ReasonInvalidLeadTime
 		}
@@ -613,7 +615,7 @@ func (x *Exchange) closeTender(cmd *Command, dst []Event) ([]Event, error) {
 			if !x.known(cmd.Participant) {
 				return dst, ReasonUnknownParticipant
 			}
-			return dst, ReasonNotOwner
+			return dst, ReasonNotTenderBuyer
 		}
 		switch {
 		case t.info.State != TenderOpen:
@@ -698,7 +700,7 @@ func (x *Exchange) cancelTender(cmd *Command, dst []Event) ([]Event, error) {
 			if !x.known(cmd.Participant) {
 				return dst, ReasonUnknownParticipant
 			}
-			return dst, ReasonNotOwner
+			return dst, ReasonNotTenderBuyer
 		}
 		if t.info.State != TenderOpen || now >= t.info.CloseAt {
 			return dst, ReasonTenderClosed

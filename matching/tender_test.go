@@ -326,7 +326,7 @@ func TestTenderCancel(t *testing.T) {
 	id := f.open(f.tenderCmd(buyer, TenderSealed, 100, 50))
 	f.placeBid(a, id, 100000, 100, 1)
 	f.placeBid(b, id, 100000, 100, 1)
-	f.reject(Command{Kind: CmdCancelTender, Participant: a, Tender: id}, ReasonNotOwner)
+	f.reject(Command{Kind: CmdCancelTender, Participant: a, Tender: id}, ReasonNotTenderBuyer)
 	f.reject(Command{Kind: CmdCancelTender, Participant: 999, Tender: id}, ReasonUnknownParticipant)
 	f.reject(Command{Kind: CmdCancelTender, Participant: buyer, Tender: 99}, ReasonUnknownTender)
 	evs := f.must(Command{Kind: CmdCancelTender, Participant: buyer, Tender: id})
@@ -468,7 +468,7 @@ func TestTenderRejections(t *testing.T) {
 		{"zero price", prBidCmd(s, id, 0, 100, 1), ReasonInvalidPrice},
 		{"negative price", prBidCmd(s, id, -100, 100, 1), ReasonInvalidPrice},
 		{"zero quantity", prBidCmd(s, id, 400000, 0, 1), ReasonInvalidQty},
-		{"above the tender's quantity", prBidCmd(s, id, 400000, 101, 1), ReasonInvalidQty},
+		{"above the tender's quantity", prBidCmd(s, id, 400000, 101, 1), ReasonBidQtyAboveTender},
 		{"zero lead time", prBidCmd(s, id, 400000, 100, 0), ReasonInvalidLeadTime},
 		{"off tick", prBidCmd(s, id, 400050, 100, 1), ReasonPriceNotOnTick},
 		{"above reserve", prBidCmd(f.trader("New"), id, 600100, 100, 1), ReasonAboveReserve},
@@ -477,7 +477,7 @@ func TestTenderRejections(t *testing.T) {
 		{"less than the decrement", prBidCmd(s, id, 499100, 100, 1), ReasonBidNotImproved},
 		{"sealed not lower", prBidCmd(s, sealed, 500000, 100, 1), ReasonBidNotImproved},
 		{"close unknown", Command{Kind: CmdCloseTender, Tender: 99}, ReasonUnknownTender},
-		{"close by another", Command{Kind: CmdCloseTender, Participant: s, Tender: late, Time: base.CloseAt}, ReasonNotOwner},
+		{"close by another", Command{Kind: CmdCloseTender, Participant: s, Tender: late, Time: base.CloseAt}, ReasonNotTenderBuyer},
 		{"close by unknown", Command{Kind: CmdCloseTender, Participant: 999, Tender: late, Time: base.CloseAt}, ReasonUnknownParticipant},
 		{"close early", Command{Kind: CmdCloseTender, Participant: buyer, Tender: id}, ReasonTenderNotDue},
 	}

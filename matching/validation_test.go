@@ -421,6 +421,26 @@ func TestRejectReasonsCovered(t *testing.T) {
 		seen[err] = r
 		require.NotContains(t, r.String(), "RejectReason(")
 		require.False(t, errors.Is(err, ErrInvalidConfig))
+		require.Equal(t, err, reasonErrs[r], "the table is the only source")
+	}
+	// Each text says what was wrong, and no two say the same.
+	texts := map[string]RejectReason{}
+	for r := ReasonNone + 1; r < reasonEnd; r++ {
+		prev, dup := texts[r.String()]
+		require.False(t, dup, "%d and %d share the text %q", prev, r, r.String())
+		texts[r.String()] = r
+	}
+	for r, want := range map[RejectReason]string{
+		ReasonNotOwner:          "order belongs",
+		ReasonNotTenderBuyer:    "tender's buyer",
+		ReasonNotSubscriber:     "subscription belongs",
+		ReasonBidQtyAboveTender: "exceeds the tender's quantity",
+		ReasonInvalidQty:        "quantity must be positive",
+		ReasonTooLarge:          "exceeds its limit",
+		ReasonUnreadField:       "does not read",
+		ReasonWrongMarket:       "another market",
+	} {
+		require.Contains(t, r.String(), want, "reason %d", r)
 	}
 	require.Nil(t, ReasonNone.Err())
 	require.Nil(t, reasonEnd.Err())
