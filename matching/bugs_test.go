@@ -318,3 +318,134 @@ func TestContradictoryFieldsRefused(t *testing.T) {
 	// Naming the right market is fine.
 	v.must(Command{Kind: CmdCancel, Participant: v.alice, OrderID: v.aliceBid, Category: v.cement.Category, Basis: v.cement.Basis})
 }
+
+// TestBidAtReserveAccepted: a bid exactly at the reserve price is within
+// it; one tick above is not.
+func TestBidAtReserveAccepted(t *testing.T) {
+	f := newPrFix(t)
+	buyer, s := f.trader("Buyer"), f.trader("Supplier")
+	open := f.tenderCmd(buyer, TenderSealed, 100, 50)
+	open.Price = 600_000
+	id := f.open(open)
+	f.reject(prBidCmd(s, id, 600_100, 100, 1), ReasonAboveReserve)
+	e := f.placeBid(s, id, 600_000, 100, 1)
+	require.Equal(t, catalog.Price(600_000), e.Price)
+}
+
+// TestWeightedTieGoesToEarlierBid: two bids with equal weighted scores
+// rank by sequence: the earlier first, at the close and in the standing.
+func TestWeightedTieGoesToEarlierBid(t *testing.T) {
+	f := newPrFix(t)
+	buyer, a, b := f.trader("Buyer"), f.trader("A"), f.trader("B")
+	open := f.tenderCmd(buyer, TenderAuction, 100, 50)
+	open.Evaluation, open.WeightPrice, open.WeightLeadTime = EvalWeighted, 5000, 5000
+	id := f.open(open)
+	f.placeBid(b, id, 500_000, 100, 5) // earlier
+	second := f.placeBid(a, id, 500_000, 100, 5)
+	require.Equal(t, uint32(2), second.Rank, "the later of two equal bids ranks second")
+	rank, _, ok := f.x.TenderStanding(id, b)
+	require.True(t, ok)
+	require.Equal(t, uint32(1), rank)
+	f.now += 100
+	evs := f.must(Command{Kind: CmdCloseTender, Participant: buyer, Tender: id})
+	aw := prOnly(evs, EventAwarded)
+	require.Len(t, aw, 1)
+	require.Equal(t, b, aw[0].Participant, "the earlier bid wins the tie")
+	bids := f.x.TenderBids(id, nil)
+	require.Equal(t, b, bids[0].Bidder)
+	require.Equal(t, bids[0].Score, bids[1].Score, "a real tie")
+	require.Equal(t, []uint32{1, 2}, []uint32{bids[0].Rank, bids[1].Rank})
+}
+
+// TestPricePriorityAcrossLevels: an incoming order takes the best price
+// level first, whatever the arrival order of the levels.
+func TestPricePriorityAcrossLevels(t *testing.T) {
+	f := newExFixture(t, Config{})
+	buyer, s1, s2, s3 := f.trader("B"), f.trader("S1"), f.trader("S2"), f.trader("S3")
+	k := f.key("23.51.12", "MSK")
+	worse, _ := f.place(s1, k, Sell, 52_000, 1)
+	best, _ := f.place(s2, k, Sell, 50_000, 1)
+	mid, _ := f.place(s3, k, Sell, 51_000, 1)
+	evs := f.must(exLimit(buyer, k, Buy, 52_000, 3))
+	var makers []OrderID
+	var prices []catalog.Price
+	for _, e := range evs {
+		if e.Kind == EventFill {
+			makers, prices = append(makers, e.MakerOrderID), append(prices, e.Price)
+		}
+	}
+	require.Equal(t, []OrderID{best, mid, worse}, makers)
+	require.Equal(t, []catalog.Price{50_000, 51_000, 52_000}, prices)
+
+	// Bids too: the highest first, level after level.
+	lo, _ := f.place(s1, k, Buy, 40_000, 1)
+	hi, _ := f.place(s2, k, Buy, 42_000, 1)
+	mid, _ = f.place(s1, k, Buy, 41_000, 1)
+	low, _ := f.place(s2, k, Buy, 39_000, 1)
+	evs = f.must(exLimit(s3, k, Sell, 40_000, 3))
+	makers, prices = nil, nil
+	for _, e := range evs {
+		if e.Kind == EventFill {
+			makers, prices = append(makers, e.MakerOrderID), append(prices, e.Price)
+		}
+	}
+	require.Equal(t, []OrderID{hi, mid, lo}, makers)
+	require.Equal(t, []catalog.Price{42_000, 41_000, 40_000}, prices)
+	_, ok := f.x.Order(low)
+	require.True(t, ok)
+}
+
+// TestPartialFillQuantity: a fill reports the quantity traded and both
+// remainders.
+func TestPartialFillQuantity(t *testing.T) {
+	f := newExFixture(t, Config{})
+	buyer, seller := f.trader("B"), f.trader("S")
+	k := f.key("23.51.12", "MSK")
+	ask, _ := f.place(seller, k, Sell, 50_000, 10)
+	evs := f.must(exLimit(buyer, k, Buy, 50_000, 4))
+	require.Equal(t, []EventKind{EventAccepted, EventFill, EventDone}, exKinds(evs))
+	fill := evs[1]
+	require.Equal(t, catalog.Qty(4), fill.Qty)
+	require.Equal(t, catalog.Qty(0), fill.Remaining)
+	require.Equal(t, ask, fill.MakerOrderID)
+	require.Equal(t, catalog.Qty(6), fill.MakerRemaining)
+	info, ok := f.x.Order(ask)
+	require.True(t, ok)
+	require.Equal(t, catalog.Qty(6), info.Qty)
+}
+
+// TestAmendSamePriceAndQtyKeepsPriority: an amend that changes nothing
+// keeps the order's place in its queue.
+func TestAmendSamePriceAndQtyKeepsPriority(t *testing.T) {
+	f := newExFixture(t, Config{})
+	a, b, c := f.trader("A"), f.trader("B"), f.trader("C")
+	k := f.key("23.51.12", "MSK")
+	first, _ := f.place(a, k, Sell, 50_000, 5)
+	f.place(b, k, Sell, 50_000, 5)
+	f.must(Command{Kind: CmdAmend, Participant: a, OrderID: first, Price: 50_000, Qty: 5})
+	evs := f.must(exLimit(c, k, Buy, 50_000, 5))
+	require.Equal(t, EventFill, evs[1].Kind)
+	require.Equal(t, first, evs[1].MakerOrderID, "the amended order is still first")
+}
+
+// TestAmendOfAnotherCompanysOrder: the exchange itself refuses the amend
+// with ReasonNotOwner (the book is never asked), and the order is intact.
+func TestAmendOfAnotherCompanysOrder(t *testing.T) {
+	f := newExFixture(t, Config{})
+	a, b := f.trader("A"), f.trader("B")
+	k := f.key("23.51.12", "MSK")
+	id, _ := f.place(a, k, Sell, 50_000, 5)
+	var evs []Event
+	var err error
+	require.NotPanics(t, func() {
+		evs, err = f.submit(Command{Kind: CmdAmend, Participant: b, OrderID: id, Price: 60_000, Qty: 7})
+	})
+	require.ErrorIs(t, err, ErrNotOwner)
+	require.Len(t, evs, 1)
+	require.Equal(t, ReasonNotOwner, evs[0].Reject)
+	info, ok := f.x.Order(id)
+	require.True(t, ok)
+	require.Equal(t, a, info.Owner)
+	require.Equal(t, catalog.Price(50_000), info.Price)
+	require.Equal(t, catalog.Qty(5), info.Qty)
+}
