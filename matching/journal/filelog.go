@@ -65,6 +65,8 @@ type FileLog struct {
 	mu       sync.Mutex
 	cond     sync.Cond // signalled on mu when durable, failed or flushing change
 	buf      []byte    // frames enqueued but not yet handed to a flush
+	bufRecs  int       // records in buf
+	inflight int       // bytes of the running flush's batch not yet durable
 	spare    []byte    // the previous flush's buffer, reused
 	lastSeq  uint64    // last enqueued
 	durable  uint64    // last written and fsynced
@@ -85,9 +87,6 @@ type FileLog struct {
 	stop chan struct{}
 	done chan struct{}
 }
-
-// asyncBufferFactor×FlushBytes bounds the ModeAsync buffer.
-const asyncBufferFactor = 4
 
 // Open opens the journal in dir, creating dir and a first segment if
 // needed, after recovering the existing segments: every segment is
@@ -171,17 +170,19 @@ func (l *FileLog) FirstSeq() uint64 {
 }
 
 // Enqueue appends rec's frame to the in-memory buffer and returns its
-// ticket. It never writes or fsyncs; in ModeAsync it may wake the
-// background flusher, and it blocks while more than 4×FlushBytes are
-// buffered (backpressure when the disk cannot keep up). Amortised
-// O(len(rec.Payload)), allocation-free once the buffer has grown. Errors: ErrClosed, ErrFailed (sticky),
-// ErrRecordTooLarge, ErrSequenceGap.
+// ticket. It never writes or fsyncs. In ModeAsync it may wake the
+// background flusher, and it blocks while the unsynced backlog is full
+// (MaxUnsyncedCommands records, or MaxUnsyncedBytes bytes of frames), so
+// that a crash loses at most that much. Amortised O(len(rec.Payload)),
+// allocation-free once the buffer has grown. Errors: ErrClosed, ErrFailed
+// (sticky), ErrRecordTooLarge, ErrSequenceGap.
 func (l *FileLog) Enqueue(rec Record) (Ticket, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	// Backpressure (ModeAsync only): while the flusher lags by more than
-	// asyncBufferFactor×FlushBytes, wait for it instead of growing without
-	// bound. The flusher was signalled when the buffer passed FlushBytes.
+	if len(rec.Payload) > MaxPayloadBytes {
+		return Ticket{}, fmt.Errorf("%w: %d bytes, limit %d", ErrRecordTooLarge, len(rec.Payload), MaxPayloadBytes)
+	}
+	frame := frameHeaderSize + len(rec.Payload)
 	for {
 		if l.closed {
 			return Ticket{}, ErrClosed
@@ -189,19 +190,20 @@ func (l *FileLog) Enqueue(rec Record) (Ticket, error) {
 		if l.failed != nil {
 			return Ticket{}, l.failed
 		}
-		if l.kick == nil || len(l.buf) < asyncBufferFactor*l.opts.FlushBytes {
+		if l.kick == nil || l.backlogFitsLocked(frame) {
 			break
 		}
+		// Backpressure (ModeAsync only): the backlog is full. Make sure
+		// the flusher is at work and wait for it to make room.
+		l.signalFullLocked()
 		l.cond.Wait()
-	}
-	if len(rec.Payload) > MaxPayloadBytes {
-		return Ticket{}, fmt.Errorf("%w: %d bytes, limit %d", ErrRecordTooLarge, len(rec.Payload), MaxPayloadBytes)
 	}
 	if rec.Seq != l.lastSeq+1 {
 		return Ticket{}, fmt.Errorf("%w: got seq %d, want %d", ErrSequenceGap, rec.Seq, l.lastSeq+1)
 	}
 	before := len(l.buf)
 	l.buf = appendFrame(l.buf, rec.Seq, rec.Payload)
+	l.bufRecs++
 	l.lastSeq = rec.Seq
 	if l.kick != nil {
 		if before == 0 {
@@ -210,14 +212,40 @@ func (l *FileLog) Enqueue(rec Record) (Ticket, error) {
 			default:
 			}
 		}
-		if before < l.opts.FlushBytes && len(l.buf) >= l.opts.FlushBytes {
-			select {
-			case l.full <- struct{}{}:
-			default:
-			}
+		if l.flushDueLocked() {
+			l.signalFullLocked()
 		}
 	}
 	return Ticket{seq: rec.Seq}, nil
+}
+
+// backlogFitsLocked reports whether a frame of n bytes fits the ModeAsync
+// backlog bound: fewer than MaxUnsyncedCommands records and at most
+// MaxUnsyncedBytes bytes not yet durable once it is added (or an empty
+// backlog). l.mu is held.
+func (l *FileLog) backlogFitsLocked(n int) bool {
+	if l.lastSeq-l.durable >= uint64(l.opts.MaxUnsyncedCommands) {
+		return false
+	}
+	pending := len(l.buf) + l.inflight
+	return pending == 0 || pending+n <= l.opts.MaxUnsyncedBytes
+}
+
+// flushDueLocked reports whether ModeAsync should flush before
+// FlushInterval ends: half the backlog bound (in records or bytes) or
+// FlushBytes are buffered, so one batch can be written while the next
+// one fills. l.mu is held.
+func (l *FileLog) flushDueLocked() bool {
+	return l.bufRecs >= max(1, l.opts.MaxUnsyncedCommands/2) ||
+		len(l.buf) >= min(l.opts.FlushBytes, max(1, l.opts.MaxUnsyncedBytes/2))
+}
+
+// signalFullLocked wakes the ModeAsync flusher for an early flush.
+func (l *FileLog) signalFullLocked() {
+	select {
+	case l.full <- struct{}{}:
+	default:
+	}
 }
 
 // Wait blocks until t's record is durable: in ModeSync and ModeGroupCommit
@@ -314,10 +342,13 @@ func (l *FileLog) flushLocked() {
 	l.flushing = true
 	batch := l.buf
 	l.buf = l.spare[:0]
+	l.bufRecs = 0
+	l.inflight = len(batch)
 	l.mu.Unlock()
 	err := l.writeBatch(batch)
 	l.mu.Lock()
 	l.spare = batch[:0]
+	l.inflight = 0
 	l.flushing = false
 	if err != nil && l.failed == nil {
 		l.failed = err
@@ -366,6 +397,7 @@ func (l *FileLog) writeBatch(b []byte) error {
 		seg.size += int64(off - start)
 		seg.lastSeq = lastSeq
 		l.durable = lastSeq
+		l.inflight -= off - start
 		l.cond.Broadcast()
 		l.mu.Unlock()
 	}
@@ -416,8 +448,9 @@ func (l *FileLog) createSegment(firstSeq uint64) (File, segment, error) {
 }
 
 // flusher is the ModeAsync background goroutine. After the first record
-// lands in an empty buffer it waits FlushInterval (or until FlushBytes are
-// buffered) and then flushes everything buffered.
+// lands in an empty buffer it waits FlushInterval (or until an early flush
+// is due, see flushDueLocked, or the backlog is full) and then flushes
+// everything buffered.
 func (l *FileLog) flusher() {
 	defer close(l.done)
 	timer := time.NewTimer(l.opts.FlushInterval)
@@ -430,7 +463,7 @@ func (l *FileLog) flusher() {
 		case <-l.full:
 		}
 		l.mu.Lock()
-		full := len(l.buf) >= l.opts.FlushBytes
+		full := l.flushDueLocked()
 		l.mu.Unlock()
 		if !full {
 			timer.Reset(l.opts.FlushInterval)

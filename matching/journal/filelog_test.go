@@ -272,18 +272,40 @@ func TestAsyncFlushes(t *testing.T) {
 		ok(t, l2.Close())
 		ok(t, l.Close())
 	})
-	t.Run("backpressure bounds the buffer", func(t *testing.T) {
+	t.Run("backpressure bounds the backlog in bytes", func(t *testing.T) {
 		ffs := newFaultFS(newMemFS())
 		ffs.arm(func(f *faultFS) { f.syncDelay = 100 * time.Microsecond })
-		l, err := Open("/j", Options{FS: ffs, Mode: ModeAsync, FlushInterval: time.Hour, FlushBytes: 200})
+		l, err := Open("/j", Options{FS: ffs, Mode: ModeAsync, FlushInterval: time.Hour, FlushBytes: 200, MaxUnsyncedBytes: 800})
 		ok(t, err)
 		for s := uint64(1); s <= 2000; s++ {
 			ok(t, l.Append(Record{Seq: s, Payload: payloadFor(s)}))
 			l.mu.Lock()
-			n := len(l.buf)
+			n := len(l.buf) + l.inflight
 			l.mu.Unlock()
-			truth(t, n < asyncBufferFactor*200+frameHeaderSize+60, "buffer grew to %d bytes", n)
+			truth(t, n <= 800, "backlog grew to %d bytes", n)
 		}
+		ok(t, l.Close())
+	})
+	t.Run("a crash loses at most MaxUnsyncedCommands", func(t *testing.T) {
+		const bound = 8
+		mfs := newMemFS()
+		ffs := newFaultFS(mfs)
+		ffs.arm(func(f *faultFS) { f.syncDelay = 50 * time.Microsecond })
+		l, err := Open("/j", Options{FS: ffs, Mode: ModeAsync, FlushInterval: time.Hour, MaxUnsyncedCommands: bound})
+		ok(t, err)
+		const n = 500
+		for s := uint64(1); s <= n; s++ {
+			ok(t, l.Append(Record{Seq: s, Payload: payloadFor(s)})) // acknowledged
+			backlog := l.LastSeq() - l.DurableSeq()
+			truth(t, backlog <= bound, "seq %d: %d acknowledged records not durable", s, backlog)
+		}
+		mfs.crash()
+		l2, err := Open("/j", Options{FS: mfs})
+		ok(t, err)
+		last := l2.LastSeq()
+		truth(t, last >= n-bound, "a crash lost %d acknowledged records, bound %d", n-last, bound)
+		checkRange(t, collect(t, l2, 1), 1, last)
+		ok(t, l2.Close())
 		ok(t, l.Close())
 	})
 	t.Run("failure is sticky", func(t *testing.T) {

@@ -20,11 +20,15 @@ const (
 	ModeGroupCommit
 	// ModeAsync acknowledges at once: Wait returns without waiting for
 	// the disk (unless the log has already failed). A background flusher
-	// writes and fsyncs the buffer every FlushInterval, or sooner when
-	// FlushBytes are buffered. A crash loses at most the records enqueued
-	// since the last completed write+fsync, that is, at most about
-	// FlushInterval's worth of records (more if the disk is slower than
-	// the producers). Never use it where an acknowledgement is a promise.
+	// writes and fsyncs the buffer FlushInterval after it stops being
+	// empty, or sooner when half of MaxUnsyncedCommands or FlushBytes are
+	// buffered. The unsynced backlog (records enqueued but not yet written
+	// and fsynced) never holds more than MaxUnsyncedCommands records, nor
+	// more than MaxUnsyncedBytes bytes of frames unless it is one record
+	// larger than that: Enqueue blocks until the record fits. A crash
+	// therefore loses at most MaxUnsyncedCommands acknowledged records
+	// (4,096 by default). Never use it where an acknowledgement is a
+	// promise.
 	ModeAsync
 )
 
@@ -49,6 +53,10 @@ const (
 	DefaultFlushInterval = 10 * time.Millisecond
 	DefaultFlushBytes    = 1 << 20
 	DefaultSegmentBytes  = 64 << 20
+	// DefaultMaxUnsyncedCommands bounds the ModeAsync backlog in records.
+	DefaultMaxUnsyncedCommands = 4096
+	// DefaultMaxUnsyncedBytes bounds the ModeAsync backlog in frame bytes.
+	DefaultMaxUnsyncedBytes = 4 << 20
 )
 
 // Options configures a FileLog. The zero value is valid: every zero field
@@ -62,6 +70,23 @@ type Options struct {
 	// FlushBytes makes ModeAsync flush early once this many bytes of frames
 	// are buffered; zero means 1 MiB. Ignored by the other modes.
 	FlushBytes int
+	// MaxUnsyncedCommands bounds the ModeAsync backlog: at most this many
+	// enqueued records are not yet written and fsynced, so a crash loses
+	// at most this many acknowledged records. Enqueue blocks while the
+	// backlog is full. Zero means 4,096. Ignored by the other modes, which
+	// acknowledge nothing before it is on stable storage.
+	MaxUnsyncedCommands int
+	// MaxUnsyncedBytes bounds the ModeAsync backlog in bytes of frames
+	// (16 bytes of framing plus the payload per record); a single record
+	// larger than the bound is admitted into an empty backlog. Zero means
+	// 4 MiB. Ignored by the other modes.
+	MaxUnsyncedBytes int
+	// TruncateDamagedTail lets Open cut off a damaged complete final frame
+	// (see the package documentation on recovery) as it cuts off a torn
+	// one, reporting it through RecoveryInfo.DamagedTail. Without it such
+	// a frame makes Open fail with a *CorruptError: the record may have
+	// been acknowledged.
+	TruncateDamagedTail bool
 	// SegmentBytes is the size past which the log starts a new segment
 	// file; zero means 64 MiB. A segment exceeds it only when it holds a
 	// single record larger than the limit.
@@ -71,7 +96,8 @@ type Options struct {
 }
 
 // Validate reports whether o is usable. It returns an error wrapping
-// ErrInvalidOptions for an unknown Mode or a negative size or interval.
+// ErrInvalidOptions for an unknown Mode or a negative size, count or
+// interval.
 func (o Options) Validate() error {
 	switch {
 	case o.Mode > ModeAsync:
@@ -82,6 +108,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%w: negative FlushBytes %d", ErrInvalidOptions, o.FlushBytes)
 	case o.SegmentBytes < 0:
 		return fmt.Errorf("%w: negative SegmentBytes %d", ErrInvalidOptions, o.SegmentBytes)
+	case o.MaxUnsyncedCommands < 0:
+		return fmt.Errorf("%w: negative MaxUnsyncedCommands %d", ErrInvalidOptions, o.MaxUnsyncedCommands)
+	case o.MaxUnsyncedBytes < 0:
+		return fmt.Errorf("%w: negative MaxUnsyncedBytes %d", ErrInvalidOptions, o.MaxUnsyncedBytes)
 	}
 	return nil
 }
@@ -99,6 +129,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SegmentBytes == 0 {
 		o.SegmentBytes = DefaultSegmentBytes
+	}
+	if o.MaxUnsyncedCommands == 0 {
+		o.MaxUnsyncedCommands = DefaultMaxUnsyncedCommands
+	}
+	if o.MaxUnsyncedBytes == 0 {
+		o.MaxUnsyncedBytes = DefaultMaxUnsyncedBytes
 	}
 	if o.FS == nil {
 		o.FS = OSFS{}
