@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -77,4 +78,65 @@ func TestScanReadsWithoutRepairing(t *testing.T) {
 	var ce *CorruptError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, names[0], ce.File)
+}
+
+// TestDamageAfterOpen damages records after Open (or Scan's own
+// verification pass) checked them: Replay and Scan re-verify every frame
+// they read and return a *CorruptError naming the file and offset, never
+// the damaged payload.
+func TestDamageAfterOpen(t *testing.T) {
+	flipAt := func(m *memFS, name string, off int64) {
+		d := m.bytes(name)
+		d[off] ^= 0x10
+		m.put(name, d)
+	}
+	t.Run("Replay payload", func(t *testing.T) {
+		m := buildMem(t, 10, 0)
+		l, err := Open(memDir, Options{FS: m})
+		require.NoError(t, err)
+		offs := frameOffsets(m.bytes(seg1))
+		flipAt(m, seg1, offs[4]+frameHeaderSize+1)
+		var seen []uint64
+		err = l.Replay(1, func(r Record) error { seen = append(seen, r.Seq); return nil })
+		ce := corruptErr(t, err)
+		require.Equal(t, seg1, ce.File)
+		require.Equal(t, offs[4], ce.Offset)
+		require.Equal(t, uint64(5), ce.Seq)
+		require.Equal(t, []uint64{1, 2, 3, 4}, seen, "records before the damage only")
+		require.NoError(t, l.Close())
+	})
+	t.Run("Replay seq with a valid checksum", func(t *testing.T) {
+		m := buildMem(t, 10, 0)
+		l, err := Open(memDir, Options{FS: m})
+		require.NoError(t, err)
+		d := m.bytes(seg1)
+		offs := frameOffsets(d)
+		o := offs[6]
+		d[o+8]++ // seq 7 becomes 8
+		n := frameLen(d[o:])
+		binary.LittleEndian.PutUint32(d[o+4:], crc32c(d[o+8:o+int64(n)]))
+		m.put(seg1, d)
+		ce := corruptErr(t, l.Replay(3, func(Record) error { return nil }))
+		require.Equal(t, o, ce.Offset)
+		require.Equal(t, uint64(7), ce.Seq)
+		require.NoError(t, l.Close())
+	})
+	t.Run("Scan", func(t *testing.T) {
+		m := buildMem(t, 40, 200)
+		names := segmentFiles(t, m, memDir)
+		require.GreaterOrEqual(t, len(names), 3)
+		offs := frameOffsets(m.bytes(names[1]))
+		damaged := false
+		_, err := Scan(m, memDir, func(r RecordAt) error {
+			if !damaged { // after verification, before the walk reaches names[1]
+				flipAt(m, names[1], offs[1]+frameHeaderSize)
+				damaged = true
+			}
+			require.NotEqual(t, names[1]+"@"+fmt.Sprint(offs[1]), r.File+"@"+fmt.Sprint(r.Offset), "damaged record visited")
+			return nil
+		})
+		ce := corruptErr(t, err)
+		require.Equal(t, names[1], ce.File)
+		require.Equal(t, offs[1], ce.Offset)
+	})
 }
