@@ -22,10 +22,14 @@
 //     always on stable storage.
 //   - ModeAsync: Wait returns at once; a background goroutine writes and
 //     fsyncs the buffer FlushInterval after it stops being empty, or as soon
-//     as FlushBytes are buffered. A crash loses at most the records enqueued
-//     since the last completed write+fsync. Sync and Close flush. When
-//     the disk falls behind by more than 4×FlushBytes, Enqueue blocks until
-//     the flusher catches up, so memory stays bounded.
+//     as half of MaxUnsyncedCommands, half of MaxUnsyncedBytes or
+//     FlushBytes are buffered. A crash loses the records enqueued since the
+//     last completed write+fsync, and there are never more than
+//     MaxUnsyncedCommands (default 4,096) of them, nor more than
+//     MaxUnsyncedBytes (default 4 MiB) of frames unless a single record is
+//     larger: Enqueue blocks until the flusher makes room. So a crash loses
+//     at most MaxUnsyncedCommands acknowledged records, however slow the
+//     disk. Sync and Close flush.
 //
 // Any write or fsync failure poisons the log: the waiters of the failed
 // batch and every later Enqueue, Wait, Append and Sync get an error that
@@ -63,21 +67,52 @@
 //
 // Open verifies every segment in order: header, name, checksums and
 // sequence contiguity. Only the end of the final segment may be damaged,
-// by a crash during a write that was therefore never acknowledged: an
-// incomplete frame, a final frame whose checksum fails, or a zero-filled
-// tail, with no valid record anywhere after it. Open cuts such a tail off
-// (fsyncing the file) and reports it through Recovered. A final segment
-// that holds nothing but an incomplete header (a crash while creating
-// it) gets its header rewritten. Everything else (a bad checksum followed
-// by valid data, any bad frame in a non-final segment, a bad header, a
-// sequence gap) makes Open fail with a *CorruptError that names the file
-// and offset and wraps ErrCorrupt: acknowledged data is never dropped
-// silently.
+// by a crash during a write that was therefore never acknowledged, and
+// only if no valid record follows the damage. Open tells such a torn
+// write from a damaged complete frame by looking at the first frame that
+// fails, at offset off of the final segment:
+//
+//   - fewer than 16 bytes (a frame header) remain: torn;
+//   - every byte from off to the end of the file is zero: torn (a
+//     zero-filled tail);
+//   - the bytes from off to the end of the file hold the expected seq and
+//     a checksum that verifies over them: a complete frame whose length
+//     field is damaged;
+//   - the declared length runs past the end of the file or exceeds
+//     MaxPayloadBytes: torn (an incomplete frame, or garbage);
+//   - the frame fits, but its last byte lies in the run of zero bytes that
+//     ends the file: torn (its last sectors never reached the disk);
+//   - the frame fits and ends exactly at the end of the file: a damaged
+//     complete frame;
+//   - the frame fits and is followed by the header of the next record (16
+//     bytes or more, the next seq, a plausible length): a damaged complete
+//     frame;
+//   - otherwise (the frame fits, and garbage shorter or other than a
+//     frame header follows it): torn.
+//
+// A complete frame was written whole and may have been fsynced and
+// acknowledged, so its bad checksum is bit rot, not a crash. A complete
+// final frame whose payload happens to end in zero bytes cannot be told
+// from a torn one and counts as torn; Agora's records end with a SHA-256
+// hash. Garbage that fills a torn frame's declared length exactly to the
+// end of the file cannot be told from a damaged complete frame and counts
+// as damaged.
+//
+// Open cuts a torn tail off (fsyncing the file) and reports it through
+// Recovered. A final segment that holds nothing but an incomplete header
+// (a crash while creating it) gets its header rewritten. Everything else
+// (a damaged complete frame, a bad checksum followed by valid data, any
+// bad frame in a non-final segment, a bad header, a sequence gap) makes
+// Open fail with a *CorruptError that names the file and offset and wraps
+// ErrCorrupt: acknowledged data is never dropped silently. Only with
+// Options.TruncateDamagedTail does Open cut off a damaged complete final
+// frame too, reporting RecoveryInfo.DamagedTail.
 //
 // TruncateBefore deletes whole segments older than a snapshot; Replay from
 // an older sequence number then returns ErrTruncated.
 //
-// Scan applies the same verification without changing any file and reports
+// Scan applies the same verification (without TruncateDamagedTail) without
+// changing any file and reports
 // each record with its file and offset; with ListSnapshots and ReadSnapshot
 // it lets an auditor read a journal directory without opening it for
 // writing.

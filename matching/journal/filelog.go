@@ -91,8 +91,10 @@ type FileLog struct {
 // Open opens the journal in dir, creating dir and a first segment if
 // needed, after recovering the existing segments: every segment is
 // verified (header, checksums, contiguous sequence numbers); a torn final
-// record is cut off and reported by Recovered. Open returns a *CorruptError
-// (wrapping ErrCorrupt) for any other damage, an error wrapping
+// record is cut off and reported by Recovered (a damaged complete final
+// frame too, with Options.TruncateDamagedTail; the package documentation
+// gives the rule). Open returns a *CorruptError (wrapping ErrCorrupt) for
+// any other damage, an error wrapping
 // ErrInvalidOptions for bad options, or the filesystem's error.
 func Open(dir string, opts Options) (*FileLog, error) {
 	if err := opts.Validate(); err != nil {
@@ -103,7 +105,7 @@ func Open(dir string, opts Options) (*FileLog, error) {
 	if err := fsys.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("journal: create %s: %w", dir, err)
 	}
-	segs, info, err := recoverDir(fsys, dir)
+	segs, info, err := recoverDir(fsys, dir, o.TruncateDamagedTail)
 	if err != nil {
 		return nil, err
 	}

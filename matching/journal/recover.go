@@ -29,6 +29,11 @@ type RecoveryInfo struct {
 	// RepairedHeader is true when the final segment held no records and
 	// an incomplete header, which Open rewrote.
 	RepairedHeader bool
+	// DamagedTail is true when the bytes cut off began with a damaged
+	// complete frame rather than a torn write: a record that may have
+	// been acknowledged was dropped. Only Options.TruncateDamagedTail
+	// allows that.
+	DamagedTail bool
 }
 
 // segment is one segment file as known to the log.
@@ -67,9 +72,10 @@ func listSegments(fsys FS, dir string) ([]string, []uint64, error) {
 
 // verifyDir verifies every segment in dir, in order, without changing any
 // file: names, first seqs and what scanSegment learned of each. A torn end
-// of the final segment is reported in its scanResult; anything else that
-// fails is a *CorruptError.
-func verifyDir(fsys FS, dir string) ([]string, []uint64, []scanResult, error) {
+// of the final segment (and, when truncDamaged, a damaged complete final
+// frame) is reported in its scanResult; anything else that fails is a
+// *CorruptError.
+func verifyDir(fsys FS, dir string, truncDamaged bool) ([]string, []uint64, []scanResult, error) {
 	names, seqs, err := listSegments(fsys, dir)
 	if err != nil {
 		return nil, nil, nil, err
@@ -85,7 +91,7 @@ func verifyDir(fsys FS, dir string) ([]string, []uint64, []scanResult, error) {
 					Reason: fmt.Sprintf("sequence gap: segment starts at %d, previous segment ends at %d", seqs[i], want-1)}
 			}
 		}
-		res, err := scanSegment(fsys, name, seqs[i], i == len(names)-1)
+		res, err := scanSegment(fsys, name, seqs[i], i == len(names)-1, truncDamaged)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -95,10 +101,11 @@ func verifyDir(fsys FS, dir string) ([]string, []uint64, []scanResult, error) {
 }
 
 // recoverDir verifies every segment in dir and repairs a torn end of the
-// final one. It returns the segments in order.
-func recoverDir(fsys FS, dir string) ([]segment, RecoveryInfo, error) {
+// final one (and a damaged complete final frame when truncDamaged). It
+// returns the segments in order.
+func recoverDir(fsys FS, dir string, truncDamaged bool) ([]segment, RecoveryInfo, error) {
 	var info RecoveryInfo
-	names, seqs, results, err := verifyDir(fsys, dir)
+	names, seqs, results, err := verifyDir(fsys, dir, truncDamaged)
 	if err != nil {
 		return nil, info, err
 	}
@@ -121,6 +128,7 @@ func recoverDir(fsys FS, dir string) ([]segment, RecoveryInfo, error) {
 			}
 			info.TruncatedFile, info.TruncatedOffset = name, res.goodSize
 			info.TruncatedBytes, info.TruncatedReason = res.fileSize-res.goodSize, res.reason
+			info.DamagedTail = res.damaged
 		}
 		segs = append(segs, seg)
 	}
@@ -138,13 +146,15 @@ type scanResult struct {
 	goodSize   int64  // length of the verified prefix
 	lastSeq    uint64 // seq of the last verified record
 	tornHeader bool   // final segment with an incomplete header and no data
+	damaged    bool   // the bytes past goodSize start with a damaged complete frame
 	reason     string // why the bytes past goodSize were rejected
 }
 
-// scanSegment verifies one segment. In a final segment a torn tail is
-// reported through goodSize < fileSize; anything else that fails
-// verification is a *CorruptError.
-func scanSegment(fsys FS, name string, firstSeq uint64, final bool) (scanResult, error) {
+// scanSegment verifies one segment. In a final segment a torn tail (and,
+// when truncDamaged, a damaged complete final frame) is reported through
+// goodSize < fileSize; anything else that fails verification is a
+// *CorruptError.
+func scanSegment(fsys FS, name string, firstSeq uint64, final, truncDamaged bool) (scanResult, error) {
 	var res scanResult
 	f, err := fsys.OpenFile(name, os.O_RDONLY, 0)
 	if err != nil {
@@ -232,8 +242,60 @@ func scanSegment(fsys FS, name string, firstSeq uint64, final bool) (scanResult,
 		return res, &CorruptError{File: name, Offset: off, Seq: expect,
 			Reason: fmt.Sprintf("%s, yet a valid record follows at offset %d", reason, next)}
 	}
-	res.reason = reason
+	damaged, why, err := classifyTail(r, off, expect)
+	if err != nil {
+		return res, fmt.Errorf("journal: read %s: %w", name, err)
+	}
+	if damaged && !truncDamaged {
+		return res, &CorruptError{File: name, Offset: off, Seq: expect, Reason: why}
+	}
+	res.damaged, res.reason = damaged, why
 	return res, nil
+}
+
+// classifyTail tells a torn write from a damaged complete frame at off,
+// the first offset of the final segment where verification failed and
+// after which no valid record follows; expect is the seq due there. The
+// rule is the one in the package documentation, "Recovery". It returns
+// whether the frame is complete (and damaged) and why.
+func classifyTail(r *windowReader, off int64, expect uint64) (bool, string, error) {
+	rem := r.size - off
+	if rem < frameHeaderSize {
+		return false, "incomplete frame header", nil
+	}
+	tail, err := r.bytes(off, int(rem))
+	if err != nil {
+		return false, "", err
+	}
+	z := len(tail) // tail[z:] is the zero-filled end of the file
+	for z > 0 && tail[z-1] == 0 {
+		z--
+	}
+	if z == 0 {
+		return false, "zero-filled tail", nil
+	}
+	n := int64(binary.LittleEndian.Uint32(tail))
+	sum := binary.LittleEndian.Uint32(tail[4:])
+	seq := binary.LittleEndian.Uint64(tail[8:])
+	if seq == expect && crc32c(tail[8:]) == sum {
+		return true, fmt.Sprintf("frame length field damaged: it says %d bytes, and a record with a valid checksum runs to the end of the file", n), nil
+	}
+	if n > MaxPayloadBytes || n > rem-frameHeaderSize {
+		return false, "frame length runs past end of file", nil
+	}
+	end := frameHeaderSize + n
+	switch {
+	case end > int64(z):
+		return false, "frame ends in a zero-filled tail", nil
+	case end == rem:
+		return true, "checksum mismatch in the complete final frame", nil
+	case rem-end >= frameHeaderSize:
+		next := tail[end:]
+		if binary.LittleEndian.Uint64(next[8:]) == expect+1 && binary.LittleEndian.Uint32(next) <= MaxPayloadBytes {
+			return true, "checksum mismatch in a complete frame followed by the next record's header", nil
+		}
+	}
+	return false, "frame checksum mismatch, followed by garbage", nil
 }
 
 // findValidFrame looks for a frame with a valid checksum and a plausible

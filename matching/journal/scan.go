@@ -38,7 +38,7 @@ func Scan(fsys FS, dir string, fn func(RecordAt) error) (ScanInfo, error) {
 		fsys = OSFS{}
 	}
 	var info ScanInfo
-	names, seqs, results, err := verifyDir(fsys, dir)
+	names, seqs, results, err := verifyDir(fsys, dir, false)
 	if err != nil {
 		return info, err
 	}
