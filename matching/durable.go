@@ -71,7 +71,9 @@ type DurableOptions struct {
 	// SnapshotEvery makes the exchange take a snapshot once this many
 	// commands were journaled since the last one; zero means only when
 	// Snapshot is called. The snapshot is taken by the submitter whose
-	// command crossed the threshold, after its acknowledgement.
+	// command crossed the threshold, after its acknowledgement; one
+	// snapshot is written per interval, however many submitters cross it
+	// at once.
 	SnapshotEvery uint64
 }
 
@@ -484,7 +486,7 @@ func (x *Exchange) submitDurable(cmd *Command, dst []Event) ([]Event, error) {
 		return dst[:start], fmt.Errorf("%w: %w", ErrJournal, err)
 	}
 	if due && d.snapping.CompareAndSwap(false, true) {
-		if err := x.Snapshot(); err != nil {
+		if err := x.snapshot(true); err != nil {
 			d.snapMu.Lock()
 			d.snapErr = err
 			d.snapMu.Unlock()
@@ -506,7 +508,13 @@ func (x *Exchange) submitDurable(cmd *Command, dst []Event) ([]Event, error) {
 // ErrJournal (the journal had failed, or failed to sync), the
 // filesystem's errors wrapped with the file name (the exchange goes on
 // working; the previous snapshot stays valid).
-func (x *Exchange) Snapshot() error {
+func (x *Exchange) Snapshot() error { return x.snapshot(false) }
+
+// snapshot is Snapshot. An automatic one (auto) is skipped when another
+// snapshot was taken since its submitter found it due: several submitters
+// can cross the SnapshotEvery threshold before the first snapshot resets
+// the count, and only one snapshot is due per interval.
+func (x *Exchange) snapshot(auto bool) error {
 	d := x.dur
 	if d == nil {
 		return ErrNotDurable
@@ -518,6 +526,10 @@ func (x *Exchange) Snapshot() error {
 		err := d.err
 		d.mu.Unlock()
 		return fmt.Errorf("%w: %w", ErrJournal, err)
+	}
+	if auto && d.snapSince < d.opts.SnapshotEvery {
+		d.mu.Unlock()
+		return nil
 	}
 	list := x.lockAll()
 	seq := x.seq.Load()

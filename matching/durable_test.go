@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -503,5 +505,68 @@ func duFaultRun(t *testing.T, kind string, mode journal.Mode, after int) {
 	require.Equal(t, got, duMarshal(t, z))
 	for seq, evs := range acked {
 		require.Equal(t, evs, replayed[seq-1], "acknowledged seq %d", seq)
+	}
+}
+
+// duSnapCountFS records the sequence number of every snapshot file made.
+type duSnapCountFS struct {
+	journal.OSFS
+	mu   sync.Mutex
+	seqs []uint64
+}
+
+func (f *duSnapCountFS) Rename(from, to string) error {
+	if err := f.OSFS.Rename(from, to); err != nil {
+		return err
+	}
+	if name := filepath.Base(to); strings.HasSuffix(name, ".snap") {
+		seq, err := strconv.ParseUint(strings.TrimSuffix(name, ".snap"), 10, 64)
+		if err != nil {
+			return err
+		}
+		f.mu.Lock()
+		f.seqs = append(f.seqs, seq)
+		f.mu.Unlock()
+	}
+	return nil
+}
+
+// TestDurableOneSnapshotPerInterval runs concurrent submitters, several of
+// which cross the SnapshotEvery threshold before the first snapshot resets
+// it: one snapshot is written per interval, never two close together.
+func TestDurableOneSnapshotPerInterval(t *testing.T) {
+	const every, workers, perWorker = 40, 8, 250
+	fsys := &duSnapCountFS{}
+	for _, mode := range []journal.Mode{journal.ModeGroupCommit, journal.ModeAsync} {
+		fsys.seqs = nil
+		x := duOpen(t, t.TempDir(), DurableOptions{SnapshotEvery: every, Journal: journal.Options{Mode: mode, FS: fsys}})
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g := newDuGen(x.Catalog(), uint64(300+w))
+				var evs []Event
+				for range perWorker {
+					var err error
+					evs, err = x.Submit(g.next(), evs[:0])
+					if errors.Is(err, ErrJournal) {
+						t.Error(err)
+						return
+					}
+					g.observe(evs)
+				}
+			}()
+		}
+		wg.Wait()
+		require.NoError(t, x.Close())
+		fsys.mu.Lock()
+		seqs := slices.Clone(fsys.seqs)
+		fsys.mu.Unlock()
+		require.NotEmpty(t, seqs, "%v", mode)
+		require.LessOrEqual(t, len(seqs), workers*perWorker/every, "%v: %d snapshots at %v", mode, len(seqs), seqs)
+		for i := 1; i < len(seqs); i++ {
+			require.GreaterOrEqual(t, seqs[i]-seqs[i-1], uint64(every), "%v: snapshots at %v", mode, seqs)
+		}
 	}
 }
