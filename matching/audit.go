@@ -35,7 +35,8 @@ type AuditReport struct {
 	TornOffset int64
 	TornBytes  int64
 	// BadSnapshots lists snapshot files that failed their checksums; they
-	// were not used.
+	// were not used. A bad newest snapshot also fails the verification (Open
+	// fails on it); older ones, which Open does not read, only appear here.
 	BadSnapshots []*journal.CorruptError
 	// Bad is the first record (or snapshot) that failed verification, or
 	// nil when everything matched.
@@ -71,8 +72,12 @@ func (f *AuditFailure) String() string {
 // events differ, or that does not decode: then also ErrBadRecord), or is
 // a *journal.CorruptError (errors.As) for a frame that fails its CRC-32C
 // or framing anywhere but in a torn final record, or ErrJournalGap, or
-// the filesystem's error. Cost: a full replay, O(journal size) in time and
-// O(segment size + state) in memory.
+// the filesystem's error. The verification fails wherever Open (without
+// FallbackSnapshot) would: the newest snapshot must load (else a
+// *journal.CorruptError, or ErrBadState), and the journal must reach it
+// (else ErrJournalGap). Cost: a full replay, O(journal size) in time and
+// O(segment size + state) in memory, plus one more read of the newest
+// snapshot.
 func VerifyJournal(dir string, cfg Config) (AuditReport, error) {
 	return verifyJournal(journal.OSFS{}, dir, cfg)
 }
@@ -90,6 +95,13 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 	snaps, err := journal.ListSnapshots(fsys, dir)
 	if err != nil {
 		return rep, fmt.Errorf("matching: audit %s: %w", dir, err)
+	}
+	// Open (without FallbackSnapshot) starts from the newest snapshot and
+	// fails if it does not load: so does the audit.
+	if len(snaps) > 0 {
+		if err := checkNewestSnapshot(fsys, cfg, snaps[len(snaps)-1], &rep); err != nil {
+			return rep, err
+		}
 	}
 	// Start from an empty exchange when the journal holds every record,
 	// else from the oldest valid snapshot that the journal continues.
@@ -178,7 +190,33 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 	if rep.LastSeq < rep.StartSeq {
 		return rep, fmt.Errorf("%w: journal in %s ends at seq %d, before the snapshot's %d", ErrJournalGap, dir, rep.LastSeq, rep.StartSeq)
 	}
+	if n := len(snaps); n > 0 && rep.LastSeq < snaps[n-1].Seq {
+		return rep, fmt.Errorf("%w: journal in %s ends at seq %d, before the newest snapshot's %d", ErrJournalGap, dir, rep.LastSeq, snaps[n-1].Seq)
+	}
 	return rep, nil
+}
+
+// checkNewestSnapshot loads s, the newest snapshot, as Open would: it must
+// pass its checksums and restore, with an audit section, at its seq.
+func checkNewestSnapshot(fsys journal.FS, cfg Config, s journal.SnapshotFile, rep *AuditReport) error {
+	p, err := journal.ReadSnapshot(fsys, s)
+	if err != nil {
+		var ce *journal.CorruptError
+		if errors.As(err, &ce) {
+			rep.BadSnapshots = append(rep.BadSnapshots, ce)
+			rep.Bad = &AuditFailure{Seq: s.Seq, File: s.File, Offset: ce.Offset, Reason: ce.Reason}
+		}
+		return fmt.Errorf("matching: audit: snapshot %s: %w", s.File, err)
+	}
+	y, head, err := restoreState(cfg, p)
+	if err == nil && (head == nil || y.Seq() != s.Seq) {
+		err = fmt.Errorf("%w: no audit section or wrong seq", ErrBadState)
+	}
+	if err != nil {
+		rep.Bad = &AuditFailure{Seq: s.Seq, File: s.File, Offset: journal.SnapshotHeaderSize, Reason: err.Error()}
+		return fmt.Errorf("matching: audit: snapshot %s: %w", s.File, err)
+	}
+	return nil
 }
 
 // checkSnapshot compares snapshot s with the replayed state at its seq.

@@ -74,11 +74,12 @@ func TestAuditDetectsEveryFlippedByte(t *testing.T) {
 				require.NoError(t, os.WriteFile(file, seg, 0o644))
 				rep, err := VerifyJournal(dir, Config{})
 				what := fmt.Sprintf("record %d, byte %d of its frame, checksum fixed %v", fr.seq, p-fr.off, fixCRC)
-				if fi == len(frames)-1 && !fixCRC {
-					// A bad final frame is what a crash during its write
-					// leaves: a torn tail, never acknowledged, ignored
-					// (and cut off by Open). With its checksum right, the
-					// chain catches it like any other record.
+				if fi == len(frames)-1 && !fixCRC && seg[len(seg)-1] == 0 {
+					// A final frame that now ends in a zero byte is what
+					// a crash during its write can leave: a torn tail,
+					// never acknowledged, ignored (and cut off by Open).
+					// Any other damage to the complete final frame is
+					// reported like damage elsewhere.
 					require.NoError(t, err, what)
 					require.Equal(t, int64(fr.off), rep.TornOffset, what)
 					require.Equal(t, fr.seq-1, rep.LastSeq, what)
@@ -97,7 +98,7 @@ func TestAuditDetectsEveryFlippedByte(t *testing.T) {
 					require.Equal(t, file, ce.File)
 					require.Equal(t, int64(fr.off), ce.Offset)
 				}
-				if p%17 == 0 && fi != len(frames)-1 {
+				if p%17 == 0 {
 					// Open refuses the journal too, naming the seq or the
 					// file and offset.
 					_, err := Open(dir, Config{}, DurableOptions{})
@@ -181,9 +182,84 @@ func TestAuditSnapshotChecks(t *testing.T) {
 	raw[len(raw)-9] ^= 0x40
 	require.NoError(t, os.WriteFile(snap, raw, 0o644))
 	rep, err = VerifyJournal(dir, Config{})
-	require.NoError(t, err)
+	var ce *journal.CorruptError
+	require.ErrorAs(t, err, &ce, "Open fails on this directory: so does the audit")
+	require.Equal(t, snap, ce.File)
 	require.Len(t, rep.BadSnapshots, 1)
 	require.Equal(t, snap, rep.BadSnapshots[0].File)
+	_, err = Open(dir, Config{}, DurableOptions{})
+	require.ErrorAs(t, err, &ce)
+}
+
+// TestAuditFailsWhereOpenFails damages a durable directory in many ways
+// and checks that VerifyJournal fails exactly when Open does.
+func TestAuditFailsWhereOpenFails(t *testing.T) {
+	src := t.TempDir()
+	x := duOpen(t, src, DurableOptions{})
+	g := newDuGen(x.Catalog(), 16)
+	for range 3 {
+		duDrive(t, x, g, 60)
+		require.NoError(t, x.Snapshot())
+	}
+	duDrive(t, x, g, 30)
+	require.NoError(t, x.Close())
+	snaps, err := journal.ListSnapshots(nil, src)
+	require.NoError(t, err)
+	require.Len(t, snaps, 2) // the previous snapshot and the newest
+	older, newest := filepath.Base(snaps[0].File), filepath.Base(snaps[1].File)
+	wal := fmt.Sprintf("%020d.wal", 1)
+	seg, err := os.ReadFile(filepath.Join(src, wal))
+	require.NoError(t, err)
+	frames := duFrames(t, seg)
+	last := frames[len(frames)-1]
+
+	edit := func(name string, fn func([]byte) []byte) func(string) {
+		return func(dir string) {
+			p := filepath.Join(dir, name)
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(p, fn(b), 0o644))
+		}
+	}
+	flipAt := func(name string, at func(b []byte) int) func(string) {
+		return edit(name, func(b []byte) []byte { b[at(b)] ^= 0x08; return b })
+	}
+	cases := []struct {
+		name string
+		fn   func(dir string)
+	}{
+		{"intact", func(string) {}},
+		{"newest snapshot payload", flipAt(newest, func(b []byte) int { return len(b) - 20 })},
+		{"newest snapshot header", flipAt(newest, func([]byte) int { return 12 })},
+		{"newest snapshot cut", edit(newest, func(b []byte) []byte { return b[:len(b)-7] })},
+		{"newest snapshot emptied", edit(newest, func([]byte) []byte { return nil })},
+		{"older snapshot payload", flipAt(older, func(b []byte) int { return len(b) - 20 })},
+		{"newest snapshot removed", func(dir string) { require.NoError(t, os.Remove(filepath.Join(dir, newest))) }},
+		{"segment header", flipAt(wal, func([]byte) int { return 3 })},
+		{"middle frame", flipAt(wal, func([]byte) int { return frames[len(frames)/2].off + frameHeader + 2 })},
+		{"final frame payload", flipAt(wal, func([]byte) int { return last.end - 3 })},
+		{"final frame crc", flipAt(wal, func([]byte) int { return last.off + 5 })},
+		{"final frame torn", edit(wal, func(b []byte) []byte { return b[:len(b)-3] })},
+		{"zero-filled tail", edit(wal, func(b []byte) []byte { return append(b, make([]byte, 100)...) })},
+		{"journal ends before the newest snapshot", edit(wal, func(b []byte) []byte { return b[:frames[len(frames)-40].off] })},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, name := range []string{older, newest, wal} {
+				b, err := os.ReadFile(filepath.Join(src, name))
+				require.NoError(t, err)
+				require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+			}
+			tc.fn(dir)
+			_, verr := VerifyJournal(dir, Config{}) // first: Open may repair a torn tail
+			y, oerr := Open(dir, Config{}, DurableOptions{})
+			if oerr == nil {
+				require.NoError(t, y.Close())
+			}
+			require.Equal(t, oerr != nil, verr != nil, "Open: %v\nVerifyJournal: %v", oerr, verr)
+		})
+	}
 }
 
 func TestAuditAfterTruncation(t *testing.T) {
