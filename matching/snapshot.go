@@ -385,7 +385,7 @@ func stateSections(b []byte) ([secEnd][]byte, error) {
 		last = tag
 	}
 	if r.err != nil {
-		return secs, r.err
+		return secs, fmt.Errorf("%w: section framing: %w", ErrBadState, r.err)
 	}
 	if secs[secMeta] == nil {
 		return secs, fmt.Errorf("%w: no meta section", ErrBadState)
