@@ -141,11 +141,15 @@
 //     the records of every submitter that waited at the same time (one
 //     write and one fsync per batch).
 //   - ModeAsync: nothing; Submit returns at once and a background flusher
-//     writes and fsyncs every FlushInterval (10ms) or FlushBytes (1 MiB). A
-//     crash of the process or the machine loses the records not yet flushed,
-//     that is about the last FlushInterval of acknowledged commands; the
-//     state recovered is still a consistent prefix. Use it only where an
-//     acknowledgement is not a promise.
+//     writes and fsyncs FlushInterval (10ms) after a record arrives, or
+//     sooner once half the backlog bound or FlushBytes (1 MiB) are
+//     buffered. The backlog of acknowledged records not yet fsynced is
+//     bounded: at most journal.Options.MaxUnsyncedCommands (default 4,096)
+//     records and MaxUnsyncedBytes (default 4 MiB) of frames; Submit waits
+//     while it is full. A crash of the process or the machine loses at most
+//     MaxUnsyncedCommands acknowledged commands (however slow the disk);
+//     the state recovered is still a consistent prefix. Use it only where
+//     an acknowledgement is not a promise.
 //
 // In the first two modes an acknowledged command is never lost. A failed
 // write, fsync or full disk makes the exchange fail for good: that command
@@ -168,7 +172,10 @@
 // Open loads the newest valid snapshot, opens the journal, and replays the
 // records after the snapshot, checking contiguous sequence numbers and the
 // audit chain. A torn final record (a crash during its write, so never
-// acknowledged) is cut off and reported in Recovery. Any other damage, in
+// acknowledged) is cut off and reported in Recovery; package journal
+// documents how a torn write is told from a damaged complete final frame,
+// which may have been acknowledged and, like any other damage, fails Open
+// (unless journal.Options.TruncateDamagedTail). Any other damage, in
 // the middle of the journal or in a snapshot, fails Open with an error
 // naming the file and offset (*journal.CorruptError) or the seq
 // (ErrAuditMismatch, ErrBadRecord): nothing is dropped silently. With
@@ -192,6 +199,9 @@
 // service, the counterparties), and compare AuditReport.Head at that seq.
 // When old segments were removed, verification starts from a snapshot and
 // trusts its stored head; the anchors cover the records before it.
+// VerifyJournal fails wherever Open (without FallbackSnapshot) fails: on a
+// damaged newest snapshot, a journal that does not reach it, or a damaged
+// record.
 //
 // # Messages
 //
