@@ -112,15 +112,7 @@ func (b *Book) placeCall(o *Order, dst []Event) ([]Event, Result, error) {
 		dst = append(dst, Event{Kind: EventCancel, Reason: CancelAuctionOnly, Side: o.Side, Owner: o.Owner, OrderID: o.ID, Price: o.Price, Qty: o.Qty, Tag: o.Tag})
 		return dst, Result{Cancelled: o.Qty}, nil
 	}
-	oi := b.alloc()
-	*b.ord(oi) = order{
-		id: o.ID, price: o.Price, qty: o.Qty, orig: o.Qty,
-		minQty: o.MinQty, expireAt: o.ExpireAt, owner: o.Owner, tag: o.Tag,
-		prev: none, next: none, level: none, heapIdx: none,
-		side: o.Side, tif: o.TIF, stp: o.STP,
-	}
-	b.index.put(uint64(o.ID), oi)
-	b.rest(oi)
+	b.add(o, o.Qty, o.Qty, 0)
 	return dst, Result{Resting: o.Qty}, nil
 }
 
@@ -310,15 +302,13 @@ func (b *Book) Uncross(ref catalog.Price, now int64, dst []Event) ([]Event, Uncr
 		b.levels[bl].qty -= x
 		b.levels[al].qty -= x
 		if bo.owner == ao.owner {
-			bo.cancelled += x
-			ao.cancelled += x
+			b.coldOf(bi).cancelled += x
+			b.coldOf(ai).cancelled += x
 			u.SelfTrade += x
 			dst = append(dst,
 				Event{Kind: EventCancel, Reason: CancelSelfTrade, Side: Buy, Owner: bo.owner, OrderID: bo.id, Price: bo.price, Qty: x, Remaining: bo.qty, Tag: bo.tag},
 				Event{Kind: EventCancel, Reason: CancelSelfTrade, Side: Sell, Owner: ao.owner, OrderID: ao.id, Price: ao.price, Qty: x, Remaining: ao.qty, Tag: ao.tag})
 		} else {
-			bo.filled += x
-			ao.filled += x
 			dst = append(dst, Event{
 				Kind: EventFill, Side: Buy, Owner: bo.owner, OrderID: bo.id,
 				Price: u.Price, Qty: x, Remaining: bo.qty,

@@ -22,6 +22,16 @@ type Config struct {
 	// InitialOrders preallocates room for this many resting orders (0 = none).
 	// It only saves the cost of growing; it is not a limit.
 	InitialOrders int
+	// Tick is the price step of the market: limit prices, and the prices
+	// of amends, must be multiples of it. Zero means 1 (any price).
+	Tick catalog.Price
+	// Lot is the quantity step of the market: Qty and MinQty of orders,
+	// and the quantities of amends, must be multiples of it. Zero means 1.
+	Lot catalog.Qty
+	// MaxOrders is the most orders the book holds resting at once; a
+	// limit order that could rest beyond it is refused with ErrCapacity.
+	// Zero means the largest the book supports, math.MaxInt32.
+	MaxOrders int
 }
 
 // Validate reports whether the config is usable.
@@ -32,6 +42,15 @@ func (c Config) Validate() error {
 	if c.InitialOrders < 0 || c.InitialOrders > math.MaxInt32 {
 		return fmt.Errorf("%w: InitialOrders %d", ErrInvalidConfig, c.InitialOrders)
 	}
+	if c.Tick < 0 {
+		return fmt.Errorf("%w: Tick %d", ErrInvalidConfig, c.Tick)
+	}
+	if c.Lot < 0 {
+		return fmt.Errorf("%w: Lot %d", ErrInvalidConfig, c.Lot)
+	}
+	if c.MaxOrders < 0 || c.MaxOrders > math.MaxInt32 {
+		return fmt.Errorf("%w: MaxOrders %d", ErrInvalidConfig, c.MaxOrders)
+	}
 	return nil
 }
 
@@ -39,29 +58,111 @@ func (c Config) withDefaults() Config {
 	if c.DefaultSTP == STPDefault {
 		c.DefaultSTP = STPCancelIncoming
 	}
+	if c.Tick == 0 {
+		c.Tick = 1
+	}
+	if c.Lot == 0 {
+		c.Lot = 1
+	}
+	if c.MaxOrders == 0 {
+		c.MaxOrders = math.MaxInt32
+	}
 	return c
 }
 
-// order is a resting order. It holds no pointers, so a book of millions of
-// orders costs the garbage collector nothing to scan.
+// CheckOrder runs the checks of an incoming order that need no book state,
+// against the steps of c (a zero Tick or Lot means 1). It is what Place
+// checks first; a caller can run it before the market's book exists. The
+// checks run in this order, and the first that fails is returned:
+//
+//   - ErrInvalidID: o.ID is zero;
+//   - ErrInvalidOwner: o.Owner is zero;
+//   - ErrInvalidSide: o.Side is neither Buy nor Sell;
+//   - ErrInvalidType: o.Type is neither Limit nor Market;
+//   - ErrInvalidTIF: o.TIF is not GTC, GTD, IOC or FOK; or a Market order
+//     is not IOC or FOK; or o.ExpireAt is set on a TIF other than GTD;
+//   - ErrInvalidSTP: o.STP is not a defined policy;
+//   - ErrInvalidQty: o.Qty <= 0;
+//   - ErrInvalidMinQty: o.MinQty < 0 or o.MinQty > o.Qty;
+//   - ErrInvalidPrice: a Limit order's price <= 0, or a Market order's != 0;
+//   - ErrExpired: a GTD order's ExpireAt <= now;
+//   - ErrPriceNotOnTick: the price is not a multiple of Tick;
+//   - ErrQtyNotOnLot: Qty or MinQty is not a multiple of Lot;
+//   - ErrOverflow: price × Qty overflows int64.
+//
+// Cost: O(1); it allocates nothing.
+func (c Config) CheckOrder(o Order, now int64) error {
+	switch {
+	case o.ID == 0:
+		return ErrInvalidID
+	case o.Owner == 0:
+		return ErrInvalidOwner
+	case !o.Side.Valid():
+		return ErrInvalidSide
+	case o.Type != Limit && o.Type != Market:
+		return ErrInvalidType
+	case o.TIF < GTC || o.TIF > FOK:
+		return ErrInvalidTIF
+	case o.Type == Market && o.TIF != IOC && o.TIF != FOK:
+		return ErrInvalidTIF
+	case o.TIF != GTD && o.ExpireAt != 0:
+		return ErrInvalidTIF
+	case o.STP >= stpEnd:
+		return ErrInvalidSTP
+	case o.Qty <= 0:
+		return ErrInvalidQty
+	case o.MinQty < 0 || o.MinQty > o.Qty:
+		return ErrInvalidMinQty
+	case o.Type == Limit && o.Price <= 0, o.Type == Market && o.Price != 0:
+		return ErrInvalidPrice
+	case o.TIF == GTD && o.ExpireAt <= now:
+		return ErrExpired
+	}
+	return c.checkSteps(o.Price, o.Qty, o.MinQty)
+}
+
+// checkSteps checks price and quantities against the tick and lot (zero
+// meaning 1), and the notional against overflow.
+func (c Config) checkSteps(price catalog.Price, qty, minQty catalog.Qty) error {
+	switch {
+	case c.Tick > 1 && price%c.Tick != 0:
+		return ErrPriceNotOnTick
+	case c.Lot > 1 && (qty%c.Lot != 0 || minQty%c.Lot != 0):
+		return ErrQtyNotOnLot
+	}
+	if _, ok := catalog.Notional(price, qty); !ok {
+		return ErrOverflow
+	}
+	return nil
+}
+
+// order is the hot part of a resting order: what matching, cancel and the
+// queue links touch, in one 64-byte cache line (the slab chunks are large
+// allocations, so each slot is line-aligned). It holds no pointers, so a
+// book of millions of orders costs the garbage collector nothing to scan.
 type order struct {
-	id        OrderID
-	price     catalog.Price
-	qty       catalog.Qty // open quantity
+	id      OrderID
+	price   catalog.Price
+	qty     catalog.Qty // open quantity
+	minQty  catalog.Qty
+	tag     uint64
+	owner   catalog.ParticipantID
+	prev    int32 // queue neighbours within the level (none at the ends)
+	next    int32
+	level   int32 // index into Book.levels
+	heapIdx int32 // position in the expiry heap, none if not GTD
+	side    Side
+	tif     TimeInForce
+	stp     STP
+}
+
+// orderCold is the rest of a resting order, in a parallel slab: read by
+// queries, amends and the expiry heap only. The filled quantity is not
+// stored: it is orig - qty - cancelled.
+type orderCold struct {
 	orig      catalog.Qty
-	filled    catalog.Qty
 	cancelled catalog.Qty
-	minQty    catalog.Qty
 	expireAt  int64
-	tag       uint64
-	owner     catalog.ParticipantID
-	prev      int32 // queue neighbours within the level (none at the ends)
-	next      int32
-	level     int32 // index into Book.levels
-	heapIdx   int32 // position in the expiry heap, none if not GTD
-	side      Side
-	tif       TimeInForce
-	stp       STP
 }
 
 // level is one price level: a FIFO queue of orders linked through their
@@ -95,14 +196,15 @@ type bookSide struct {
 // per market). It never reads the clock: time arrives as the now argument.
 type Book struct {
 	cfg    Config
-	sides  [3]bookSide // indexed by Side; [0] unused
-	orders [][]order   // slab of order slots in chunks of chunkSize; see ord
-	nslots int32       // slots handed out so far
-	free   int32       // free list of orders, linked through next
+	sides  [3]bookSide   // indexed by Side; [0] unused
+	orders [][]order     // slab of order slots in chunks of chunkSize; see ord
+	cold   [][]orderCold // the cold halves, chunked alike; see cold
+	nslots int32         // slots handed out so far
+	free   int32         // free list of orders, linked through next
 	levels []level
 	freeLv int32
-	index  hashIndex // order ID -> order slot
-	expiry []int32   // min-heap of GTD order indices by (expireAt, id)
+	index  orderIndex // order ID -> order slot
+	expiry []int32    // min-heap of GTD order indices by (expireAt, id)
 	now    int64
 	pivot  levelKey
 	found  levelKey
@@ -123,12 +225,14 @@ func New(cfg Config) (*Book, error) {
 		cfg:    cfg,
 		free:   none,
 		freeLv: none,
-		index:  newHashIndex(cfg.InitialOrders),
+		index:  newOrderIndex(cfg.InitialOrders),
 	}
 	if cfg.InitialOrders > 0 {
 		b.orders = append(b.orders, make([]order, 0, min(cfg.InitialOrders, chunkSize)))
+		b.cold = append(b.cold, make([]orderCold, 0, min(cfg.InitialOrders, chunkSize)))
 		for range (cfg.InitialOrders - 1) / chunkSize {
 			b.orders = append(b.orders, make([]order, chunkSize))
+			b.cold = append(b.cold, make([]orderCold, chunkSize))
 		}
 	}
 	b.sides[Buy] = bookSide{
@@ -161,52 +265,66 @@ func (b *Book) Len() int { return b.index.Len() }
 // Now returns the latest command time the book has seen.
 func (b *Book) Now() int64 { return b.now }
 
-// validate checks an incoming order without touching state.
-func (b *Book) validate(o *Order, now int64) error {
-	switch {
-	case o.ID == 0:
-		return ErrInvalidID
-	case o.Owner == 0:
-		return ErrInvalidOwner
-	case !o.Side.Valid():
-		return ErrInvalidSide
-	case o.Qty <= 0:
-		return ErrInvalidQty
-	case o.MinQty < 0 || o.MinQty > o.Qty:
-		return ErrInvalidMinQty
-	case o.STP >= stpEnd:
-		return ErrInvalidSTP
+// Check reports whether Place would accept o at time now, without changing
+// anything: Place runs exactly these checks, and on an error returns it with
+// the book unchanged. It runs Config.CheckOrder with the book's config, then,
+// in this order:
+//
+//   - ErrExpired: a GTD order's ExpireAt <= the book's clock (Now), which
+//     never moves backwards, so a command older than the book's latest
+//     time still expires after it;
+//   - ErrDuplicateID: an order with o.ID is resting;
+//   - ErrCapacity: o is a GTC or GTD limit order (one that could rest) and
+//     the book holds Config.MaxOrders resting orders.
+//
+// Due GTD orders are not expired by Check; Place expires them first, so an
+// ID that Check reports as a duplicate may be free by then. A caller that
+// must know Place's outcome exactly calls Expire(now) before Check.
+//
+// Cost: O(1); it allocates nothing.
+func (b *Book) Check(o Order, now int64) error {
+	if err := b.cfg.CheckOrder(o, now); err != nil {
+		return err
 	}
-	switch o.Type {
-	case Limit:
-		if o.Price <= 0 {
-			return ErrInvalidPrice
-		}
-		if _, ok := catalog.Notional(o.Price, o.Qty); !ok {
-			return ErrOverflow
-		}
-		if o.TIF < GTC || o.TIF > FOK {
-			return ErrInvalidTIF
-		}
-	case Market:
-		if o.Price != 0 {
-			return ErrInvalidPrice
-		}
-		if o.TIF != IOC && o.TIF != FOK {
-			return ErrInvalidTIF
-		}
-	default:
-		return ErrInvalidType
-	}
-	if o.TIF == GTD {
-		if o.ExpireAt <= max(now, b.now) {
-			return ErrExpired
-		}
-	} else if o.ExpireAt != 0 {
-		return ErrInvalidTIF
+	return b.checkState(&o)
+}
+
+// checkState runs the checks of Check that need the book's state.
+func (b *Book) checkState(o *Order) error {
+	if o.TIF == GTD && o.ExpireAt <= b.now {
+		return ErrExpired
 	}
 	if _, dup := b.index.get(uint64(o.ID)); dup {
 		return ErrDuplicateID
+	}
+	if o.Type == Limit && (o.TIF == GTC || o.TIF == GTD) && b.full() {
+		return ErrCapacity
+	}
+	return nil
+}
+
+// CheckAmend reports whether Amend would accept changing order id of owner
+// to price and qty, without changing anything. The checks run in this
+// order: ErrInvalidQty (qty <= 0), ErrInvalidPrice (price <= 0),
+// ErrPriceNotOnTick, ErrQtyNotOnLot, ErrOverflow, ErrUnknownOrder (no such
+// resting order), ErrNotOwner. Like Check it expires nothing: call
+// Expire(now) first to see the book Amend will see. Cost: O(1).
+func (b *Book) CheckAmend(id OrderID, owner catalog.ParticipantID, price catalog.Price, qty catalog.Qty) error {
+	switch {
+	case qty <= 0:
+		return ErrInvalidQty
+	case price <= 0:
+		return ErrInvalidPrice
+	}
+	if err := b.cfg.checkSteps(price, qty, 0); err != nil {
+		return err
+	}
+	oi, ok := b.index.get(uint64(id))
+	if !ok {
+		return ErrUnknownOrder
+	}
+	if b.ord(oi).owner != owner {
+		return ErrNotOwner
 	}
 	return nil
 }
@@ -220,7 +338,7 @@ func (b *Book) advance(now int64, dst []Event) []Event {
 	for len(b.expiry) > 0 {
 		oi := b.expiry[0]
 		o := b.ord(oi)
-		if o.expireAt > b.now {
+		if b.coldOf(oi).expireAt > b.now {
 			break
 		}
 		dst = append(dst, Event{Kind: EventExpire, Side: o.side, Owner: o.owner, OrderID: o.id, Price: o.price, Qty: o.qty, Tag: o.tag})
@@ -251,19 +369,17 @@ func (b *Book) Expire(now int64, dst []Event) []Event {
 // cancelled by self-trade prevention. It allocates nothing once the book's
 // free lists, index and dst have grown to their working size.
 //
-// Errors (state unchanged): ErrInvalidID, ErrInvalidOwner, ErrInvalidSide,
-// ErrInvalidType, ErrInvalidTIF, ErrInvalidPrice, ErrInvalidQty,
-// ErrInvalidMinQty, ErrInvalidSTP, ErrExpired, ErrOverflow, ErrDuplicateID,
-// ErrCapacity.
+// Errors (state unchanged): those of Check, in its order: ErrInvalidID,
+// ErrInvalidOwner, ErrInvalidSide, ErrInvalidType, ErrInvalidTIF,
+// ErrInvalidSTP, ErrInvalidQty, ErrInvalidMinQty, ErrInvalidPrice,
+// ErrExpired, ErrPriceNotOnTick, ErrQtyNotOnLot, ErrOverflow,
+// ErrDuplicateID, ErrCapacity. Place never panics on any Order.
 func (b *Book) Place(o Order, now int64, dst []Event) ([]Event, Result, error) {
 	if invariantsEnabled {
 		defer b.mustHold()
 	}
-	if err := b.validate(&o, now); err != nil {
+	if err := b.Check(o, now); err != nil {
 		return dst, Result{}, err
-	}
-	if b.full() {
-		return dst, Result{}, ErrCapacity
 	}
 	dst = b.advance(now, dst)
 	if o.STP == STPDefault {
@@ -299,15 +415,7 @@ func (b *Book) Place(o Order, now int64, dst []Event) ([]Event, Result, error) {
 		res.Cancelled = rem
 		return dst, res, nil
 	}
-	oi := b.alloc()
-	*b.ord(oi) = order{
-		id: o.ID, price: o.Price, qty: rem, orig: o.Qty, filled: o.Qty - rem,
-		minQty: o.MinQty, expireAt: o.ExpireAt, owner: o.Owner, tag: o.Tag,
-		prev: none, next: none, level: none, heapIdx: none,
-		side: o.Side, tif: o.TIF, stp: o.STP,
-	}
-	b.index.put(uint64(o.ID), oi)
-	b.rest(oi)
+	b.add(&o, rem, o.Qty, 0)
 	res.Resting = rem
 	return dst, res, nil
 }
@@ -350,7 +458,7 @@ func (b *Book) match(o *Order, rem catalog.Qty, dst []Event) ([]Event, catalog.Q
 			if r.owner == o.Owner {
 				stp := o.STP
 				if stp == STPCancelResting || stp == STPCancelBoth {
-					dst = append(dst, Event{Kind: EventCancel, Reason: CancelSelfTrade, Side: r.side, Owner: r.owner, OrderID: r.id, Price: r.price, Qty: r.qty, Tag: r.tag})
+					dst = append(dst, Event{Kind: EventCancel, Reason: CancelSelfTrade, Side: r.side, Owner: r.owner, OrderID: r.id, Price: price, Qty: r.qty, Tag: r.tag})
 					emptied := lv.count == 1
 					b.remove(oi)
 					if emptied {
@@ -370,7 +478,6 @@ func (b *Book) match(o *Order, rem catalog.Qty, dst []Event) ([]Event, catalog.Q
 			x := min(rem, r.qty)
 			rem -= x
 			r.qty -= x
-			r.filled += x
 			lv.qty -= x
 			dst = append(dst, Event{
 				Kind: EventFill, Side: r.side, Owner: r.owner, OrderID: r.id,
@@ -481,11 +588,30 @@ const (
 	chunkSize = 1 << chunkBits
 )
 
-// ord returns order slot oi.
+// ord returns the hot part of order slot oi.
 func (b *Book) ord(oi int32) *order { return &b.orders[oi>>chunkBits][oi&(chunkSize-1)] }
 
-// full reports whether no order slot can be handed out.
-func (b *Book) full() bool { return b.free == none && b.nslots == math.MaxInt32 }
+// coldOf returns the cold part of order slot oi.
+func (b *Book) coldOf(oi int32) *orderCold { return &b.cold[oi>>chunkBits][oi&(chunkSize-1)] }
+
+// add puts incoming order o into a new slot and rests it with open
+// quantity qty, of orig ever requested and cancelled removed. The caller has
+// checked that the book is not full and o.ID is new.
+func (b *Book) add(o *Order, qty, orig, cancelled catalog.Qty) {
+	oi := b.alloc()
+	*b.ord(oi) = order{
+		id: o.ID, price: o.Price, qty: qty, minQty: o.MinQty, owner: o.Owner, tag: o.Tag,
+		prev: none, next: none, level: none, heapIdx: none,
+		side: o.Side, tif: o.TIF, stp: o.STP,
+	}
+	*b.coldOf(oi) = orderCold{orig: orig, cancelled: cancelled, expireAt: o.ExpireAt}
+	b.index.put(uint64(o.ID), oi)
+	b.rest(oi)
+}
+
+// full reports whether the book holds Config.MaxOrders resting orders, at
+// most math.MaxInt32, so that alloc can always hand out a slot otherwise.
+func (b *Book) full() bool { return b.index.Len() >= b.cfg.MaxOrders }
 
 // alloc returns the index of a free order slot.
 func (b *Book) alloc() int32 {
@@ -499,10 +625,13 @@ func (b *Book) alloc() int32 {
 		// The first chunk grows by doubling, so a small book stays small.
 		if len(b.orders) == 0 {
 			b.orders = append(b.orders, nil)
+			b.cold = append(b.cold, nil)
 		}
 		b.orders[0] = append(b.orders[0], order{})
+		b.cold[0] = append(b.cold[0], orderCold{})
 	case int(b.nslots>>chunkBits) == len(b.orders):
 		b.orders = append(b.orders, make([]order, chunkSize))
+		b.cold = append(b.cold, make([]orderCold, chunkSize))
 	}
 	oi := b.nslots
 	b.nslots++
@@ -650,8 +779,10 @@ func (b *Book) Cancel(id OrderID, owner catalog.ParticipantID, now int64, dst []
 // the order leaves its level and re-enters as if new, keeping its ID,
 // MinQty and time in force, so it may trade at once.
 //
-// Errors (state unchanged apart from expiry): ErrUnknownOrder, ErrNotOwner,
-// ErrInvalidQty, ErrInvalidPrice, ErrOverflow.
+// Errors: ErrInvalidQty, ErrInvalidPrice, ErrPriceNotOnTick,
+// ErrQtyNotOnLot, ErrOverflow (state unchanged), then, after expiry,
+// ErrUnknownOrder and ErrNotOwner (state unchanged apart from expiry):
+// those of CheckAmend, in its order.
 func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Price, qty catalog.Qty, now int64, dst []Event) ([]Event, Result, error) {
 	if invariantsEnabled {
 		defer b.mustHold()
@@ -662,8 +793,8 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	if price <= 0 {
 		return dst, Result{}, ErrInvalidPrice
 	}
-	if _, ok := catalog.Notional(price, qty); !ok {
-		return dst, Result{}, ErrOverflow
+	if err := b.cfg.checkSteps(price, qty, 0); err != nil {
+		return dst, Result{}, err
 	}
 	dst = b.advance(now, dst)
 	oi, ok := b.index.get(uint64(id))
@@ -677,7 +808,7 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	if price == o.price && qty <= o.qty {
 		if d := o.qty - qty; d > 0 {
 			o.qty = qty
-			o.cancelled += d
+			b.coldOf(oi).cancelled += d
 			b.levels[o.level].qty -= d
 			dst = append(dst, Event{Kind: EventCancel, Reason: CancelAmendDown, Side: o.side, Owner: o.owner, OrderID: id, Price: o.price, Qty: d, Remaining: qty, Tag: o.tag})
 		}
@@ -686,10 +817,10 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	// Lose priority: leave the level, then re-enter as an incoming order.
 	b.unlink(oi)
 	o = b.ord(oi)
-	if qty > o.qty {
-		o.orig += qty - o.qty
+	if c := b.coldOf(oi); qty > o.qty {
+		c.orig += qty - o.qty
 	} else if d := o.qty - qty; d > 0 {
-		o.cancelled += d
+		c.cancelled += d
 		dst = append(dst, Event{Kind: EventCancel, Reason: CancelAmendDown, Side: o.side, Owner: o.owner, OrderID: id, Price: o.price, Qty: d, Remaining: qty, Tag: o.tag})
 	}
 	o.price, o.qty = price, qty
@@ -700,8 +831,7 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	}
 	o = b.ord(oi)
 	res := Result{Filled: qty - rem}
-	o.filled += qty - rem
-	o.qty = rem
+	o.qty = rem // the difference counts as filled
 	if rem == 0 {
 		b.remove(oi)
 		return dst, res, nil

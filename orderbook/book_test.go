@@ -110,16 +110,23 @@ func TestPlaceValidation(t *testing.T) {
 		{"duplicate other side", with(func(o *Order) { o.ID, o.Side, o.Price = 3, Sell, 150 }), 100, ErrDuplicateID},
 		// Validation order: the first failed check wins.
 		{"id before owner", Order{}, 100, ErrInvalidID},
-		{"qty before type", with(func(o *Order) { o.Qty, o.Type = 0, 0 }), 100, ErrInvalidQty},
+		{"type before qty", with(func(o *Order) { o.Qty, o.Type = 0, 0 }), 100, ErrInvalidType},
+		{"tif before stp", with(func(o *Order) { o.TIF, o.STP = 0, 9 }), 100, ErrInvalidTIF},
+		{"stp before qty", with(func(o *Order) { o.STP, o.Qty = 9, 0 }), 100, ErrInvalidSTP},
 		{"stp before price", with(func(o *Order) { o.STP, o.Price = 9, 0 }), 100, ErrInvalidSTP},
-		{"price before tif", with(func(o *Order) { o.Price, o.TIF = 0, 0 }), 100, ErrInvalidPrice},
-		{"overflow before tif", with(func(o *Order) { o.Price, o.Qty, o.TIF = math.MaxInt64, 2, 0 }), 100, ErrOverflow},
+		{"tif before price", with(func(o *Order) { o.Price, o.TIF = 0, 0 }), 100, ErrInvalidTIF},
+		{"min qty before price", with(func(o *Order) { o.MinQty, o.Price = 11, 0 }), 100, ErrInvalidMinQty},
+		{"price before expiry", with(func(o *Order) { o.Price, o.TIF, o.ExpireAt = 0, GTD, 1 }), 100, ErrInvalidPrice},
+		{"expiry before overflow", with(func(o *Order) { o.Price, o.Qty, o.TIF, o.ExpireAt = math.MaxInt64, 2, GTD, 1 }), 100, ErrExpired},
+		{"overflow before book clock", with(func(o *Order) { o.Price, o.Qty, o.TIF, o.ExpireAt = math.MaxInt64, 2, GTD, 100 }), 60, ErrOverflow},
 		{"expiry before duplicate", with(func(o *Order) { o.ID, o.TIF, o.ExpireAt = 1, GTD, 1 }), 100, ErrExpired},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b := seeded(t)
 			before := snapshot(b)
+			require.ErrorIs(t, b.Check(c.o, c.now), c.want, "Check agrees with Place")
+			require.Equal(t, before, snapshot(b), "Check changes nothing")
 			dst := make([]Event, 1, 4)
 			ev, res, err := b.Place(c.o, c.now, dst)
 			require.ErrorIs(t, err, c.want)

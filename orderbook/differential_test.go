@@ -51,7 +51,7 @@ var sentinels = []error{
 	ErrInvalidID, ErrDuplicateID, ErrUnknownOrder, ErrNotOwner, ErrInvalidOwner,
 	ErrInvalidSide, ErrInvalidType, ErrInvalidTIF, ErrInvalidPrice, ErrInvalidQty,
 	ErrInvalidMinQty, ErrInvalidSTP, ErrExpired, ErrOverflow, ErrCallMode,
-	ErrCapacity, ErrInvalidConfig,
+	ErrCapacity, ErrInvalidConfig, ErrPriceNotOnTick, ErrQtyNotOnLot,
 }
 
 // sentinel returns the sentinel err wraps, or err itself.

@@ -7,17 +7,35 @@
 // Each side is a B-tree (github.com/google/btree) of price levels, best
 // first, with a hash index from price to level; each level is a FIFO queue
 // of orders linked intrusively, so a cancel is O(1) after the ID lookup,
-// plus O(log L) when its level empties. Order IDs are found through an
-// open-addressing hash index without tombstones, so the cost of an
-// operation depends on the depth of the book only through O(log L) level
-// creation and removal, and through cache misses. Orders live in a slab of
-// fixed-size chunks owned by the book and are recycled through a free list,
-// as are levels and B-tree nodes: once the book has grown to its working
-// size, Place, Cancel, Amend and matching allocate nothing.
+// plus O(log L) when its level empties. Order IDs that arrive densely (a
+// counter, perhaps under a constant high part, as the exchange issues them)
+// are found by direct addressing in pages of a window of consecutive IDs,
+// with no hashing; any other ID falls back to an open-addressing hash index
+// without tombstones, and memory stays bounded by the number of resting
+// orders whatever IDs a caller sends. The cost of an operation therefore
+// depends on the depth of the book only through O(log L) level creation and
+// removal, and through cache misses. Orders live in a slab of fixed-size
+// chunks owned by the book and are recycled through a free list, as are
+// levels and B-tree nodes: once the book has grown to its working size,
+// Place, Cancel, Amend and matching allocate nothing. What matching and
+// cancel touch of an order fits one 64-byte cache line; the rest lives in
+// a parallel slab.
+//
+// # Validation
+//
+// Config.CheckOrder runs the checks of an incoming order that need no book
+// (fields, tick and lot, overflow); Book.Check adds those that need the
+// book (expiry against its clock, duplicate ID, capacity) and is exactly
+// what Place runs, in the same order; Book.CheckAmend does the same for
+// Amend. A caller can therefore validate once, map the sentinel error to
+// its own reason, and rely on Place and Amend not refusing afterwards.
+// No input makes a Book panic: a full book (Config.MaxOrders) refuses an
+// order that could rest with ErrCapacity.
 //
 // Prices are catalog.Price (int64 minor units) and quantities catalog.Qty
-// (int64). The book checks that price × quantity fits in an int64; tick and
-// lot sizes are checked by the caller (package matching).
+// (int64). The book checks that price × quantity fits in an int64, and that
+// prices and quantities are multiples of the market's tick and lot
+// (Config.Tick and Config.Lot, 1 by default).
 //
 // # Matching rules
 //

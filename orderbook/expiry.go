@@ -5,11 +5,11 @@ package orderbook
 // heap position in heapIdx for O(log n) removal on cancel or fill.
 
 func (b *Book) heapLess(i, j int) bool {
-	a, c := b.ord(b.expiry[i]), b.ord(b.expiry[j])
-	if a.expireAt != c.expireAt {
-		return a.expireAt < c.expireAt
+	ai, ci := b.expiry[i], b.expiry[j]
+	if a, c := b.coldOf(ai).expireAt, b.coldOf(ci).expireAt; a != c {
+		return a < c
 	}
-	return a.id < c.id
+	return b.ord(ai).id < b.ord(ci).id
 }
 
 func (b *Book) heapSwap(i, j int) {

@@ -74,8 +74,8 @@ func (b *Book) CheckInvariants() error {
 					err = fail("order %d has open qty %d", o.id, o.qty)
 					return false
 				}
-				if o.orig != o.filled+o.qty+o.cancelled {
-					err = fail("order %d: original %d != filled %d + open %d + cancelled %d", o.id, o.orig, o.filled, o.qty, o.cancelled)
+				if c := b.coldOf(oi); c.cancelled < 0 || c.orig-o.qty-c.cancelled < 0 {
+					err = fail("order %d: original %d < open %d + cancelled %d", o.id, c.orig, o.qty, c.cancelled)
 					return false
 				}
 				if idx, ok := b.index.get(uint64(o.id)); !ok || idx != oi {

@@ -113,10 +113,10 @@ func (b *Book) Order(id OrderID) (OrderInfo, bool) {
 }
 
 func (b *Book) info(oi int32) OrderInfo {
-	o := b.ord(oi)
+	o, c := b.ord(oi), b.coldOf(oi)
 	return OrderInfo{
 		ID: o.id, Owner: o.owner, Side: o.side, TIF: o.tif, Price: o.price,
-		Qty: o.qty, MinQty: o.minQty, Original: o.orig, Filled: o.filled,
-		Cancelled: o.cancelled, ExpireAt: o.expireAt, STP: o.stp, Tag: o.tag,
+		Qty: o.qty, MinQty: o.minQty, Original: c.orig, Filled: c.orig - o.qty - c.cancelled,
+		Cancelled: c.cancelled, ExpireAt: c.expireAt, STP: o.stp, Tag: o.tag,
 	}
 }

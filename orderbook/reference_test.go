@@ -95,9 +95,10 @@ func refOverflows(p catalog.Price, q catalog.Qty) bool {
 	return p < 0 || q < 0 || (q != 0 && int64(p) > math.MaxInt64/int64(q))
 }
 
-// validate checks an incoming order in the order Book.Place documents its
-// checks: identity, side, quantities, STP, then type-specific price and time
-// in force, GTD expiry, and finally duplicates.
+// validate checks an incoming order in the order Book.Check documents its
+// checks: identity, side, type, time in force, STP, quantities, price, GTD
+// expiry against the command time, overflow, GTD expiry against the book's
+// clock, and finally duplicates.
 func (r *refBook) validate(o Order, now int64) error {
 	if o.ID == 0 {
 		return ErrInvalidID
@@ -108,42 +109,38 @@ func (r *refBook) validate(o Order, now int64) error {
 	if o.Side != Buy && o.Side != Sell {
 		return ErrInvalidSide
 	}
+	if o.Type != Limit && o.Type != Market {
+		return ErrInvalidType
+	}
+	if o.TIF != GTC && o.TIF != GTD && o.TIF != IOC && o.TIF != FOK {
+		return ErrInvalidTIF
+	}
+	if o.Type == Market && o.TIF != IOC && o.TIF != FOK {
+		return ErrInvalidTIF
+	}
+	if o.TIF != GTD && o.ExpireAt != 0 {
+		return ErrInvalidTIF
+	}
+	if o.STP > STPCancelBoth {
+		return ErrInvalidSTP
+	}
 	if o.Qty <= 0 {
 		return ErrInvalidQty
 	}
 	if o.MinQty < 0 || o.MinQty > o.Qty {
 		return ErrInvalidMinQty
 	}
-	if o.STP > STPCancelBoth {
-		return ErrInvalidSTP
+	if (o.Type == Limit && o.Price <= 0) || (o.Type == Market && o.Price != 0) {
+		return ErrInvalidPrice
 	}
-	switch o.Type {
-	case Limit:
-		if o.Price <= 0 {
-			return ErrInvalidPrice
-		}
-		if refOverflows(o.Price, o.Qty) {
-			return ErrOverflow
-		}
-		if o.TIF != GTC && o.TIF != GTD && o.TIF != IOC && o.TIF != FOK {
-			return ErrInvalidTIF
-		}
-	case Market:
-		if o.Price != 0 {
-			return ErrInvalidPrice
-		}
-		if o.TIF != IOC && o.TIF != FOK {
-			return ErrInvalidTIF
-		}
-	default:
-		return ErrInvalidType
-	}
-	clock := max(now, r.now)
-	if o.TIF == GTD && o.ExpireAt <= clock {
+	if o.TIF == GTD && o.ExpireAt <= now {
 		return ErrExpired
 	}
-	if o.TIF != GTD && o.ExpireAt != 0 {
-		return ErrInvalidTIF
+	if refOverflows(o.Price, o.Qty) {
+		return ErrOverflow
+	}
+	if o.TIF == GTD && o.ExpireAt <= r.now {
+		return ErrExpired
 	}
 	if o, _ := r.find(o.ID); o != nil {
 		return ErrDuplicateID

@@ -51,14 +51,7 @@ func (b *Book) Restore(o OrderInfo) error {
 	if b.full() {
 		return ErrCapacity
 	}
-	oi := b.alloc()
-	*b.ord(oi) = order{
-		id: o.ID, price: o.Price, qty: o.Qty, orig: o.Original, filled: o.Filled,
-		cancelled: o.Cancelled, minQty: o.MinQty, expireAt: o.ExpireAt, tag: o.Tag,
-		owner: o.Owner, prev: none, next: none, level: none, heapIdx: none,
-		side: o.Side, tif: o.TIF, stp: o.STP,
-	}
-	b.index.put(uint64(o.ID), oi)
-	b.rest(oi)
+	in := Order{ID: o.ID, Owner: o.Owner, Side: o.Side, TIF: o.TIF, Price: o.Price, MinQty: o.MinQty, ExpireAt: o.ExpireAt, STP: o.STP, Tag: o.Tag}
+	b.add(&in, o.Qty, o.Original, o.Cancelled)
 	return nil
 }
