@@ -1,0 +1,104 @@
+package matching_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/matching"
+)
+
+// verifiedCompany registers a company at time t and verifies it at t+1,
+// returning its participant ID, or 0 if either command was refused.
+func verifiedCompany(x *matching.Exchange, t int64, name, inn string) catalog.ParticipantID {
+	evs, err := x.Submit(matching.Command{Kind: matching.CmdRegister, Time: t, Name: name, INN: inn}, nil)
+	if err != nil {
+		return 0
+	}
+	p := evs[0].Participant
+	if _, err := x.Submit(matching.Command{Kind: matching.CmdSetStatus, Time: t + 1, Participant: p, Status: catalog.StatusVerified}, nil); err != nil {
+		return 0
+	}
+	return p
+}
+
+func ExampleOpen() {
+	// A durable exchange keeps its journal and snapshots in one
+	// directory; here a temporary one.
+	dir, err := os.MkdirTemp("", "agora-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+
+	// The zero DurableOptions journal in group-commit mode: Submit returns
+	// once the command is fsynced.
+	x, err := matching.Open(dir, matching.Config{}, matching.DurableOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	seller := verifiedCompany(x, 1, "Cement Works JSC", "7707083893")
+	buyer := verifiedCompany(x, 3, "Builder LLC", "7736207543")
+
+	// Offer 30 t of cement at 5,000.00 per t; a request for 20 t takes
+	// part of it, and 10 t stay on the book.
+	cement, _ := x.Catalog().Taxonomy.ByCode("23.51.12")
+	msk, _ := x.Catalog().Bases.ByCode("MSK")
+	key := matching.MarketKey{Category: cement.ID, Basis: msk.ID}
+	order := matching.Command{
+		Kind: matching.CmdPlace, Category: key.Category, Basis: key.Basis,
+		Type: matching.Limit, TIF: matching.GTC, Price: 500_000,
+	}
+	sell, buy := order, order
+	sell.Time, sell.Participant, sell.Side, sell.Qty = 5, seller, matching.Sell, 30
+	buy.Time, buy.Participant, buy.Side, buy.Qty = 6, buyer, matching.Buy, 20
+	evs, _ := x.Submit(sell, nil)
+	offer := evs[0].OrderID
+	x.Submit(buy, nil)
+	fmt.Println("before close: seq", x.Seq())
+
+	// Close flushes and closes the journal; the exchange refuses
+	// commands afterwards.
+	if err := x.Close(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = x.Submit(matching.Command{Kind: matching.CmdCancel, Time: 7, Participant: seller, OrderID: offer}, nil)
+	fmt.Println("submit after close is ErrJournal:", errors.Is(err, matching.ErrJournal))
+
+	// Opening the directory again replays the journal (there is no
+	// snapshot yet) and recovers the state after the last command.
+	y, err := matching.Open(dir, matching.Config{}, matching.DurableOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer y.Close()
+	rec := y.Recovery()
+	fmt.Println("after open: seq", y.Seq())
+	fmt.Printf("recovery: snapshot seq %d, replayed %d, last seq %d, torn bytes cut %d\n",
+		rec.SnapshotSeq, rec.Replayed, rec.LastSeq, rec.Journal.TruncatedBytes)
+
+	// The rest of the offer is still resting, under the same order ID.
+	if o, ok := y.Order(offer); ok {
+		fmt.Printf("order %d: %s %d t @ %d, filled %d\n", o.ID&0xffff, o.Side, o.Qty, o.Price, o.Filled)
+	}
+	for _, lv := range y.Depth(key, matching.Sell, 5, nil) {
+		fmt.Printf("sell %d: %d t in %d orders\n", lv.Price, lv.Qty, lv.Orders)
+	}
+
+	// Sequence numbers continue where the journal ended.
+	evs, err = y.Submit(matching.Command{Kind: matching.CmdCancel, Time: 7, Participant: seller, OrderID: offer}, nil)
+	fmt.Println("cancel:", err, "seq", evs[0].Seq, evs[0].Kind, evs[0].Qty, "t")
+	// Output:
+	// before close: seq 6
+	// submit after close is ErrJournal: true
+	// after open: seq 6
+	// recovery: snapshot seq 0, replayed 6, last seq 6, torn bytes cut 0
+	// order 1: sell 10 t @ 500000, filled 20
+	// sell 500000: 10 t in 1 orders
+	// cancel: <nil> seq 7 cancelled 10 t
+}
