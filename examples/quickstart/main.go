@@ -1,12 +1,27 @@
 // Command quickstart runs a small Agora market end to end: it loads the
 // embedded sample catalog, registers and verifies five companies, posts
 // buyers' requests and sellers' offers for Portland cement M500 delivered to
-// Moscow, and prints the fills and the book depth.
+// Moscow, and prints the fills, the book depth and the message counts.
 //
 //	go run ./examples/quickstart
+//
+// Every command submitted to the exchange takes the next sequence number
+// (seq), and every event it causes carries that number. The program prints
+// each posting with its seq and the fills it caused under it; fills are
+// numbered on their own (fill 1, fill 2, ...), because one command can
+// cause several.
+//
+// The message counts at the end are the exchange's Counters. A message in
+// is one command received, refused or not. A message out is one event
+// addressed to a company: an acknowledgement (registered, status changed,
+// accepted, done) or a fill report. A fill is reported to both the buyer
+// and the seller, so it counts as two fill reports. The refused
+// registration is a message in, but its refusal is addressed to no
+// participant (the company never got an ID), so it is no message out.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -80,11 +95,16 @@ func run(w io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "registered and verified %d companies\n", len(companies))
+	fmt.Fprintf(w, "registered and verified %d companies (seq 1-%d)\n", len(companies), x.Seq())
 
-	// A company with a bad INN check digit is refused with a typed reason.
-	if err := submit(matching.Command{Kind: matching.CmdRegister, Name: "Fly-by-night LLC", INN: "7707083894"}); err != nil {
-		fmt.Fprintf(w, "refused: Fly-by-night LLC: %v\n", err)
+	// A company with a bad INN check digit is refused with a typed reason,
+	// which a program tells apart with errors.Is.
+	const badINN = "7707083894"
+	if err := submit(matching.Command{Kind: matching.CmdRegister, Name: "Fly-by-night LLC", INN: badINN}); err != nil {
+		if !errors.Is(err, matching.ErrInvalidINN) {
+			return fmt.Errorf("register Fly-by-night LLC: %w", err)
+		}
+		fmt.Fprintf(w, "seq %d: refused Fly-by-night LLC: INN %s fails its check digit (matching.ErrInvalidINN)\n", evs[len(evs)-1].Seq, badINN)
 	}
 
 	order := func(who string, side matching.Side, rubPerTon, tons int64) matching.Command {
@@ -101,20 +121,48 @@ func run(w io.Writer) error {
 		order("StroyMontazh LLC", matching.Buy, 6300, 150),
 		order("Gorod Development JSC", matching.Buy, 6500, 400), // crosses two offers
 	}
-	evs = evs[:0]
-	for _, p := range posts {
-		if err := submit(p); err != nil {
-			return err
-		}
-	}
 	names := make(map[catalog.ParticipantID]string)
 	for n, id := range ids {
 		names[id] = n
 	}
-	for _, e := range evs {
-		if e.Kind == matching.EventFill {
-			fmt.Fprintf(w, "fill #%d: %s buys %d t from %s at %s/t\n",
-				e.Seq, names[e.Participant], e.Qty, names[e.MakerParticipant], rub(e.Price))
+	fmt.Fprintln(w, "postings (seq: the command's sequence number; its fills are listed under it):")
+	fills := 0 // fills so far, to number them
+	for _, p := range posts {
+		evs = evs[:0]
+		if err := submit(p); err != nil {
+			return err
+		}
+		verb := "offers"
+		if p.Side == matching.Buy {
+			verb = "requests"
+		}
+		open := p.Qty // the order's open quantity after matching
+		var lines []string
+		for _, e := range evs {
+			if e.Kind != matching.EventFill {
+				continue
+			}
+			fills++
+			open = e.Remaining
+			buyer, seller := e.Participant, e.MakerParticipant
+			if e.Side == matching.Sell {
+				buyer, seller = seller, buyer
+			}
+			lines = append(lines, fmt.Sprintf("  fill %d: %s buys %d t from %s at %s/t",
+				fills, names[buyer], e.Qty, names[seller], rub(e.Price)))
+		}
+		var outcome string
+		switch {
+		case len(lines) == 0:
+			outcome = fmt.Sprintf("rests %d t", open)
+		case open == 0:
+			outcome = fmt.Sprintf("filled in %d fills", len(lines))
+		default:
+			outcome = fmt.Sprintf("%d fills, %d t rests", len(lines), open)
+		}
+		fmt.Fprintf(w, "seq %d: %s %s %d t at %s/t: %s\n", evs[0].Seq, names[p.Participant], verb, p.Qty, rub(p.Price), outcome)
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
 		}
 	}
 	key := matching.MarketKey{Category: cement.ID, Basis: moscow.ID}
@@ -127,6 +175,8 @@ func run(w io.Writer) error {
 		fmt.Fprintf(w, "  %s  %4d t  %d order(s)\n", rub(l.Price), l.Qty, l.Orders)
 	}
 	c := x.TotalCounters()
-	fmt.Fprintf(w, "messages: %d in, %d out (%d fill reports)\n", c.In(), c.Out(), c.Fills)
+	fmt.Fprintf(w, "messages in: %d, one per command received (refused ones too)\n", c.In())
+	fmt.Fprintf(w, "messages out: %d, one per event addressed to a registered company: %d acknowledgements + %d fill reports (each of the %d fills is reported to its buyer and to its seller)\n",
+		c.Out(), c.Reports, c.Fills, fills)
 	return x.CheckInvariants()
 }
