@@ -33,8 +33,8 @@ func ExampleOpen() {
 	}
 	defer os.RemoveAll(dir)
 
-	// The zero DurableOptions journal in group-commit mode: Submit returns
-	// once the command is fsynced.
+	// With the zero DurableOptions the journal runs in group-commit mode:
+	// Submit returns once its command is fsynced.
 	x, err := matching.Open(dir, matching.Config{}, matching.DurableOptions{})
 	if err != nil {
 		fmt.Println(err)
