@@ -43,6 +43,42 @@ func (c Counters) Add(d Counters) Counters {
 	}
 }
 
+// Onboarding counts the onboarding messages of an exchange: the
+// registration and the status changes (verification, suspension, ...) of
+// participants, and the exchange's replies to them. They are a breakdown of
+// Counters, not an addition: the commands also count in Counters.Other and
+// the replies in Counters.Reports.
+//
+// Snapshots (MarshalState) do not carry them: after RestoreState they count
+// from zero, while a durable exchange rebuilt from its journal counts the
+// replayed commands again.
+type Onboarding struct {
+	Registrations uint64 // CmdRegister received, refused or not
+	StatusChanges uint64 // CmdSetStatus received, refused or not
+	// Replies are the events answering them that are addressed to a
+	// participant: EventRegistered, EventStatusChanged and their
+	// rejections. A refused registration names no participant, so its
+	// rejection is not counted, as in Counters.Reports.
+	Replies uint64
+}
+
+// In returns the onboarding commands received.
+func (o Onboarding) In() uint64 { return o.Registrations + o.StatusChanges }
+
+// Out returns the onboarding replies sent.
+func (o Onboarding) Out() uint64 { return o.Replies }
+
+// OnboardingCounters returns the onboarding messages the exchange has
+// counted since New or RestoreState. Cost: O(1).
+func (x *Exchange) OnboardingCounters() Onboarding {
+	x.outMu.Lock()
+	defer x.outMu.Unlock()
+	return x.outside.onboarding
+}
+
+// onboardingCommand reports whether k is an onboarding command.
+func onboardingCommand(k CommandKind) bool { return k == CmdRegister || k == CmdSetStatus }
+
 // counterSet holds per-participant counters and their total. It is guarded
 // by the lock of its owner (a market or the exchange).
 type counterSet struct {
@@ -51,7 +87,9 @@ type counterSet struct {
 	// total, so made-up IDs cannot grow the per-participant map.
 	known *atomic.Uint32
 	total Counters
-	by    map[catalog.ParticipantID]*Counters
+	// onboarding counts the onboarding messages among total.
+	onboarding Onboarding
+	by         map[catalog.ParticipantID]*Counters
 	// A one-entry cache of by: a command's events are mostly addressed to
 	// its issuer, so most lookups hit it.
 	last  catalog.ParticipantID
@@ -81,6 +119,12 @@ func (s *counterSet) tracked(p catalog.ParticipantID) bool {
 }
 
 func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
+	switch k {
+	case CmdRegister:
+		s.onboarding.Registrations++
+	case CmdSetStatus:
+		s.onboarding.StatusChanges++
+	}
 	var c *Counters
 	if s.tracked(p) {
 		c = s.of(p)
@@ -136,6 +180,9 @@ func (s *counterSet) out(evs []Event) {
 		default:
 			s.total.Reports++
 			of(e.Participant).Reports++
+			if onboardingCommand(e.Command) && (e.Kind == EventRegistered || e.Kind == EventStatusChanged || e.Kind == EventRejected) {
+				s.onboarding.Replies++
+			}
 		}
 	}
 }
