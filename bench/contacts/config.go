@@ -3,6 +3,7 @@ package contacts
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Defaults and limits of Config.
@@ -15,8 +16,14 @@ const (
 	NoCompat = -1.0
 
 	// MaxParticipants bounds Buyers+Sellers: every participant gets a
-	// distinct 10-digit INN, nine digits of which are its serial number.
-	MaxParticipants = 999_999_999
+	// distinct, valid 10-digit INN built from its serial number (see inn).
+	MaxParticipants = 769_999_999
+	// MaxActivity bounds Activity: informed search counts each pair once
+	// by inclusion-exclusion over the subsets of a participant's markets,
+	// 2^Activity of them.
+	MaxActivity = 10
+	// MaxContactCost bounds ContactCost, in kopecks per inquiry.
+	MaxContactCost = 1_000_000_000
 	// MaxMarkets bounds Markets. The exchange opens a market on its first
 	// order; see the package documentation for the cost of many markets.
 	MaxMarkets = 100_000
@@ -139,6 +146,12 @@ type Config struct {
 	// subscriptions are messages of the trading run, sent before the
 	// first order.
 	Subscribe Subscribe
+	// Search lists the models of direct search to run on the market.
+	// Nil means DefaultSearch (exhaustive and informed).
+	Search []SearchModel
+	// ContactCost is the cost of one inquiry in kopecks, for the
+	// search_cost column; it is never subtracted from the surplus.
+	ContactCost int64
 	// Seed seeds the PCG generator; every seed, 0 included, is valid.
 	Seed uint64
 }
@@ -160,6 +173,9 @@ func (c Config) withDefaults() Config {
 	if c.Compat == 0 {
 		c.Compat = DefaultCompat
 	}
+	if c.Search == nil {
+		c.Search = DefaultSearch()
+	}
 	return c
 }
 
@@ -180,14 +196,26 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: depth %d: want 1 to %d", ErrInvalidConfig, c.Depth, MaxDepth)
 	case math.IsNaN(c.Zipf) || c.Zipf < 0 || c.Zipf > 10:
 		return fmt.Errorf("%w: zipf exponent %v: want 0 (uniform) to 10", ErrInvalidConfig, c.Zipf)
-	case c.Activity < 1 || c.Activity > c.Markets:
-		return fmt.Errorf("%w: activity %d: want 1 to the number of markets (%d)", ErrInvalidConfig, c.Activity, c.Markets)
+	case c.Activity < 1 || c.Activity > c.Markets || c.Activity > MaxActivity:
+		return fmt.Errorf("%w: activity %d: want 1 to the number of markets (%d), at most %d", ErrInvalidConfig, c.Activity, c.Markets, MaxActivity)
+	case len(c.Search) == 0:
+		return fmt.Errorf("%w: no search model", ErrInvalidConfig)
+	case c.ContactCost < 0 || c.ContactCost > MaxContactCost:
+		return fmt.Errorf("%w: contact cost %d: want 0 to %d kopecks", ErrInvalidConfig, c.ContactCost, MaxContactCost)
 	case c.Compat != NoCompat && !(c.Compat > 0 && c.Compat <= 1):
 		return fmt.Errorf("%w: compatible share %v: want (0, 1] or NoCompat", ErrInvalidConfig, c.Compat)
 	case c.Arrival >= arrivalEnd:
 		return fmt.Errorf("%w: arrival %v", ErrInvalidConfig, c.Arrival)
 	case c.Subscribe >= subscribeEnd:
 		return fmt.Errorf("%w: subscribe %v", ErrInvalidConfig, c.Subscribe)
+	}
+	for i, m := range c.Search {
+		if err := m.validate(); err != nil {
+			return err
+		}
+		if slices.Contains(c.Search[:i], m) {
+			return fmt.Errorf("%w: search model %v named twice", ErrInvalidConfig, m)
+		}
 	}
 	return nil
 }

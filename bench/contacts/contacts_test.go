@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,31 +18,34 @@ import (
 func TestSeedExample(t *testing.T) {
 	r, err := contacts.Run(contacts.Config{Buyers: 5, Sellers: 5, Seed: 1})
 	require.NoError(t, err)
-	require.EqualValues(t, 25, r.UninformedBySellers)
-	require.EqualValues(t, 25, r.UninformedByBuyers)
-	require.EqualValues(t, 50, r.DirectUninformed())
-	require.EqualValues(t, 25, r.InformedBySellers)
-	require.EqualValues(t, 25, r.InformedByBuyers)
-	require.EqualValues(t, 50, r.DirectInformed())
+	for _, name := range []string{"exhaustive", "informed"} {
+		o, ok := r.Outcome(name)
+		require.True(t, ok, name)
+		require.EqualValues(t, 25, o.Inquiries, name)
+		require.EqualValues(t, 50, o.Contacts, name)
+	}
 	require.EqualValues(t, 10, r.ExchangePostings())
 	require.EqualValues(t, 5, r.ExchangeBuyPostings)
 	require.EqualValues(t, 5, r.ExchangeSellPostings)
-	require.InDelta(t, 5.0, r.Ratio(), 1e-12)
+	require.EqualValues(t, 28, r.ExchangeMessages())
+	require.Equal(t, contacts.OnboardingCounters{Registrations: 10, StatusChanges: 10, Replies: 20}, r.Onboarding)
+	require.EqualValues(t, 68, r.AllMessages())
+	require.EqualValues(t, 25, r.PossiblePairs)
 }
 
 func TestTwoMarkets(t *testing.T) {
 	// Markets of 3 buyers × 2 sellers and 1 buyer × 4 sellers: informed
-	// 3·2 + 1·4 = 10 per side; uninformed 4 buyers × 6 sellers = 24 per side.
+	// 3·2 + 1·4 = 10 inquiries; exhaustive 4 buyers × 6 sellers = 24.
 	m, err := contacts.FromLayout([]int{3, 1}, []int{2, 4}, contacts.Config{Seed: 7})
 	require.NoError(t, err)
 	r, err := m.Count()
 	require.NoError(t, err)
-	require.EqualValues(t, 10, r.InformedByBuyers)
-	require.EqualValues(t, 10, r.InformedBySellers)
-	require.EqualValues(t, 20, r.DirectInformed())
-	require.EqualValues(t, 24, r.UninformedByBuyers)
-	require.EqualValues(t, 24, r.UninformedBySellers)
-	require.EqualValues(t, 48, r.DirectUninformed())
+	in, _ := r.Outcome("informed")
+	ex, _ := r.Outcome("exhaustive")
+	require.EqualValues(t, 10, in.Inquiries)
+	require.EqualValues(t, 20, in.Contacts)
+	require.EqualValues(t, 24, ex.Inquiries)
+	require.EqualValues(t, 48, ex.Contacts)
 	require.EqualValues(t, 10, r.ExchangePostings())
 	require.Equal(t, 2, r.Markets)
 	require.Len(t, m.Keys, 2)
@@ -58,31 +62,48 @@ func TestUninformedIsBS(t *testing.T) {
 		r, err := contacts.Run(c)
 		require.NoError(t, err)
 		bs := uint64(c.Buyers) * uint64(c.Sellers)
-		require.Equal(t, bs, r.UninformedByBuyers, "%+v", c)
-		require.Equal(t, bs, r.UninformedBySellers, "%+v", c)
-		require.Equal(t, 2*bs, r.DirectUninformed(), "%+v", c)
+		ex, _ := r.Outcome("exhaustive")
+		require.Equal(t, bs, ex.Inquiries, "%+v", c)
+		require.Equal(t, 2*bs, ex.Contacts, "%+v", c)
+		require.Equal(t, bs, r.PossiblePairs, "%+v", c)
 		a := uint64(max(c.Activity, 1))
 		require.Equal(t, a*uint64(c.Buyers+c.Sellers), r.ExchangePostings(), "%+v", c)
 	}
 }
 
-// The informed count equals Σ b_k·s_k of the generated layout, counted here
-// by brute force over the orders.
+// Informed search asks each (buyer, seller) pair that shares a market
+// once, however many markets they share; counted here by brute force over
+// the orders.
 func TestInformedMatchesLayout(t *testing.T) {
-	m, err := contacts.Generate(contacts.Config{Buyers: 300, Sellers: 200, Markets: 20, Zipf: 1, Activity: 2, Seed: 3})
-	require.NoError(t, err)
-	r, err := m.Count()
-	require.NoError(t, err)
-	var pairs uint64
-	for _, b := range m.Orders {
-		for _, s := range m.Orders {
-			if b.Side == matching.Buy && s.Side == matching.Sell && b.Market == s.Market {
-				pairs++
+	for _, c := range []contacts.Config{
+		{Buyers: 300, Sellers: 200, Markets: 20, Zipf: 1, Activity: 2, Seed: 3},
+		{Buyers: 60, Sellers: 50, Markets: 6, Activity: 3, Seed: 4},
+		{Buyers: 80, Sellers: 70, Markets: 30, Zipf: 0.7, Seed: 5},
+	} {
+		m, err := contacts.Generate(c)
+		require.NoError(t, err)
+		r, err := m.Count()
+		require.NoError(t, err)
+		pairs := map[[2]int32]bool{}
+		for _, b := range m.Orders {
+			for _, s := range m.Orders {
+				if b.Side == matching.Buy && s.Side == matching.Sell && b.Market == s.Market {
+					pairs[[2]int32{b.Trader, s.Trader}] = true
+				}
 			}
 		}
+		in, _ := r.Outcome("informed")
+		require.EqualValues(t, len(pairs), in.Inquiries, "%+v", c)
+		ex, _ := r.Outcome("exhaustive")
+		require.LessOrEqual(t, in.Contacts, ex.Contacts, "%+v", c)
 	}
-	require.Equal(t, pairs, r.InformedByBuyers)
-	require.Equal(t, pairs, r.InformedBySellers)
+	// Everyone in both of two markets: informed is exhaustive, 25 pairs,
+	// not 2·25.
+	r, err := contacts.Run(contacts.Config{Buyers: 5, Sellers: 5, Markets: 2, Activity: 2, Seed: 1})
+	require.NoError(t, err)
+	in, _ := r.Outcome("informed")
+	require.EqualValues(t, 25, in.Inquiries)
+	require.EqualValues(t, 50, in.Contacts)
 }
 
 // The exchange figures come from running the engine: every order is one
@@ -96,28 +117,40 @@ func TestExchangeCountFromEngine(t *testing.T) {
 	} {
 		r, err := contacts.Run(c)
 		require.NoError(t, err)
-		x := r.Exchange
+		x := r.Counters
 		require.EqualValues(t, c.Buyers+c.Sellers, x.Postings, "%+v", c)
-		require.Equal(t, x.Postings, x.In(), "only postings come in: onboarding is excluded")
-		require.Positive(t, r.ExchangeTrades, "%+v", c)
-		require.Equal(t, 2*r.ExchangeTrades, x.Fills)
-		require.Equal(t, x.In()+x.Reports+x.Fills+x.Notifications, r.ExchangeMessages())
+		require.Equal(t, x.Postings, x.In, "only postings come in: onboarding is excluded")
+		require.Positive(t, r.Exchange.Trades, "%+v", c)
+		require.Equal(t, 2*r.Exchange.Trades, x.Fills)
+		require.Equal(t, x.In+x.Reports+x.Fills+x.Notifications, r.ExchangeMessages())
+		// Onboarding: one registration and one verification per
+		// participant, each answered.
+		n := uint64(c.Buyers + c.Sellers)
+		require.Equal(t, contacts.OnboardingCounters{Registrations: n, StatusChanges: n, Replies: 2 * n}, r.Onboarding)
+		require.Equal(t, r.ExchangeMessages()+4*n, r.AllMessages())
 		require.Greater(t, r.ExchangeMessages(), x.Postings+x.Fills, "messages include the postings, the reports and the fills")
 		// Priority arrival: the exchange finds the price-priority matching.
-		require.Equal(t, r.DirectTrades, r.ExchangeTrades, "%+v", c)
+		require.Equal(t, r.DirectTrades, r.Exchange.Trades, "%+v", c)
+		require.Equal(t, r.MaxSurplus, r.Exchange.Surplus, "%+v", c)
+		e, ok := r.Efficiency(&r.Exchange)
+		require.True(t, ok)
+		require.InDelta(t, 1, e, 1e-12)
 		// Each posting is acknowledged and each one-lot order that fills
 		// is done: reports = postings + 2·trades.
-		require.Equal(t, x.Postings+2*r.ExchangeTrades, x.Reports)
+		require.Equal(t, x.Postings+2*r.Exchange.Trades, x.Reports)
 	}
 	// Everything compatible: min(B, S) trades.
 	r, err := contacts.Run(contacts.Config{Buyers: 30, Sellers: 20, Compat: 1})
 	require.NoError(t, err)
-	require.EqualValues(t, 20, r.ExchangeTrades)
+	require.EqualValues(t, 20, r.Exchange.Trades)
 	// Nothing compatible: no trade.
 	r, err = contacts.Run(contacts.Config{Buyers: 30, Sellers: 20, Compat: contacts.NoCompat})
 	require.NoError(t, err)
-	require.Zero(t, r.ExchangeTrades)
+	require.Zero(t, r.Exchange.Trades)
 	require.Zero(t, r.DirectTrades)
+	require.Zero(t, r.MaxSurplus)
+	_, ok := r.Efficiency(&r.Exchange)
+	require.False(t, ok, "no efficiency when nothing can trade")
 }
 
 // maxMatching returns the largest number of one-lot trades between
@@ -160,14 +193,15 @@ func TestRandomArrival(t *testing.T) {
 		r, err := m.Count()
 		require.NoError(t, err)
 		limit := maxMatching(m)
-		require.LessOrEqual(t, r.ExchangeTrades, limit)
+		require.LessOrEqual(t, r.Exchange.Trades, limit)
+		require.LessOrEqual(t, r.Exchange.Surplus, r.MaxSurplus)
 		require.LessOrEqual(t, r.DirectTrades, limit)
 		c.Arrival = contacts.ArrivalPriority
 		p, err := contacts.Run(c)
 		require.NoError(t, err)
 		require.Equal(t, p.DirectTrades, r.DirectTrades, "the arrival order does not change the market")
-		require.Equal(t, p.DirectTrades, p.ExchangeTrades)
-		require.Equal(t, p.DirectInformed(), r.DirectInformed())
+		require.Equal(t, p.DirectTrades, p.Exchange.Trades)
+		require.Equal(t, p.Search, r.Search, "the arrival order does not change direct search")
 	}
 }
 
@@ -179,17 +213,17 @@ func TestSubscriptionsCountNotifications(t *testing.T) {
 	c := contacts.Config{Buyers: b, Sellers: s, Subscribe: contacts.SubscribeSellers, Seed: 4}
 	r, err := contacts.Run(c)
 	require.NoError(t, err)
-	x := r.Exchange
+	x := r.Counters
 	require.EqualValues(t, s, r.ExchangeSubscriptions)
-	require.Equal(t, x.Postings+r.ExchangeSubscriptions, x.In())
-	resting := uint64(b) - r.ExchangeTrades // requests left in the book
+	require.Equal(t, x.Postings+r.ExchangeSubscriptions, x.In)
+	resting := uint64(b) - r.Exchange.Trades // requests left in the book
 	require.GreaterOrEqual(t, x.Notifications, resting*s, "each resting request reaches every seller")
 	require.LessOrEqual(t, x.Notifications, resting*s+s*(s-1), "at most: also every competing offer")
-	require.Equal(t, x.In()+x.Out(), r.ExchangeMessages())
+	require.Equal(t, x.In+x.Out, r.ExchangeMessages())
 
 	none, err := contacts.Run(contacts.Config{Buyers: b, Sellers: s, Seed: 4})
 	require.NoError(t, err)
-	require.Zero(t, none.Exchange.Notifications)
+	require.Zero(t, none.Counters.Notifications)
 	// Each subscription is one message in and its acknowledgement one out.
 	require.Equal(t, none.ExchangeMessages()+2*r.ExchangeSubscriptions+x.Notifications, r.ExchangeMessages())
 }
@@ -234,7 +268,9 @@ func TestDeterministicCSV(t *testing.T) {
 	a := csv(42)
 	require.Equal(t, a, csv(42))
 	require.NotEqual(t, a, csv(43))
-	require.Regexp(t, "^"+contacts.CSVHeader+"\n5,5,1,42,50,50,10,", a)
+	require.Regexp(t, "^"+contacts.CSVHeader+"\n[^,]+,5,5,1,1,3,0,1,0.5,priority,none,\"exhaustive,informed\",0,42,exhaustive,5,5,50,25,", a)
+	rows := strings.Count(a, "\n")
+	require.Equal(t, 1+3*2, rows, "one row per (run, search model)")
 }
 
 func TestSweepSlopes(t *testing.T) {
@@ -248,10 +284,11 @@ func TestSweepSlopes(t *testing.T) {
 		fits[f.Model] = f
 	}
 	for model, want := range map[string][2]float64{
-		"direct_uninformed": {1.9, 2.1},
-		"direct_informed":   {1.9, 2.1},
-		"exchange_postings": {0.9, 1.15},
-		"exchange_messages": {0.9, 1.15},
+		"contacts:exhaustive": {1.9, 2.1},
+		"contacts:informed":   {1.9, 2.1},
+		"exchange_postings":   {0.9, 1.15},
+		"exchange_messages":   {0.9, 1.15},
+		"all_messages":        {0.9, 1.15},
 	} {
 		f := fits[model]
 		require.Equal(t, 27, f.Points, model)
@@ -260,6 +297,16 @@ func TestSweepSlopes(t *testing.T) {
 		require.Greater(t, f.R2, 0.99, model)
 		require.GreaterOrEqual(t, f.SlopeMin, want[0], model)
 		require.LessOrEqual(t, f.SlopeMax, want[1], model)
+		require.LessOrEqual(t, f.CILow, f.Slope+1e-9, model)
+		require.GreaterOrEqual(t, f.CIHigh, f.Slope-1e-9, model)
+		require.GreaterOrEqual(t, f.CILow, f.SlopeMin-1e-9, model)
+		require.LessOrEqual(t, f.CIHigh, f.SlopeMax+1e-9, model)
+		require.Len(t, f.Local, 8, model)
+		require.Equal(t, contacts.LocalSlope{From: 1000, To: 2000, Slope: f.Local[7].Slope}, f.Local[7])
+	}
+	// Exhaustive contacts are 2·N² exactly: every local slope is 2.
+	for _, l := range fits["contacts:exhaustive"].Local {
+		require.InDelta(t, 2, l.Slope, 1e-9, "%+v", l)
 	}
 	// Same sweep, one worker: same results.
 	one, err := contacts.RunSweep(context.Background(), contacts.SweepConfig{
@@ -307,6 +354,13 @@ func TestConfigValidate(t *testing.T) {
 		{Arrival: 9},
 		{Subscribe: 9},
 		{Buyers: contacts.MaxParticipants, Sellers: 1},
+		{Markets: 20, Activity: contacts.MaxActivity + 1},
+		{ContactCost: -1},
+		{Search: []contacts.SearchModel{}},
+		{Search: []contacts.SearchModel{{Kind: contacts.SearchSample}}},
+		{Search: []contacts.SearchModel{{Kind: contacts.SearchSequential, N: contacts.MaxSearchN + 1}}},
+		{Search: []contacts.SearchModel{{Kind: contacts.SearchInformed}, {Kind: contacts.SearchInformed}}},
+		{Search: []contacts.SearchModel{{Kind: 9}}},
 	} {
 		_, err := contacts.Run(c)
 		require.ErrorIs(t, err, contacts.ErrInvalidConfig, "%+v", c)

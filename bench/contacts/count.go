@@ -12,10 +12,12 @@ import (
 	"github.com/agora-exchange/agora/matching"
 )
 
-// Result holds the three counts of one generated market. The direct counts
-// are computed from the layout; every exchange figure is read from a real
-// matching.Exchange that traded the market's orders.
+// Result holds the counts and outcomes of one generated market. The
+// exhaustive and informed counts are closed forms of the layout; the
+// sampled search models are simulated on the market's orders; every
+// exchange figure is read from a real matching.Exchange that traded them.
 type Result struct {
+	Params   Params `json:"parameters"` // every parameter of the run and the module version
 	Buyers   int    `json:"buyers"`
 	Sellers  int    `json:"sellers"`
 	Markets  int    `json:"markets"`
@@ -23,34 +25,36 @@ type Result struct {
 	Requests int    `json:"requests"` // orders generated on the buy side
 	Offers   int    `json:"offers"`   // orders generated on the sell side
 
-	// Direct search without a catalog: every buyer contacts every seller
-	// (UninformedByBuyers = B·S) and every seller every buyer.
-	UninformedByBuyers  uint64 `json:"uninformed_by_buyers"`
-	UninformedBySellers uint64 `json:"uninformed_by_sellers"`
-	// Direct search knowing who trades where: contacts only within a
-	// market, Σ_k b_k·s_k per side, b_k and s_k counting the requests and
-	// offers in market k.
-	InformedByBuyers  uint64 `json:"informed_by_buyers"`
-	InformedBySellers uint64 `json:"informed_by_sellers"`
-	// DirectTrades is the number of trades informed direct search finds:
-	// in each market, the price-priority matching, the highest bids paired
-	// with the lowest asks while bid >= ask. It is the competitive volume,
-	// the quantity a call auction would cross at one uniform price, and
-	// what the exchange executes under ArrivalPriority.
-	DirectTrades uint64 `json:"direct_trades"`
+	// Value. PossiblePairs is B·S; CompatiblePairs counts the (request,
+	// offer) pairs of one market with bid >= ask; MaxSurplus is the gross
+	// surplus of the competitive optimum, the price-priority matching of
+	// each market, which with unit orders maximises it. DirectTrades is
+	// the number of trades of that matching: the competitive volume, the
+	// quantity a call auction would cross at one uniform price, and what
+	// the exchange executes under ArrivalPriority.
+	PossiblePairs   uint64 `json:"possible_pairs"`
+	CompatiblePairs uint64 `json:"compatible_pairs"`
+	MaxSurplus      int64  `json:"max_surplus"`
+	DirectTrades    uint64 `json:"direct_trades"`
 
-	// Exchange holds the exchange's counters for the trading run alone:
-	// the counters after the orders minus the counters after onboarding
-	// (registration and moderation of every participant, which is not
-	// search). Messages in are the postings; messages out are the reports
-	// (accepted, done, ...), the fills (two per execution) and the
+	// Search holds one outcome per search model of Config.Search, in order.
+	Search []Outcome `json:"search"`
+
+	// Exchange holds the exchange's outcome: its trades (EventFill), their
+	// volume, the prices paid and the gross surplus of the matched orders.
+	Exchange Outcome `json:"exchange"`
+	// Counters are the exchange's counters for the trading run alone: the
+	// counters after the orders minus the counters after onboarding.
+	// Messages in are the postings and subscriptions; messages out the
+	// reports (accepted, done, ...), the fills (two per execution) and the
 	// notifications.
-	Exchange matching.Counters `json:"exchange"`
-	// ExchangeTrades is the number of EventFill (executions) the exchange
-	// emitted. Every order is one lot, so an execution is one matched pair.
-	ExchangeTrades uint64 `json:"exchange_trades"`
+	Counters EngineCounters `json:"exchange_counters"`
+	// Onboarding are the exchange's onboarding counters
+	// (Exchange.OnboardingCounters): the registration and verification of
+	// every participant, and the replies.
+	Onboarding OnboardingCounters `json:"onboarding_counters"`
 	// ExchangeSubscriptions is the number of CmdSubscribe sent (see
-	// Config.Subscribe); they count among the messages in (Exchange.Other).
+	// Config.Subscribe); they count among the messages in.
 	ExchangeSubscriptions uint64 `json:"exchange_subscriptions"`
 	// ExchangeBuyPostings and ExchangeSellPostings split the accepted
 	// postings by side, from the exchange's EventAccepted events.
@@ -58,29 +62,103 @@ type Result struct {
 	ExchangeSellPostings uint64 `json:"exchange_sell_postings"`
 }
 
-// DirectUninformed returns the uninformed direct contacts of both sides, 2·B·S.
-func (r *Result) DirectUninformed() uint64 { return r.UninformedByBuyers + r.UninformedBySellers }
+// EngineCounters are matching.Counters with snake_case JSON keys.
+type EngineCounters struct {
+	Postings      uint64 `json:"postings"`
+	Cancels       uint64 `json:"cancels"`
+	Amends        uint64 `json:"amends"`
+	Tenders       uint64 `json:"tenders"`
+	Bids          uint64 `json:"bids"`
+	Other         uint64 `json:"other"`
+	Reports       uint64 `json:"reports"`
+	Fills         uint64 `json:"fills"`
+	Notifications uint64 `json:"notifications"`
+	In            uint64 `json:"in"`  // Counters.In()
+	Out           uint64 `json:"out"` // Counters.Out()
+}
 
-// DirectInformed returns the informed direct contacts of both sides,
-// 2·Σ_k b_k·s_k.
-func (r *Result) DirectInformed() uint64 { return r.InformedByBuyers + r.InformedBySellers }
+func engineCounters(c matching.Counters) EngineCounters {
+	return EngineCounters{
+		Postings: c.Postings, Cancels: c.Cancels, Amends: c.Amends, Tenders: c.Tenders, Bids: c.Bids,
+		Other: c.Other, Reports: c.Reports, Fills: c.Fills, Notifications: c.Notifications,
+		In: c.In(), Out: c.Out(),
+	}
+}
+
+// OnboardingCounters are matching.Onboarding with snake_case JSON keys.
+type OnboardingCounters struct {
+	Registrations uint64 `json:"registrations"`
+	StatusChanges uint64 `json:"status_changes"`
+	Replies       uint64 `json:"replies"`
+}
+
+// Messages returns every onboarding message, in and out.
+func (o OnboardingCounters) Messages() uint64 { return o.Registrations + o.StatusChanges + o.Replies }
+
+// Outcome returns the outcome of the search model named name
+// (SearchModel.String), or "exchange", and false if the run has none.
+func (r *Result) Outcome(name string) (*Outcome, bool) {
+	if name == "exchange" {
+		return &r.Exchange, true
+	}
+	for i := range r.Search {
+		if r.Search[i].Model == name {
+			return &r.Search[i], true
+		}
+	}
+	return nil, false
+}
+
+// Contacts returns the contacts of the search model named name, and false
+// if the run has no such model.
+func (r *Result) Contacts(name string) (uint64, bool) {
+	if o, ok := r.Outcome(name); ok && name != "exchange" {
+		return o.Contacts, true
+	}
+	return 0, false
+}
 
 // ExchangePostings returns the orders the exchange received, as counted by
 // the exchange (Counters.Postings).
-func (r *Result) ExchangePostings() uint64 { return r.Exchange.Postings }
+func (r *Result) ExchangePostings() uint64 { return r.Counters.Postings }
 
 // ExchangeMessages returns every message into or out of the exchange during
 // the trading run: Counters.In() + Counters.Out(). It includes the postings,
 // the reports, the fills and, once participants subscribe to categories,
-// the notifications.
-func (r *Result) ExchangeMessages() uint64 { return r.Exchange.In() + r.Exchange.Out() }
+// the subscriptions and the notifications; not onboarding.
+func (r *Result) ExchangeMessages() uint64 { return r.Counters.In + r.Counters.Out }
 
-// Ratio returns the informed direct contacts per exchange posting.
-func (r *Result) Ratio() float64 {
-	if r.ExchangePostings() == 0 {
-		return 0
+// AllMessages returns ExchangeMessages plus every onboarding message.
+func (r *Result) AllMessages() uint64 { return r.ExchangeMessages() + r.Onboarding.Messages() }
+
+// FillRate returns the share of requests that o filled, and false when
+// there are no requests.
+func (r *Result) FillRate(o *Outcome) (float64, bool) {
+	if r.Requests == 0 {
+		return 0, false
 	}
-	return float64(r.DirectInformed()) / float64(r.ExchangePostings())
+	return float64(o.Volume) / float64(r.Requests), true
+}
+
+// Efficiency returns o's surplus over the maximum surplus, in [0, 1], and
+// false when the maximum is 0.
+func (r *Result) Efficiency(o *Outcome) (float64, bool) {
+	if r.MaxSurplus <= 0 {
+		return 0, false
+	}
+	return float64(o.Surplus) / float64(r.MaxSurplus), true
+}
+
+// Headline returns the contacts of the headline model (informed if the run
+// has it, else the first) and its name.
+func (r *Result) Headline() (string, uint64) {
+	if c, ok := r.Contacts("informed"); ok {
+		return "informed", c
+	}
+	if len(r.Search) > 0 {
+		return r.Search[0].Model, r.Search[0].Contacts
+	}
+	return "", 0
 }
 
 // Run generates the market of cfg and counts it: Generate, then Count.
@@ -92,69 +170,36 @@ func Run(cfg Config) (Result, error) {
 	return m.Count()
 }
 
-// Count computes the direct counts of m from its layout and runs its orders
-// through a fresh matching.Exchange to measure the exchange's. It does not
-// change m.
+// Count computes the value of m and the outcome of every search model, and
+// runs its orders through a fresh matching.Exchange to measure the
+// exchange's. It does not change m.
 //
 // Errors: ErrExchange if the exchange refuses a generated command or its
-// counters disagree with its events. Cost: O(n log n) in orders plus the
-// exchange run (O(log L) per order plus O(1) per fill).
+// counters disagree with its events. Cost: O(n log n) in orders, plus
+// O(N) per request for a sampled model, plus the exchange run (O(log L)
+// per order plus O(1) per fill).
 func (m *Market) Count() (Result, error) {
-	res := m.direct()
+	cfg := m.Config
+	res := Result{
+		Params: paramsOf(cfg), Buyers: cfg.Buyers, Sellers: cfg.Sellers, Markets: cfg.Markets, Seed: cfg.Seed,
+		PossiblePairs: uint64(cfg.Buyers) * uint64(cfg.Sellers),
+	}
+	bs := m.books()
+	for _, b := range bs {
+		res.Requests += len(b.bids)
+		res.Offers += len(b.asks)
+	}
+	v := m.competitive(bs)
+	res.CompatiblePairs, res.MaxSurplus, res.DirectTrades = v.compatible, v.optimum.Surplus, v.optimum.Trades
+	res.Search = m.search(bs, v)
 	if err := m.runExchange(&res); err != nil {
 		return res, err
 	}
+	for i := range res.Search {
+		res.Search[i].derive(res.Requests, res.MaxSurplus)
+	}
+	res.Exchange.derive(res.Requests, res.MaxSurplus)
 	return res, nil
-}
-
-// direct fills in the layout and the direct-search counts. The informed
-// count is Σ b_k·s_k over markets: no pair is enumerated.
-func (m *Market) direct() Result {
-	cfg := m.Config
-	res := Result{Buyers: cfg.Buyers, Sellers: cfg.Sellers, Markets: cfg.Markets, Seed: cfg.Seed}
-	res.UninformedByBuyers = uint64(cfg.Buyers) * uint64(cfg.Sellers)
-	res.UninformedBySellers = res.UninformedByBuyers
-
-	// Bucket the prices by market, bids and asks apart (counting sort).
-	K := len(m.Keys)
-	bids, asks := make([]int, K+1), make([]int, K+1)
-	for _, o := range m.Orders {
-		if o.Side == matching.Buy {
-			bids[o.Market+1]++
-		} else {
-			asks[o.Market+1]++
-		}
-	}
-	for k := range K {
-		b, s := uint64(bids[k+1]), uint64(asks[k+1])
-		res.InformedByBuyers += b * s
-		bids[k+1] += bids[k]
-		asks[k+1] += asks[k]
-	}
-	res.InformedBySellers = res.InformedByBuyers
-	res.Requests, res.Offers = bids[K], asks[K]
-	bp, ap := make([]catalog.Price, bids[K]), make([]catalog.Price, asks[K])
-	bi, ai := slices.Clone(bids[:K]), slices.Clone(asks[:K])
-	for _, o := range m.Orders {
-		if o.Side == matching.Buy {
-			bp[bi[o.Market]] = o.Price
-			bi[o.Market]++
-		} else {
-			ap[ai[o.Market]] = o.Price
-			ai[o.Market]++
-		}
-	}
-	// Price priority: the i-th highest bid meets the i-th lowest ask while
-	// it can pay it.
-	for k := range K {
-		b, a := bp[bids[k]:bids[k+1]], ap[asks[k]:asks[k+1]]
-		slices.SortFunc(b, func(x, y catalog.Price) int { return cmp.Compare(y, x) })
-		slices.Sort(a)
-		for i := 0; i < len(b) && i < len(a) && b[i] >= a[i]; i++ {
-			res.DirectTrades++
-		}
-	}
-	return res
 }
 
 // arrival returns the indexes of m.Orders in the order they reach the
@@ -184,13 +229,17 @@ func (m *Market) arrival() []int32 {
 	return idx
 }
 
-// inn returns a valid 10-digit INN whose first nine digits are serial.
-func inn(serial int) string {
-	s, err := catalog.LegalEntityINN(fmt.Sprintf("%09d", serial%1_000_000_000))
-	if err != nil {
-		panic(err) // unreachable: the body is always nine digits
+// inn returns a valid 10-digit INN for serial, 1 <= serial <=
+// MaxParticipants, distinct for distinct serials. Its first two digits, the
+// region, are never 00: below 10^7 the body is region 77 and the serial in
+// seven digits; from 10^7 to MaxParticipants it is the serial itself in
+// nine digits, whose region is 01 to 76.
+func inn(serial int) (string, error) {
+	body := fmt.Sprintf("%09d", serial)
+	if serial < 10_000_000 {
+		body = fmt.Sprintf("77%07d", serial)
 	}
-	return s
+	return catalog.LegalEntityINN(body)
 }
 
 // runExchange registers and verifies every participant, reads the
@@ -211,7 +260,11 @@ func (m *Market) runExchange(res *Result) error {
 		if t >= cfg.Buyers {
 			name = "Seller " + strconv.Itoa(t-cfg.Buyers+1)
 		}
-		evs, err = x.Submit(matching.Command{Kind: matching.CmdRegister, Name: name, INN: inn(t + 1)}, evs[:0])
+		id, err := inn(t + 1)
+		if err != nil {
+			return fmt.Errorf("%w: INN of %s: %w", ErrExchange, name, err)
+		}
+		evs, err = x.Submit(matching.Command{Kind: matching.CmdRegister, Name: name, INN: id}, evs[:0])
 		if err != nil {
 			return fmt.Errorf("%w: register %s: %w", ErrExchange, name, err)
 		}
@@ -243,7 +296,9 @@ func (m *Market) runExchange(res *Result) error {
 		}
 	}
 
-	// Trading: every request and offer, one lot, limit GTC.
+	// Trading: every request and offer, one lot, limit GTC, its index + 1
+	// as the client order ID so that a fill names both orders.
+	ex := Outcome{Model: "exchange"}
 	for seq, i := range m.arrival() {
 		o := &m.Orders[i]
 		key := m.Keys[o.Market]
@@ -251,7 +306,7 @@ func (m *Market) runExchange(res *Result) error {
 			Kind: matching.CmdPlace, Time: int64(seq + 1), Participant: ids[o.Trader],
 			Category: key.Category, Basis: key.Basis,
 			Side: o.Side, Type: matching.Limit, TIF: matching.GTC,
-			Price: o.Price, Qty: 1,
+			Price: o.Price, Qty: 1, ClientOrderID: uint64(i) + 1,
 		}, evs[:0])
 		if err != nil {
 			return fmt.Errorf("%w: order %d: %w", ErrExchange, i, err)
@@ -259,7 +314,18 @@ func (m *Market) runExchange(res *Result) error {
 		for j := range evs {
 			switch e := &evs[j]; e.Kind {
 			case matching.EventFill:
-				res.ExchangeTrades++
+				if e.ClientOrderID == 0 || e.MakerClientOrderID == 0 ||
+					e.ClientOrderID > uint64(len(m.Orders)) || e.MakerClientOrderID > uint64(len(m.Orders)) {
+					return fmt.Errorf("%w: fill of order %d names unknown orders %d and %d", ErrExchange, i, e.ClientOrderID, e.MakerClientOrderID)
+				}
+				bid, ask := m.Orders[e.ClientOrderID-1].Price, m.Orders[e.MakerClientOrderID-1].Price
+				if e.Side == matching.Sell {
+					bid, ask = ask, bid
+				}
+				ex.Trades++
+				ex.Volume += int64(e.Qty)
+				ex.Paid += int64(e.Price) * int64(e.Qty)
+				ex.Surplus += int64(bid-ask) * int64(e.Qty)
 			case matching.EventAccepted:
 				if e.Side == matching.Buy {
 					res.ExchangeBuyPostings++
@@ -269,12 +335,18 @@ func (m *Market) runExchange(res *Result) error {
 			}
 		}
 	}
-	res.Exchange = sub(x.TotalCounters(), setup)
+	c := sub(x.TotalCounters(), setup)
+	res.Counters = engineCounters(c)
+	res.Exchange = ex
+	ob := x.OnboardingCounters()
+	res.Onboarding = OnboardingCounters{Registrations: ob.Registrations, StatusChanges: ob.StatusChanges, Replies: ob.Replies}
 	switch {
-	case res.Exchange.Postings != uint64(len(m.Orders)):
-		return fmt.Errorf("%w: exchange counted %d postings for %d orders", ErrExchange, res.Exchange.Postings, len(m.Orders))
-	case res.Exchange.Fills != 2*res.ExchangeTrades:
-		return fmt.Errorf("%w: exchange counted %d fill reports for %d executions", ErrExchange, res.Exchange.Fills, res.ExchangeTrades)
+	case c.Postings != uint64(len(m.Orders)):
+		return fmt.Errorf("%w: exchange counted %d postings for %d orders", ErrExchange, c.Postings, len(m.Orders))
+	case c.Fills != 2*ex.Trades:
+		return fmt.Errorf("%w: exchange counted %d fill reports for %d executions", ErrExchange, c.Fills, ex.Trades)
+	case ob.In()+ob.Out() != setup.In()+setup.Out():
+		return fmt.Errorf("%w: exchange counted %d onboarding messages, %d messages during onboarding", ErrExchange, ob.In()+ob.Out(), setup.In()+setup.Out())
 	}
 	return nil
 }

@@ -13,18 +13,21 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("direct contacts by sellers:", r.InformedBySellers)
-	fmt.Println("direct contacts by buyers: ", r.InformedByBuyers)
-	fmt.Println("direct contacts in total:  ", r.DirectInformed())
-	fmt.Println("postings to the exchange:  ", r.ExchangePostings())
-	fmt.Printf("ratio: %.0f\n", r.Ratio())
-	fmt.Println("trades, direct and exchange:", r.DirectTrades, r.ExchangeTrades)
+	informed, _ := r.Outcome("informed")
+	fmt.Println("inquiries by buyers:        ", informed.Inquiries)
+	fmt.Println("replies by sellers:         ", informed.Contacts-informed.Inquiries)
+	fmt.Println("direct contacts in total:   ", informed.Contacts)
+	fmt.Println("postings to the exchange:   ", r.ExchangePostings())
+	fmt.Println("trading messages:           ", r.ExchangeMessages())
+	fmt.Println("messages with onboarding:   ", r.AllMessages())
+	fmt.Println("trades, direct and exchange:", r.DirectTrades, r.Exchange.Trades)
 	// Output:
-	// direct contacts by sellers: 25
-	// direct contacts by buyers:  25
-	// direct contacts in total:   50
-	// postings to the exchange:   10
-	// ratio: 5
+	// inquiries by buyers:         25
+	// replies by sellers:          25
+	// direct contacts in total:    50
+	// postings to the exchange:    10
+	// trading messages:            28
+	// messages with onboarding:    68
 	// trades, direct and exchange: 2 2
 }
 
@@ -40,11 +43,13 @@ func ExampleFromLayout() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("uninformed per side:", r.UninformedByBuyers)
-	fmt.Println("informed per side:  ", r.InformedByBuyers)
-	fmt.Println("postings:           ", r.ExchangePostings())
+	ex, _ := r.Outcome("exhaustive")
+	in, _ := r.Outcome("informed")
+	fmt.Println("exhaustive inquiries:", ex.Inquiries)
+	fmt.Println("informed inquiries:  ", in.Inquiries)
+	fmt.Println("postings:            ", r.ExchangePostings())
 	// Output:
-	// uninformed per side: 24
-	// informed per side:   10
-	// postings:            10
+	// exhaustive inquiries: 24
+	// informed inquiries:   10
+	// postings:             10
 }

@@ -4,38 +4,68 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 )
 
-// Models are the counts a sweep fits, in the order of Sweep.Fits. Their
-// names are the CSV columns.
-var Models = []string{"direct_uninformed", "direct_informed", "exchange_postings", "exchange_messages", "trades"}
+// Quantities returns the names of the counts a sweep of base fits, in the
+// order of Sweep.Fits: "contacts:" and each search model, then the
+// exchange's and the market's counts. Every name is accepted by
+// Result.Value.
+func Quantities(base Config) []string {
+	base = base.withDefaults()
+	q := make([]string, 0, len(base.Search)+len(fixedQuantities))
+	for _, m := range base.Search {
+		q = append(q, "contacts:"+m.String())
+	}
+	return append(q, fixedQuantities[:]...)
+}
 
-// Value returns the count of model (one of Models) in r, and false for an
-// unknown model.
-func (r *Result) Value(model string) (uint64, bool) {
-	switch model {
-	case "direct_uninformed":
-		return r.DirectUninformed(), true
-	case "direct_informed":
-		return r.DirectInformed(), true
+var fixedQuantities = [...]string{
+	"exchange_postings", "exchange_messages", "all_messages", "exchange_trades",
+	"possible_pairs", "compatible_pairs", "max_surplus",
+}
+
+// Value returns the count named q (see Quantities) in r, and false for an
+// unknown name.
+func (r *Result) Value(q string) (uint64, bool) {
+	if name, ok := strings.CutPrefix(q, "contacts:"); ok {
+		return r.Contacts(name)
+	}
+	switch q {
 	case "exchange_postings":
 		return r.ExchangePostings(), true
 	case "exchange_messages":
 		return r.ExchangeMessages(), true
-	case "trades":
-		return r.ExchangeTrades, true
+	case "all_messages":
+		return r.AllMessages(), true
+	case "exchange_trades":
+		return r.Exchange.Trades, true
+	case "possible_pairs":
+		return r.PossiblePairs, true
+	case "compatible_pairs":
+		return r.CompatiblePairs, true
+	case "max_surplus":
+		return uint64(max(r.MaxSurplus, 0)), true
 	}
 	return 0, false
 }
+
+// SeedOf returns the seed of run j of a sweep whose first seed is base:
+// base·2^32 + j. The seed blocks of different base seeds never overlap
+// (for base < 2^32 and j < 2^32), so sweeps with neighbouring -seed values
+// share no run.
+func SeedOf(base uint64, j int) uint64 { return base<<32 + uint64(uint32(j)) }
 
 // SweepConfig describes a sweep over market size: for each N in Sizes and
 // each of Seeds seeds, a market of N buyers and round(Ratio·N) sellers with
 // the rest of Base.
 type SweepConfig struct {
-	// Base gives every parameter but the sizes and the seed; Base.Seed is
-	// the first seed, and run j of a point uses Base.Seed+j.
+	// Base gives every parameter but the sizes and the seed; run j of a
+	// point uses SeedOf(Base.Seed, j).
 	Base Config
 	// Sizes are the buyer counts N. Nil means DefaultSizes(5, 100000).
 	Sizes []int
@@ -43,6 +73,9 @@ type SweepConfig struct {
 	Ratio float64
 	// Seeds is the number of seeds per size. Zero means 3.
 	Seeds int
+	// FitFrom leaves the sizes below it out of the fits (the local slopes
+	// keep every size). Zero fits every size.
+	FitFrom int
 	// Workers is the number of runs in parallel. Zero means GOMAXPROCS.
 	// Results do not depend on it.
 	Workers int
@@ -77,25 +110,61 @@ func DefaultSizes(lo, hi int) []int {
 }
 
 // Fit is a least-squares fit of log(count) = Slope·log(N) + Intercept
-// (natural logs) for one model.
+// (natural logs) for one quantity, over the runs with N >= FitFrom.
 type Fit struct {
-	Model     string  `json:"model"`
-	Slope     float64 `json:"slope"`     // over every run of the sweep
+	Model     string  `json:"model"`     // the quantity, one of Quantities
+	FitFrom   int     `json:"fit_from"`  // smallest N fitted
+	Slope     float64 `json:"slope"`     // over every run fitted
 	Intercept float64 `json:"intercept"` // log of the count at N = 1
 	R2        float64 `json:"r2"`        // coefficient of determination of the pooled fit
 	Points    int     `json:"points"`    // runs fitted
-	Skipped   int     `json:"skipped"`   // runs whose count was 0 (no logarithm)
+	Skipped   int     `json:"skipped"`   // runs fitted but whose count was 0 (no logarithm)
+	// CILow and CIHigh are the 95% percentile interval of the slope over
+	// Bootstrap resamples of the seeds (with replacement, every size of a
+	// seed kept together), drawn from BootstrapSeed: the same sweep gives
+	// the same interval. NaN with one seed.
+	CILow  float64 `json:"ci95_low"`
+	CIHigh float64 `json:"ci95_high"`
 	// The spread across seeds: the slope fitted to each seed's runs alone.
 	SlopeMin float64 `json:"slope_min"`
 	SlopeMax float64 `json:"slope_max"`
 	SlopeSD  float64 `json:"slope_sd"` // sample standard deviation
+	// Local are the slopes between adjacent sizes, of the mean count over
+	// seeds, over every size (FitFrom does not apply).
+	Local []LocalSlope `json:"local_slopes"`
+}
+
+// LocalSlope is log(mean(To)/mean(From)) / log(To/From).
+type LocalSlope struct {
+	From  int     `json:"from"`
+	To    int     `json:"to"`
+	Slope float64 `json:"slope"`
+}
+
+// Bootstrap resamples and the fixed seed of the slope intervals.
+const (
+	Bootstrap     = 1000
+	BootstrapSeed = 0x626f6f74 // "boot"
+)
+
+// SweepParams are the sweep's own parameters, as the JSON output shows.
+type SweepParams struct {
+	Sizes         []int   `json:"sizes"`
+	Ratio         float64 `json:"ratio"`
+	Seeds         int     `json:"seeds"`
+	SeedRule      string  `json:"seed_rule"`
+	FitFrom       int     `json:"fit_from"`
+	Bootstrap     int     `json:"bootstrap"`
+	BootstrapSeed uint64  `json:"bootstrap_seed"`
 }
 
 // Sweep is the outcome of RunSweep.
 type Sweep struct {
 	Config  SweepConfig `json:"-"`
+	Params  Params      `json:"parameters"` // of Base; buyers and sellers 0, seed the first
+	Sweep   SweepParams `json:"sweep"`
 	Results []Result    `json:"results"` // by size, then seed
-	Fits    []Fit       `json:"fits"`    // one per entry of Models
+	Fits    []Fit       `json:"fits"`    // one per entry of Quantities
 }
 
 func (c SweepConfig) withDefaults() SweepConfig {
@@ -129,6 +198,8 @@ func (c SweepConfig) Validate() error {
 		return fmt.Errorf("%w: ratio %v: want > 0", ErrInvalidConfig, c.Ratio)
 	case c.Seeds < 1:
 		return fmt.Errorf("%w: %d seeds: want at least 1", ErrInvalidConfig, c.Seeds)
+	case c.FitFrom < 0:
+		return fmt.Errorf("%w: fit from %d: must not be negative", ErrInvalidConfig, c.FitFrom)
 	case c.Workers < 1:
 		return fmt.Errorf("%w: %d workers: want at least 1", ErrInvalidConfig, c.Workers)
 	}
@@ -164,7 +235,7 @@ func RunSweep(ctx context.Context, cfg SweepConfig) (*Sweep, error) {
 	for _, n := range cfg.Sizes {
 		for j := range cfg.Seeds {
 			b := cfg.Base
-			b.Buyers, b.Sellers, b.Seed = n, cfg.sellers(n), cfg.Base.Seed+uint64(j)
+			b.Buyers, b.Sellers, b.Seed = n, cfg.sellers(n), SeedOf(cfg.Base.Seed, j)
 			jobs = append(jobs, job{len(jobs), b})
 			total += int64(b.Buyers + b.Sellers)
 		}
@@ -216,32 +287,41 @@ func RunSweep(ctx context.Context, cfg SweepConfig) (*Sweep, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Sweep{Config: cfg, Results: results}
-	for _, model := range Models {
-		s.Fits = append(s.Fits, fitModel(model, results, cfg.Base.Seed, cfg.Seeds))
+	s := &Sweep{Config: cfg, Params: paramsOf(cfg.Base), Results: results}
+	s.Params.Buyers, s.Params.Sellers, s.Params.Seed = 0, 0, cfg.Base.Seed
+	s.Sweep = SweepParams{Sizes: cfg.Sizes, Ratio: cfg.Ratio, Seeds: cfg.Seeds, FitFrom: cfg.FitFrom,
+		SeedRule: "seed<<32 + j", Bootstrap: Bootstrap, BootstrapSeed: BootstrapSeed}
+	for _, q := range Quantities(cfg.Base) {
+		s.Fits = append(s.Fits, fitQuantity(q, results, cfg))
 	}
 	return s, nil
 }
 
-// fitModel fits one model over every result, then over each seed's results
-// for the spread.
-func fitModel(model string, results []Result, seed0 uint64, seeds int) Fit {
-	f := Fit{Model: model}
+// fitQuantity fits one quantity over the results of cfg: pooled, per
+// seed, bootstrapped over seeds, and locally between adjacent sizes.
+func fitQuantity(q string, results []Result, cfg SweepConfig) Fit {
+	f := Fit{Model: q, FitFrom: cfg.FitFrom, CILow: math.NaN(), CIHigh: math.NaN()}
 	var xs, ys []float64
-	perSeed := make([][2][]float64, seeds)
+	perSeed := make([][2][]float64, cfg.Seeds)
+	sum := map[int]float64{}
+	cnt := map[int]int{}
 	for i := range results {
 		r := &results[i]
-		v, _ := r.Value(model)
+		v, _ := r.Value(q)
+		sum[r.Buyers] += float64(v)
+		cnt[r.Buyers]++
+		if r.Buyers < cfg.FitFrom {
+			continue
+		}
 		if v == 0 || r.Buyers == 0 {
 			f.Skipped++
 			continue
 		}
 		x, y := math.Log(float64(r.Buyers)), math.Log(float64(v))
 		xs, ys = append(xs, x), append(ys, y)
-		if j := int(r.Seed - seed0); j >= 0 && j < seeds {
-			perSeed[j][0] = append(perSeed[j][0], x)
-			perSeed[j][1] = append(perSeed[j][1], y)
-		}
+		j := i % cfg.Seeds // results are by size, then seed
+		perSeed[j][0] = append(perSeed[j][0], x)
+		perSeed[j][1] = append(perSeed[j][1], y)
 	}
 	f.Points = len(xs)
 	f.Slope, f.Intercept, f.R2 = LeastSquares(xs, ys)
@@ -249,7 +329,9 @@ func fitModel(model string, results []Result, seed0 uint64, seeds int) Fit {
 	for _, p := range perSeed {
 		if len(p[0]) >= 2 {
 			s, _, _ := LeastSquares(p[0], p[1])
-			slopes = append(slopes, s)
+			if !math.IsNaN(s) {
+				slopes = append(slopes, s)
+			}
 		}
 	}
 	if len(slopes) > 0 {
@@ -268,7 +350,44 @@ func fitModel(model string, results []Result, seed0 uint64, seeds int) Fit {
 			f.SlopeSD = math.Sqrt(ss / float64(len(slopes)-1))
 		}
 	}
+	if cfg.Seeds > 1 && !math.IsNaN(f.Slope) {
+		f.CILow, f.CIHigh = bootstrap(perSeed)
+	}
+	for i := 1; i < len(cfg.Sizes); i++ {
+		a, b := cfg.Sizes[i-1], cfg.Sizes[i]
+		ma, mb := sum[a]/float64(max(cnt[a], 1)), sum[b]/float64(max(cnt[b], 1))
+		ls := LocalSlope{From: a, To: b, Slope: math.NaN()}
+		if ma > 0 && mb > 0 && b != a {
+			ls.Slope = math.Log(mb/ma) / math.Log(float64(b)/float64(a))
+		}
+		f.Local = append(f.Local, ls)
+	}
 	return f
+}
+
+// bootstrap returns the 95% percentile interval of the pooled slope over
+// Bootstrap resamples of the seeds.
+func bootstrap(perSeed [][2][]float64) (lo, hi float64) {
+	r := rand.New(rand.NewPCG(BootstrapSeed, 0))
+	slopes := make([]float64, 0, Bootstrap)
+	var xs, ys []float64
+	for range Bootstrap {
+		xs, ys = xs[:0], ys[:0]
+		for range perSeed {
+			p := &perSeed[r.IntN(len(perSeed))]
+			xs = append(xs, p[0]...)
+			ys = append(ys, p[1]...)
+		}
+		if s, _, _ := LeastSquares(xs, ys); !math.IsNaN(s) {
+			slopes = append(slopes, s)
+		}
+	}
+	if len(slopes) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(slopes)
+	at := func(q float64) float64 { return slopes[min(len(slopes)-1, int(q*float64(len(slopes))))] }
+	return at(0.025), at(0.975)
 }
 
 // LeastSquares fits y = slope·x + intercept by ordinary least squares and

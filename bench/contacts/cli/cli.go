@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,6 +30,9 @@ type Options struct {
 	// Plot writes the chart of a sweep to path. Nil means the caller has no
 	// plotter, and -plot is a usage error naming the command that has one.
 	Plot func(path string, s *contacts.Sweep) error
+	// Figures draws every figure of the sweeps of -figures into dir. Nil
+	// means the caller has no plotter, and -figures is a usage error.
+	Figures func(dir string, sweeps []*contacts.Sweep) error
 }
 
 // PlotCommand is how to run the command that has a plotter.
@@ -50,6 +55,10 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 		compat    = fs.Float64("compat", contacts.DefaultCompat, "share of buyer-seller pairs in a market with bid >= ask, in [0, 1]")
 		arrival   = fs.String("arrival", "priority", "order arrival at the exchange: priority (offers, then best bid first) or random")
 		subscribe = fs.String("subscribe", "none", "who subscribes to category notifications: none, sellers or all")
+		search    = fs.String("search", "exhaustive,informed", "direct search models, comma-separated: exhaustive, informed, sample:N (Stigler's fixed sample of N), sequential:K (budget of K inquiries, reservation price the bid)")
+		cost      = fs.Int64("contact-cost", 0, "cost of one inquiry in kopecks, reported as search_cost (never subtracted from the surplus)")
+		fitFrom   = fs.Int("fit-from", 0, "with -sweep: fit the slopes over N >= this only (local slopes keep every size)")
+		figures   = fs.String("figures", "", "regenerate every figure (SVG) and table of bench/CONTACTS.md into `DIR` (sizes from -from to -to)")
 		seed      = fs.Uint64("seed", 1, "first PCG seed")
 		seeds     = fs.Int("seeds", 0, "seeds per run or per sweep point (seed, seed+1, ...); 0 means 1, or 3 with -sweep")
 		sweep     = fs.Bool("sweep", false, "sweep N buyers and ratio·N sellers over the 1-2-5 series from -from to -to")
@@ -59,7 +68,7 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 		workers   = fs.Int("workers", 0, "sweep runs in parallel; 0 means GOMAXPROCS")
 		format    = fs.String("format", "table", "output format: table, csv or json")
 		plotPath  = fs.String("plot", "", "with -sweep: write a log-log chart of the counts against N to `FILE.svg`")
-		progress  = fs.Bool("progress", true, "with -sweep: draw a progress bar on stderr")
+		progress  = fs.Bool("progress", true, "with -sweep: draw a progress bar on stderr when it is a terminal")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: contacts [flags]\n\n"+
@@ -117,6 +126,19 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 	if err != nil {
 		return usage("-subscribe %q: want none, sellers or all", *subscribe)
 	}
+	models, err := contacts.ParseSearch(*search)
+	if err != nil {
+		return usage("-search %q: %v", *search, trim(err))
+	}
+	if *figures != "" {
+		switch {
+		case opt.Figures == nil:
+			return usage("-figures: no plotter here; run the same flags with:\n  %s %s", PlotCommand, strings.Join(args, " "))
+		case *from < 1 || *to < *from:
+			return usage("-from %d -to %d: want 1 <= from <= to", *from, *to)
+		}
+		return runFigures(*figures, *from, *to, *workers, stdout, stderr, *progress, opt)
+	}
 	if *plotPath != "" {
 		switch {
 		case !*sweep:
@@ -128,14 +150,15 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 	cfg := contacts.Config{
 		Buyers: *buyers, Sellers: *sellers, Markets: *markets, Bases: *bases, Depth: *depth,
 		Zipf: *zipf, Activity: *activity, Compat: *compat, Arrival: arr, Subscribe: sub, Seed: *seed,
+		Search: models, ContactCost: *cost,
 	}
 	if cfg.Compat == 0 {
 		cfg.Compat = contacts.NoCompat
 	}
 
 	if !*sweep {
-		if set["from"] || set["to"] || set["ratio"] || set["workers"] {
-			return usage("-from, -to, -ratio and -workers need -sweep")
+		if set["from"] || set["to"] || set["ratio"] || set["workers"] || set["fit-from"] {
+			return usage("-from, -to, -ratio, -fit-from and -workers need -sweep")
 		}
 		if err := cfg.Validate(); err != nil {
 			return usage("%v", trim(err))
@@ -185,19 +208,17 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 	}
 	sc := contacts.SweepConfig{
 		Base: cfg, Sizes: contacts.DefaultSizes(*from, *to), Ratio: *ratio, Seeds: *seeds, Workers: *workers,
+		FitFrom: *fitFrom,
 	}
 	if err := sc.Validate(); err != nil {
 		return usage("%v", trim(err))
 	}
-	var pb *bar
-	if *progress {
-		pb = &bar{w: stderr, start: time.Now()}
+	pb := newBar(stderr, *progress, "sweep")
+	if pb != nil {
 		sc.Progress = pb.update
 	}
 	s, err := contacts.RunSweep(context.Background(), sc)
-	if pb != nil {
-		pb.finish()
-	}
+	pb.finish()
 	if err != nil {
 		fmt.Fprintln(stderr, "contacts:", err)
 		return ExitError
@@ -248,8 +269,29 @@ func writeJSON(w io.Writer, v any) error {
 // It measures work in participants, so the large runs weigh what they cost.
 type bar struct {
 	w     io.Writer
+	label string
 	start time.Time
 	drawn bool
+}
+
+// IsTerminal reports whether w is a terminal: an *os.File on a character
+// device. Anything else (a pipe, a file, a buffer) is not.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// newBar returns a progress bar on w, or nil when it is off or w is not a
+// terminal (a redirected stderr gets no carriage returns).
+func newBar(w io.Writer, on bool, label string) *bar {
+	if !on || !IsTerminal(w) {
+		return nil
+	}
+	return &bar{w: w, label: label, start: time.Now()}
 }
 
 const barWidth = 30
@@ -259,13 +301,64 @@ func (b *bar) update(done, total int64) {
 		return
 	}
 	fill := int(done * barWidth / total)
-	fmt.Fprintf(b.w, "\rsweep [%s%s] %3d%%  %s", strings.Repeat("#", fill), strings.Repeat(".", barWidth-fill),
+	fmt.Fprintf(b.w, "\r%s [%s%s] %3d%%  %s", b.label, strings.Repeat("#", fill), strings.Repeat(".", barWidth-fill),
 		done*100/total, time.Since(b.start).Round(100*time.Millisecond))
 	b.drawn = true
 }
 
 func (b *bar) finish() {
-	if b.drawn {
+	if b != nil && b.drawn {
 		fmt.Fprintln(b.w)
 	}
+}
+
+// runFigures runs every sweep of contacts.Figures, writes its CSV and its
+// Markdown tables into dir, and draws its figures with opt.Figures.
+func runFigures(dir string, from, to, workers int, stdout, stderr io.Writer, progress bool, opt Options) int {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(stderr, "contacts:", err)
+		return ExitError
+	}
+	figs := contacts.Figures(from, to)
+	sweeps := make([]*contacts.Sweep, 0, len(figs))
+	var md strings.Builder
+	for _, f := range figs {
+		sc := f.Sweep
+		sc.Workers = workers
+		pb := newBar(stderr, progress, f.Name)
+		if pb != nil {
+			sc.Progress = pb.update
+		}
+		s, err := contacts.RunSweep(context.Background(), sc)
+		pb.finish()
+		if err != nil {
+			fmt.Fprintln(stderr, "contacts:", err)
+			return ExitError
+		}
+		sweeps = append(sweeps, s)
+		var csv strings.Builder
+		if err := contacts.WriteCSV(&csv, s.Results); err != nil {
+			fmt.Fprintln(stderr, "contacts:", err)
+			return ExitError
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name+".csv"), []byte(csv.String()), 0o644); err != nil {
+			fmt.Fprintln(stderr, "contacts:", err)
+			return ExitError
+		}
+		if err := contacts.WriteMarkdown(&md, f, s); err != nil {
+			fmt.Fprintln(stderr, "contacts:", err)
+			return ExitError
+		}
+		md.WriteString("\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tables.md"), []byte(md.String()), 0o644); err != nil {
+		fmt.Fprintln(stderr, "contacts:", err)
+		return ExitError
+	}
+	if err := opt.Figures(dir, sweeps); err != nil {
+		fmt.Fprintln(stderr, "contacts: figures:", err)
+		return ExitError
+	}
+	fmt.Fprintf(stdout, "contacts: wrote the figures, tables.md and the CSV of %d sweeps into %s\n", len(figs), dir)
+	return ExitOK
 }

@@ -3,6 +3,8 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,9 +24,11 @@ func TestDefaultRun(t *testing.T) {
 	code, out, errs := run(cli.Options{})
 	require.Equal(t, cli.ExitOK, code, errs)
 	require.Contains(t, out, "5 buyers, 5 sellers, 1 market")
-	require.Regexp(t, `direct search, informed .*\s25\s+25\s+50\n`, out)
-	require.Regexp(t, `exchange, postings \(B\+S\)\s+5\s+5\s+10\n`, out)
-	require.Contains(t, out, "direct search: 50 contacts (25 by buyers, 25 by sellers); exchange: 10 postings; ratio 5.0")
+	require.Regexp(t, `direct search, informed\s+25\s+25\s+50\s`, out)
+	require.Regexp(t, `direct search, exhaustive\s+25\s+25\s+50\s`, out)
+	require.Contains(t, out, "exchange messages: 10 postings (5 buy, 5 sell)")
+	require.Contains(t, out, "onboarding messages: 40 (10 registrations, 10 verifications, 20 replies); all messages: 68")
+	require.Contains(t, out, "direct search (informed): 50 contacts (25 inquiries + 25 replies); exchange: 10 postings, ratio 5.00; 28 trading messages, ratio 1.79; 68 messages with onboarding, ratio 0.74")
 }
 
 func TestBadFlags(t *testing.T) {
@@ -47,6 +51,10 @@ func TestBadFlags(t *testing.T) {
 		{"-sweep", "-from", "0"},
 		{"-sweep", "-from", "10", "-to", "5"},
 		{"-ratio", "2"},
+		{"-search", "random"},
+		{"-search", "sample:0"},
+		{"-fit-from", "10"},
+		{"-figures", "dir"},
 	} {
 		code, out, errs := run(cli.Options{}, args...)
 		require.Equal(t, cli.ExitUsage, code, "%v", args)
@@ -65,10 +73,11 @@ func TestCSVAndJSON(t *testing.T) {
 	code, out, _ := run(cli.Options{}, "-format", "csv", "-seeds", "2", "-buyers", "50", "-sellers", "40", "-markets", "3")
 	require.Equal(t, cli.ExitOK, code)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 3)
+	require.Len(t, lines, 5, "two seeds × two search models")
 	require.Equal(t, contacts.CSVHeader, lines[0])
-	require.True(t, strings.HasPrefix(lines[1], "50,40,3,1,4000,"), lines[1])
-	require.True(t, strings.HasPrefix(lines[2], "50,40,3,2,4000,"), lines[2])
+	require.Regexp(t, `^[^,]+,50,40,3,1,3,0,1,0.5,priority,none,"exhaustive,informed",0,1,exhaustive,50,40,4000,2000,`, lines[1])
+	require.Regexp(t, `^[^,]+,50,40,3,1,3,0,1,0.5,priority,none,"exhaustive,informed",0,1,informed,`, lines[2])
+	require.Regexp(t, `^[^,]+,50,40,3,1,3,0,1,0.5,priority,none,"exhaustive,informed",0,2,exhaustive,`, lines[3])
 	_, again, _ := run(cli.Options{}, "-format", "csv", "-seeds", "2", "-buyers", "50", "-sellers", "40", "-markets", "3")
 	require.Equal(t, out, again)
 
@@ -76,8 +85,21 @@ func TestCSVAndJSON(t *testing.T) {
 	require.Equal(t, cli.ExitOK, code)
 	var r contacts.Result
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
-	require.EqualValues(t, 50, r.DirectInformed())
+	c, _ := r.Contacts("informed")
+	require.EqualValues(t, 50, c)
 	require.EqualValues(t, 10, r.ExchangePostings())
+	// snake_case keys everywhere, the engine counters included.
+	require.NotRegexp(t, `"[A-Z][A-Za-z]*"\s*:`, out)
+	for _, key := range []string{`"exchange_counters"`, `"postings": 10`, `"onboarding_counters"`, `"registrations": 10`, `"fill_rate": 0.4`, `"efficiency": 1`, `"mean_price"`, `"parameters"`, `"version"`, `"search_model": "informed"`, `"direct_trades"`, `"max_surplus"`} {
+		require.Contains(t, out, key)
+	}
+
+	code, out, _ = run(cli.Options{}, "-format", "csv", "-buyers", "30", "-sellers", "20", "-search", "sample:3,sequential:10", "-contact-cost", "7")
+	require.Equal(t, cli.ExitOK, code)
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 3)
+	require.Contains(t, lines[1], ",sample:3,30,20,180,90,630,")
+	require.Contains(t, lines[2], ",sequential:10,")
 }
 
 func TestSweep(t *testing.T) {
@@ -87,12 +109,13 @@ func TestSweep(t *testing.T) {
 		plotted = s
 		return nil
 	}}
-	code, out, errs := run(opt, "-sweep", "-to", "200", "-seeds", "2", "-plot", "out.svg")
+	code, out, errs := run(opt, "-sweep", "-to", "200", "-seeds", "2", "-plot", "out.svg", "-fit-from", "20")
 	require.Equal(t, cli.ExitOK, code, errs)
-	require.Contains(t, errs, "sweep [")
-	require.Contains(t, errs, "100%")
+	require.NotContains(t, errs, "\r", "stderr is not a terminal: no progress bar")
+	require.NotContains(t, errs, "sweep [")
 	require.Contains(t, out, "log-log least-squares fit")
-	require.Regexp(t, `direct_informed\s+2\.0000`, out)
+	require.Contains(t, out, "fit from N >= 20")
+	require.Regexp(t, `contacts:exhaustive\s+2\.0000`, out)
 	require.NotNil(t, plotted)
 	require.Len(t, plotted.Results, 6*2)
 
@@ -100,15 +123,61 @@ func TestSweep(t *testing.T) {
 	require.Equal(t, cli.ExitOK, code, errs)
 	require.Empty(t, errs)
 	var s struct {
-		Results []contacts.Result
-		Fits    []map[string]any
+		Parameters map[string]any    `json:"parameters"`
+		Sweep      map[string]any    `json:"sweep"`
+		Results    []contacts.Result `json:"results"`
+		Fits       []map[string]any  `json:"fits"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &s))
 	require.Len(t, s.Results, 4*3)
-	require.Len(t, s.Fits, len(contacts.Models))
+	require.Len(t, s.Fits, len(contacts.Quantities(contacts.Config{})))
+	require.Contains(t, s.Parameters, "version")
+	require.Contains(t, s.Parameters, "zipf")
+	require.Contains(t, s.Sweep, "bootstrap_seed")
+	require.Contains(t, s.Fits[0], "ci95_low")
+	require.Contains(t, s.Fits[0], "local_slopes")
+	require.NotRegexp(t, `"[A-Z][A-Za-z]*"\s*:`, out)
 
 	code, out, errs = run(cli.Options{}, "-sweep", "-to", "20", "-format", "csv", "-progress=false")
 	require.Equal(t, cli.ExitOK, code, errs)
 	require.True(t, strings.HasPrefix(out, contacts.CSVHeader+"\n"))
 	require.Contains(t, errs, "slope")
+}
+
+func TestIsTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	require.False(t, cli.IsTerminal(&buf))
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	require.NoError(t, err)
+	defer f.Close()
+	require.False(t, cli.IsTerminal(f), "a regular file is not a terminal")
+	code, _, _ := func() (int, string, string) {
+		c := cli.Run([]string{"-sweep", "-to", "20", "-seeds", "1"}, &buf, f, cli.Options{})
+		return c, "", ""
+	}()
+	require.Equal(t, cli.ExitOK, code)
+	b, err := os.ReadFile(f.Name())
+	require.NoError(t, err)
+	require.NotContains(t, string(b), "\r")
+}
+
+func TestFigures(t *testing.T) {
+	dir := t.TempDir()
+	var got []*contacts.Sweep
+	opt := cli.Options{Figures: func(d string, s []*contacts.Sweep) error {
+		require.Equal(t, dir, d)
+		got = s
+		return nil
+	}}
+	code, out, errs := run(opt, "-figures", dir, "-to", "20")
+	require.Equal(t, cli.ExitOK, code, errs)
+	require.Contains(t, out, dir)
+	require.Len(t, got, len(contacts.Figures(5, 20)))
+	md, err := os.ReadFile(filepath.Join(dir, "tables.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(md), "### one market")
+	require.Contains(t, string(md), "contacts:sequential:20")
+	csv, err := os.ReadFile(filepath.Join(dir, "contacts.csv"))
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(csv), contacts.CSVHeader+"\n"))
 }
