@@ -23,5 +23,5 @@ import (
 )
 
 func main() {
-	os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr, cli.Options{Plot: plot.Save}))
+	os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr, cli.Options{Plot: plot.Save, Figures: plot.Figures}))
 }
