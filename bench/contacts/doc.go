@@ -1,7 +1,7 @@
 // Package contacts measures how many contacts a B2B market needs for buyers
 // and sellers to find each other: by direct search, and through Agora's
-// central exchange. It generates reproducible markets, counts them three
-// ways, sweeps the market size and fits the growth on a log-log scale. See
+// central exchange. It generates reproducible markets, counts them,
+// simulates direct search, sweeps the market size and fits the growth on a log-log scale. See
 // bench/CONTACTS.md for the write-up and the measured figures.
 //
 // # Generated markets
@@ -18,57 +18,55 @@
 // numbers of buyers and sellers per market instead. The same Config always
 // produces the same Market.
 //
-// # The three counts
+// # Search models, outcomes and value
 //
-// With B buyers, S sellers and b_k requests and s_k offers in market k:
+// Count runs every search model of Config.Search on the generated orders
+// and reports for each an Outcome: inquiries and contacts (a contact is a
+// message, an inquiry and its reply, so Contacts = 2·Inquiries), trades,
+// volume, the price paid, the realised gross surplus Σ(bid − ask) and the
+// search cost. SearchExhaustive (B·S inquiries) and SearchInformed (each
+// buyer-seller pair sharing a market once) are closed forms whose outcome
+// is the competitive optimum; SearchSample (Stigler's fixed sample) and
+// SearchSequential (a budget of inquiries, the bid as reservation price)
+// are simulated with their own PCG streams. The value of the market is
+// exact: B·S possible pairs, the compatible pairs, and the maximum surplus
+// of the competitive (price-priority) matching. Efficiency is realised
+// surplus over the maximum, undefined when the maximum is 0.
 //
-//   - Direct search, uninformed: with no catalog, every buyer contacts every
-//     seller and every seller every buyer: B·S per side, 2·B·S in total.
-//   - Direct search, informed: contacts only within a market, Σ_k b_k·s_k
-//     per side, computed per market (no pair is enumerated).
-//   - Exchange: every request and offer is posted once. Count runs the
-//     orders through a real matching.Exchange and reads its counters
-//     (Exchange.TotalCounters): the postings (B+S with Activity 1) and every
-//     message into or out of the exchange, including its reports, its fills
-//     and, when participants subscribe to categories (Config.Subscribe),
-//     the subscriptions and the notifications. Onboarding, the registration
-//     and verification of every company, is not search: the counters are
-//     read after it and subtracted.
+// # The exchange
 //
-// Count also reports the trades found both ways on the same matches: the
-// price-priority matching of each market for informed direct search, and
-// the executions (EventFill) of the exchange. With ArrivalPriority (offers
-// first, then requests from the highest bid down) the two are equal.
+// Count runs the orders through a real matching.Exchange and reads its
+// counters: the postings, every message in and out of the trading run
+// (reports, fills, and with Config.Subscribe the subscriptions and
+// notifications), and the onboarding messages (registration, verification
+// and their replies) from Exchange.OnboardingCounters. Its outcome comes
+// from the fill events, which name both orders by client order ID.
 //
-// # CSV
+// # CSV and JSON
 //
-// WriteCSV writes one record per result under the stable header CSVHeader:
-//
-//	buyers,sellers,markets,seed,direct_uninformed,direct_informed,exchange_postings,exchange_messages,trades
-//
-// buyers, sellers and markets are the configured sizes and seed the PCG
-// seed; direct_uninformed (2·B·S) and direct_informed (2·Σ b_k·s_k) are
-// totals over both sides; exchange_postings is the exchange's count of
-// orders received; exchange_messages is every message in or out of the
-// exchange during the trading run (Counters.In() + Counters.Out());
-// trades is the number of executions through the exchange. Columns are
-// only ever added at the end.
+// WriteCSV writes a long-format CSV, one record per (run, search model),
+// under the stable header CSVHeader, which starts with every parameter and
+// the module version (Params, Version). JSON keys are snake_case
+// throughout, the engine counters included (EngineCounters,
+// OnboardingCounters). Columns are only ever added at the end.
 //
 // # Sweeps
 //
 // RunSweep runs N buyers and Ratio·N sellers for each N of a size series
-// and several seeds, and fits log(count) = slope·log(N) + c by least
-// squares for each of Models, with R² over all runs and the spread (min,
-// max, standard deviation) of the slopes fitted to each seed alone. Runs
-// whose count is 0 have no logarithm and are left out (Fit.Skipped).
+// and several seeds (SeedOf: disjoint seed blocks), and fits log(count) =
+// slope·log(N) + c by least squares for each of Quantities over N >=
+// FitFrom, with R², the spread of the slopes fitted to each seed alone, a
+// 95% bootstrap interval over seeds (fixed bootstrap seed) and local slopes
+// between adjacent sizes. Runs whose count is 0 have no logarithm and are
+// left out (Fit.Skipped). Figures lists the sweeps of bench/CONTACTS.md.
 //
 // # Determinism, concurrency and cost
 //
 // Every function is deterministic for a given Config: no clock, no global
 // random source. RunSweep runs independent markets on several goroutines and
 // returns the same results for any number of workers. The library prints
-// nothing. Generate and Count cost O(n log n) in orders plus the exchange
-// run; 100,000 buyers × 100,000 sellers in 1,000 markets take well under a
-// second. The exchange opens a market by copying its market table, so a run
+// nothing. Generate and Count cost O(n log n) in orders, plus O(N) per
+// request for a sampled model, plus the exchange run; 100,000 buyers ×
+// 100,000 sellers in 1,000 markets take under 2 s of CPU. The exchange opens a market by copying its market table, so a run
 // with very many markets costs O(Markets²) (MaxMarkets bounds it).
 package contacts
