@@ -1,8 +1,9 @@
 // Package contacts measures how many contacts a B2B market needs for buyers
 // and sellers to find each other: by direct search, and through Agora's
-// central exchange. It generates reproducible markets, counts them,
-// simulates direct search, sweeps the market size and fits the growth on a log-log scale. See
-// bench/CONTACTS.md for the write-up and the measured figures.
+// central exchange. It generates reproducible markets, simulates direct
+// search on them, runs them through the exchange, sweeps the market size
+// and fits the growth on a log-log scale. See bench/CONTACTS.md for the
+// write-up and the measured figures.
 //
 // # Generated markets
 //
