@@ -2,10 +2,8 @@ module github.com/agora-exchange/agora/bench/cmd
 
 go 1.26
 
-replace github.com/agora-exchange/agora => ../..
-
 require (
-	github.com/agora-exchange/agora v0.0.0-00010101000000-000000000000
+	github.com/agora-exchange/agora v0.0.0-20261127043252-ff893c031b29
 	gonum.org/v1/plot v0.17.0
 )
 
