@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/matching/journal"
 )
 
@@ -105,7 +106,7 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 	}
 	// Start from an empty exchange when the journal holds every record,
 	// else from the oldest valid snapshot that the journal continues.
-	var x *Exchange
+	var x *replayer
 	var chain [chainSize]byte
 	var later []journal.SnapshotFile
 	for _, s := range snaps {
@@ -125,22 +126,24 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 			}
 			return rep, fmt.Errorf("matching: audit: read %s: %w", s.File, err)
 		}
-		y, head, err := restoreState(cfg, p)
-		if err == nil && (head == nil || y.Seq() != s.Seq) {
+		eng, seq, head, err := engine.RestoreState(cfg.engine(), p)
+		if err == nil && (head == nil || seq != s.Seq) {
 			err = fmt.Errorf("%w: no audit section or wrong seq", ErrBadState)
 		}
 		if err != nil {
 			return rep, fmt.Errorf("matching: audit: snapshot %s: %w", s.File, err)
 		}
-		x, chain, rep.StartSeq, rep.StartFile = y, *head, s.Seq, s.File
+		x, chain, rep.StartSeq, rep.StartFile = &replayer{eng: eng, seq: seq}, *head, s.Seq, s.File
 	}
 	if x == nil {
 		if first > 1 {
 			return rep, fmt.Errorf("%w: journal in %s starts at seq %d and no valid snapshot precedes it", ErrJournalGap, dir, first)
 		}
-		if x, err = New(cfg); err != nil {
+		eng, err := engine.New(cfg.engine())
+		if err != nil {
 			return rep, err
 		}
+		x = &replayer{eng: eng}
 	}
 	rep.FirstSeq, rep.LastSeq = rep.StartSeq+1, rep.StartSeq
 
@@ -208,8 +211,8 @@ func checkNewestSnapshot(fsys journal.FS, cfg Config, s journal.SnapshotFile, re
 		}
 		return fmt.Errorf("matching: audit: snapshot %s: %w", s.File, err)
 	}
-	y, head, err := restoreState(cfg, p)
-	if err == nil && (head == nil || y.Seq() != s.Seq) {
+	_, seq, head, err := engine.RestoreState(cfg.engine(), p)
+	if err == nil && (head == nil || seq != s.Seq) {
 		err = fmt.Errorf("%w: no audit section or wrong seq", ErrBadState)
 	}
 	if err != nil {
@@ -220,7 +223,7 @@ func checkNewestSnapshot(fsys journal.FS, cfg Config, s journal.SnapshotFile, re
 }
 
 // checkSnapshot compares snapshot s with the replayed state at its seq.
-func checkSnapshot(fsys journal.FS, x *Exchange, chain *[chainSize]byte, s journal.SnapshotFile, rep *AuditReport) error {
+func checkSnapshot(fsys journal.FS, x *replayer, chain *[chainSize]byte, s journal.SnapshotFile, rep *AuditReport) error {
 	p, err := journal.ReadSnapshot(fsys, s)
 	if err != nil {
 		var ce *journal.CorruptError
@@ -230,9 +233,7 @@ func checkSnapshot(fsys journal.FS, x *Exchange, chain *[chainSize]byte, s journ
 		}
 		return fmt.Errorf("matching: audit: read %s: %w", s.File, err)
 	}
-	list := x.lockAll()
-	want := x.encodeStateLocked(nil, list, chain)
-	x.unlockAll(list)
+	want := x.eng.AppendState(nil, x.seq, chain)
 	if string(p) != string(want) {
 		rep.Bad = &AuditFailure{Seq: s.Seq, File: s.File, Offset: journal.SnapshotHeaderSize, Reason: "snapshot state or chain head differs from the replayed journal"}
 		return fmt.Errorf("%w: %s", ErrAuditMismatch, rep.Bad)

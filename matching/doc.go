@@ -1,5 +1,8 @@
-// Package matching is Agora's central exchange: it routes commands to
-// markets, validates them, sequences them and returns events.
+// Package matching is Agora's central exchange: the concurrent front door of
+// the deterministic engine (package engine). It sequences commands, locks
+// the engine by each command's scope, returns every command's events to its
+// submitter, serves them all in sequence order through the ordered output
+// feed, and, for an exchange made by Open, journals them.
 //
 // # Model
 //
@@ -92,35 +95,50 @@
 //
 // # Concurrency and ordering guarantees
 //
-// An Exchange is safe for concurrent use by many goroutines. Each market has
-// its own lock, so commands on different markets run in parallel, and
-// commands on one market are applied one at a time.
+// An Exchange is safe for concurrent use by many goroutines. It is the
+// concurrent front door of the deterministic engine (package engine), which
+// holds all the state and decides every outcome; the Exchange adds the
+// locks, the sequence numbers, the ordered output feed and, for Open, the
+// journal. It locks by the scope each command kind has in the engine's one
+// table (engine.ScopeOf):
 //
-//   - Sequence numbers are exchange-wide, start at 1 and grow by one per
-//     command. On one market they are taken under the market's lock, so
-//     they order that market's commands exactly as they were applied.
-//   - Commands on different markets are independent: their relative order
-//     does not change any market's outcome.
-//   - Registration, moderation and CmdExpire of all markets take every
-//     market's lock, so they are ordered exactly against every other command.
-//   - A market opens under the exchange's admin lock, in sequence order, so
-//     exchange order IDs (which encode the market) are reproducible.
-//   - CmdSubscribe, CmdUnsubscribe and CmdSetRating change state that the
-//     order path reads (a posting reads the subscription index and the
-//     subscribers' status under its market lock), so they take every lock,
-//     like moderation.
-//   - Tender commands and CmdListSubscriptions run under the admin lock
-//     alone and take their sequence number under it. They read only the
-//     registry, the ratings and the subscriptions, whose writers hold the
-//     admin lock, and tender state, which only they touch; no market command
-//     reads tender state. So they are ordered exactly against the commands
-//     they depend on and independent of the rest.
-//   - CmdSetMarketMode and CmdUncross are market commands: they run under
-//     their market's lock (opening the market first if needed, under the
-//     admin lock).
+//   - ScopeMarket (CmdPlace, CmdCancel, CmdAmend, CmdExpire of one market,
+//     CmdSetMarketMode, CmdUncross): that market's lock alone, so commands
+//     on different markets run in parallel and commands on one market one
+//     at a time. A market that has not opened yet opens under the admin
+//     lock, in sequence order, so order IDs (which encode the market) are
+//     reproducible.
+//   - ScopeAdmin (tender commands, CmdListSubscriptions, and any command
+//     that reaches no market): the admin lock alone. They read the registry
+//     and the subscriptions and write only tender state and the counters of
+//     commands outside the markets, which no market command reads.
+//   - ScopeAll (CmdRegister, CmdSetStatus, CmdSubscribe, CmdUnsubscribe,
+//     CmdSetRating, CmdExpire of every market): the admin lock and every
+//     market lock, in index order. They write what the other scopes read.
 //
+// Sequence numbers are exchange-wide, start at 1, grow by one per command,
+// and are taken under the command's locks, so they order the commands that
+// depend on each other exactly as they were applied; commands on different
+// markets are independent, and their relative order changes no outcome.
 // Consequently, applying the commands one at a time in sequence order to a
-// fresh exchange reproduces every event, even for a run that was concurrent.
+// fresh exchange, or to a bare engine.Engine, reproduces every event byte
+// for byte, even for a run that was concurrent.
+//
+// # Ordered output feed
+//
+// Every sequence number yields exactly one output: the events that Submit
+// returned for that command (a rejection included; some commands, such as
+// an expiry with nothing due, have none). Exchange.Feed serves the outputs
+// in sequence order to any number of readers, each starting at a sequence
+// number of its choice: 1, 2, 3, ... with no gap and no duplicate, whatever
+// order concurrent submitters finished in. The newest outputs are kept in
+// memory up to Config.FeedBytes of their encoding (one command can fan out
+// thousands of notifications, so the bound is in bytes). A reader that
+// asks for an output no longer held gets a *FeedTruncatedError (errors.Is
+// ErrFeedTruncated) naming what it asked for and the oldest output held,
+// never a silent gap. Submit never waits for readers: a slow reader falls behind, then
+// catches up or gets that error. An exchange made by RestoreState or Open
+// starts its feed after the state's sequence number.
 //
 // # Durability
 //

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/matching/journal"
 )
 
@@ -52,6 +53,7 @@ var (
 // change to any byte of a record is detected, even one that does not
 // change the command's outcome.
 const (
+	chainSize      = engine.ChainSize
 	recordVersion  = 1
 	recordOverhead = 1 + chainSize
 )
@@ -236,7 +238,8 @@ func Open(dir string, cfg Config, opts DurableOptions) (*Exchange, error) {
 
 func recoverExchange(log *journal.FileLog, fsys journal.FS, dir string, cfg Config, opts DurableOptions) (*Exchange, error) {
 	rec := Recovery{Journal: log.Recovered()}
-	var x *Exchange
+	var eng *engine.Engine
+	var base uint64
 	var chain [chainSize]byte
 	snap, err := journal.LoadSnapshot(fsys, dir, opts.FallbackSnapshot)
 	var ce *journal.CorruptError
@@ -248,7 +251,7 @@ func recoverExchange(log *journal.FileLog, fsys journal.FS, dir string, cfg Conf
 		if ce != nil {
 			rec.SkippedSnapshots = append(rec.SkippedSnapshots, ce)
 		}
-		if x, err = New(cfg); err != nil {
+		if eng, err = engine.New(cfg.engine()); err != nil {
 			return nil, err
 		}
 	case err != nil:
@@ -256,18 +259,17 @@ func recoverExchange(log *journal.FileLog, fsys journal.FS, dir string, cfg Conf
 	default:
 		rec.SnapshotSeq, rec.SnapshotFile, rec.SkippedSnapshots = snap.Seq, snap.File, snap.Skipped
 		var head *[chainSize]byte
-		x, head, err = restoreState(cfg, snap.Payload)
+		eng, base, head, err = engine.RestoreState(cfg.engine(), snap.Payload)
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("matching: snapshot %s: %w", snap.File, err)
 		case head == nil:
 			return nil, fmt.Errorf("matching: snapshot %s: %w: no audit section", snap.File, ErrBadState)
-		case x.Seq() != snap.Seq:
-			return nil, fmt.Errorf("matching: snapshot %s: %w: state at seq %d in a file named for %d", snap.File, ErrBadState, x.Seq(), snap.Seq)
+		case base != snap.Seq:
+			return nil, fmt.Errorf("matching: snapshot %s: %w: state at seq %d in a file named for %d", snap.File, ErrBadState, base, snap.Seq)
 		}
 		chain = *head
 	}
-	base := x.Seq()
 	first, last := log.FirstSeq(), log.LastSeq()
 	switch {
 	case first > base+1:
@@ -275,14 +277,18 @@ func recoverExchange(log *journal.FileLog, fsys journal.FS, dir string, cfg Conf
 	case last < base:
 		return nil, fmt.Errorf("%w: journal in %s ends at seq %d, before the snapshot's %d", ErrJournalGap, dir, last, base)
 	}
-	p := newReplayPipeline(x, chain)
+	p := newReplayPipeline(&replayer{eng: eng, seq: base}, chain)
 	err = log.Replay(base+1, p.record)
 	chain, err = p.finish(err)
 	if err != nil {
 		return nil, fmt.Errorf("matching: recover %s: %w", dir, err)
 	}
-	rec.Replayed = x.Seq() - base
-	rec.LastSeq = x.Seq()
+	rec.Replayed = p.r.seq - base
+	rec.LastSeq = p.r.seq
+	x, err := newExchange(eng, p.r.seq, cfg.FeedBytes)
+	if err != nil {
+		return nil, err
+	}
 	x.dur = &durable{
 		chain: chain, snapSince: rec.Replayed,
 		log: log, fs: fsys, dir: dir, opts: opts, rec: rec, lastSnap: rec.SnapshotSeq,
@@ -296,7 +302,7 @@ func recoverExchange(log *journal.FileLog, fsys journal.FS, dir string, cfg Conf
 // computes the audit chain. Both follow sequence order, so the first
 // failure reported is the first in the journal.
 type replayPipeline struct {
-	x       *Exchange
+	r       *replayer
 	full    chan *replayBatch
 	free    chan *replayBatch
 	done    chan struct{}
@@ -318,9 +324,9 @@ type replayBatch struct {
 
 const replayBatchLen = 256
 
-func newReplayPipeline(x *Exchange, chain [chainSize]byte) *replayPipeline {
+func newReplayPipeline(r *replayer, chain [chainSize]byte) *replayPipeline {
 	p := &replayPipeline{
-		x: x, chain: chain,
+		r: r, chain: chain,
 		full: make(chan *replayBatch, 4), free: make(chan *replayBatch, 6), done: make(chan struct{}),
 	}
 	for range cap(p.free) {
@@ -333,21 +339,10 @@ func newReplayPipeline(x *Exchange, chain [chainSize]byte) *replayPipeline {
 // record decodes and applies one journal record (journal.Replay's
 // callback).
 func (p *replayPipeline) record(r journal.Record) error {
-	x := p.x
-	if want := x.seq.Load() + 1; r.Seq != want {
-		return fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, r.Seq, want)
-	}
-	cmdBytes, stored, err := splitRecord(r.Payload)
+	cmdBytes, stored, evs, err := p.r.apply(r, p.evs[:0])
+	p.evs = evs
 	if err != nil {
-		return fmt.Errorf("seq %d: %w", r.Seq, err)
-	}
-	cmd, err := decodeRecordCommand(cmdBytes)
-	if err != nil {
-		return fmt.Errorf("seq %d: %w", r.Seq, err)
-	}
-	p.evs, _ = x.apply(&cmd, p.evs[:0])
-	if got := x.seq.Load(); got != r.Seq {
-		return fmt.Errorf("%w: seq %d: the command took sequence numbers up to %d", ErrBadRecord, r.Seq, got)
+		return err
 	}
 	if p.cur == nil {
 		select {
@@ -416,24 +411,40 @@ func (p *replayPipeline) finish(replayErr error) ([chainSize]byte, error) {
 	return p.chain, replayErr
 }
 
-// replayRecord applies one journal record to a non-durable exchange and
-// checks it against the audit chain, which it advances. It returns the
-// command's events in evs.
-func (x *Exchange) replayRecord(h *chainHasher, chain *[chainSize]byte, r journal.Record, evs []Event) ([]Event, error) {
-	if want := x.seq.Load() + 1; r.Seq != want {
-		return evs, fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, r.Seq, want)
+// replayer applies journal records to an engine in sequence order, on
+// one goroutine and without locks: recovery and verification run the
+// engine directly.
+type replayer struct {
+	eng *engine.Engine
+	seq uint64 // the last record applied
+}
+
+// apply decodes and applies record r, which must follow the last one, and
+// returns its command bytes, its stored audit hash and its events
+// (appended to evs).
+func (p *replayer) apply(r journal.Record, evs []Event) (cmdBytes []byte, stored [chainSize]byte, _ []Event, err error) {
+	if want := p.seq + 1; r.Seq != want {
+		return nil, stored, evs, fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, r.Seq, want)
 	}
-	cmdBytes, stored, err := splitRecord(r.Payload)
+	cmdBytes, stored, err = splitRecord(r.Payload)
 	if err != nil {
-		return evs, fmt.Errorf("seq %d: %w", r.Seq, err)
+		return nil, stored, evs, fmt.Errorf("seq %d: %w", r.Seq, err)
 	}
 	cmd, err := decodeRecordCommand(cmdBytes)
 	if err != nil {
-		return evs, fmt.Errorf("seq %d: %w", r.Seq, err)
+		return nil, stored, evs, fmt.Errorf("seq %d: %w", r.Seq, err)
 	}
-	evs, _ = x.apply(&cmd, evs)
-	if got := x.seq.Load(); got != r.Seq {
-		return evs, fmt.Errorf("%w: seq %d: the command took sequence numbers up to %d", ErrBadRecord, r.Seq, got)
+	evs, _ = p.eng.Apply(r.Seq, &cmd, evs)
+	p.seq = r.Seq
+	return cmdBytes, stored, evs, nil
+}
+
+// replayRecord applies one journal record and checks it against the audit
+// chain, which it advances. It returns the command's events in evs.
+func (p *replayer) replayRecord(h *chainHasher, chain *[chainSize]byte, r journal.Record, evs []Event) ([]Event, error) {
+	cmdBytes, stored, evs, err := p.apply(r, evs)
+	if err != nil {
+		return evs, err
 	}
 	sum := h.next(chain, r.Seq, cmdBytes, evs)
 	if sum != stored {
@@ -531,11 +542,11 @@ func (x *Exchange) snapshot(auto bool) error {
 		d.mu.Unlock()
 		return nil
 	}
-	list := x.lockAll()
+	n := x.lockAll()
 	seq := x.seq.Load()
 	chain := d.chain
-	payload := x.encodeStateLocked(nil, list, &chain)
-	x.unlockAll(list)
+	payload := x.eng.AppendState(nil, seq, &chain)
+	x.unlockAll(n)
 	d.snapSince = 0
 	d.mu.Unlock()
 

@@ -140,7 +140,7 @@ func newFzHarness(t testing.TB, data []byte) *fzHarness {
 	}
 	valid := func(code, b string) fzMarket {
 		c := leaf(code)
-		m := fzMarket{key: MarketKey{c.ID, basis(b)}, tick: c.Tick, lot: c.Lot, mid: 5000 * c.Tick, valid: true}
+		m := fzMarket{key: MarketKey{Category: c.ID, Basis: basis(b)}, tick: c.Tick, lot: c.Lot, mid: 5000 * c.Tick, valid: true}
 		for id := c.ID; id != 0; {
 			m.categories = append(m.categories, id)
 			cc, ok := cat.Taxonomy.ByID(id)
@@ -154,9 +154,9 @@ func newFzHarness(t testing.TB, data []byte) *fzHarness {
 		cement,
 		valid("23.51.12", "SPB"),
 		rebar,
-		{key: MarketKey{leaf("23.51").ID, cement.key.Basis}, tick: 100, lot: 1, mid: 500_000}, // not a leaf
-		{key: MarketKey{9999, cement.key.Basis}, tick: 100, lot: 1, mid: 500_000},             // unknown category
-		{key: MarketKey{cement.key.Category, 999}, tick: 100, lot: 1, mid: 500_000},           // unknown basis
+		{key: MarketKey{Category: leaf("23.51").ID, Basis: cement.key.Basis}, tick: 100, lot: 1, mid: 500_000}, // not a leaf
+		{key: MarketKey{Category: 9999, Basis: cement.key.Basis}, tick: 100, lot: 1, mid: 500_000},             // unknown category
+		{key: MarketKey{Category: cement.key.Category, Basis: 999}, tick: 100, lot: 1, mid: 500_000},           // unknown basis
 	}
 
 	// The fixed prologue: six companies in every moderation status.
@@ -583,7 +583,7 @@ func (h *fzHarness) genTender(c *Command) {
 // clocks before cmd, and advances the model's clocks as cmd will.
 func (h *fzHarness) clocks(cmd *Command) func(e *Event) int64 {
 	x := h.x
-	exists := func(k MarketKey) bool { return x.table.Load().byKey[k] != nil }
+	exists := func(k MarketKey) bool { return x.byKey.Get(keyOf(k)) != nil }
 	var key MarketKey
 	switch cmd.Kind {
 	case CmdPlace, CmdSetMarketMode, CmdUncross:
@@ -591,15 +591,15 @@ func (h *fzHarness) clocks(cmd *Command) func(e *Event) int64 {
 	case CmdExpire:
 		if cmd.Category == 0 && cmd.Basis == 0 {
 			before := maps.Clone(h.mclock)
-			for _, m := range x.table.Load().list {
-				h.mclock[m.key] = max(h.mclock[m.key], cmd.Time)
+			for _, k := range x.Markets() {
+				h.mclock[k] = max(h.mclock[k], cmd.Time)
 			}
 			return func(e *Event) int64 { return max(before[e.Key()], cmd.Time) }
 		}
 		key = cmd.Key()
 	case CmdCancel, CmdAmend:
-		if m := x.marketOf(cmd.OrderID); m != nil {
-			key = m.key
+		if k, ok := x.MarketOf(cmd.OrderID); ok {
+			key = k
 		}
 	case CmdSetStatus:
 		before := maps.Clone(h.mclock)
@@ -615,7 +615,7 @@ func (h *fzHarness) clocks(cmd *Command) func(e *Event) int64 {
 			return h.mclock[k]
 		}
 	case CmdBid, CmdCloseTender, CmdCancelTender:
-		if x.tenders.get(cmd.Tender) == nil {
+		if _, ok := x.Tender(cmd.Tender); !ok {
 			return func(*Event) int64 { return cmd.Time }
 		}
 		h.tclock[cmd.Tender] = max(h.tclock[cmd.Tender], cmd.Time)
@@ -691,11 +691,15 @@ func (h *fzHarness) apply(cmd Command) {
 	}
 	require.NoError(t, h.x.CheckInvariants(), ctx)
 	timeOf(&Event{}) // advances the model for a command without events
-	for _, m := range h.x.table.Load().list {
-		require.Equal(t, h.mclock[m.key], m.book.Now(), "clock of market %v\n%s", m.key, ctx)
+	for _, k := range h.x.Markets() {
+		require.Equal(t, h.mclock[k], h.x.Clock(k), "clock of market %v\n%s", k, ctx)
 	}
-	for i, tr := range h.x.tenders.list {
-		require.Equal(t, h.tclock[TenderID(i+1)], tr.clock, "clock of tender %d\n%s", i+1, ctx)
+	for id := TenderID(1); ; id++ {
+		info, ok := h.x.Tender(id)
+		if !ok {
+			break
+		}
+		require.Equal(t, h.tclock[id], info.Clock, "clock of tender %d\n%s", id, ctx)
 	}
 
 	touched := map[OrderID]bool{}

@@ -11,6 +11,14 @@ import (
 	"github.com/agora-exchange/agora/catalog"
 )
 
+// Bounds of the command language, as the tests iterate them.
+const (
+	marketShift = OrderMarketShift
+	cmdEnd      = MaxCommandKind + 1
+	eventEnd    = MaxEventKind + 1
+	reasonEnd   = MaxRejectReason + 1
+)
+
 // exINN returns a valid 10-digit legal-entity INN derived from n: the prefix
 // "77" and n as seven digits, followed by the official check digit.
 func exINN(n int) string { return innOf("77", n) }

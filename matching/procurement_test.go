@@ -130,43 +130,39 @@ func prNotified(evs []Event) []catalog.ParticipantID {
 }
 
 // prState is the procurement state of an exchange, deep-copied, for
-// checking that a rejected command changes nothing.
+// checking that a rejected command changes nothing: every participant,
+// every subscription, every tender with all its current bids (sealed ones
+// too, from the engine's operator view) and its clock, and the markets.
 type prState struct {
 	Participants []catalog.Participant
 	Subs         []Subscription
-	Live         int
-	ByKey        map[subKey][]subEntry
-	ByOwner      map[catalog.ParticipantID][]SubscriptionID
 	Tenders      []TenderInfo
-	Bids         [][]tenderBid
+	Bids         [][]TenderBid
 	Clocks       []int64
 	Markets      []MarketKey
 }
 
 func prSnapshot(x *Exchange) prState {
-	x.adminMu.Lock()
-	defer x.adminMu.Unlock()
 	var s prState
-	for p := range x.parts.All() {
-		s.Participants = append(s.Participants, p)
+	for p := catalog.ParticipantID(1); ; p++ {
+		info, ok := x.Participant(p)
+		if !ok {
+			break
+		}
+		s.Participants = append(s.Participants, info)
+		s.Subs = x.Subscriptions(p, s.Subs)
 	}
-	for _, sub := range x.subs.list {
-		sub.Bases = slices.Clone(sub.Bases)
-		s.Subs = append(s.Subs, sub)
-	}
-	s.Live = x.subs.live
-	s.ByKey = map[subKey][]subEntry{}
-	for k, v := range x.subs.byKey {
-		s.ByKey[k] = slices.Clone(v)
-	}
-	s.ByOwner = map[catalog.ParticipantID][]SubscriptionID{}
-	for k, v := range x.subs.byOwner {
-		s.ByOwner[k] = slices.Clone(v)
-	}
-	for _, t := range x.tenders.list {
-		s.Tenders = append(s.Tenders, t.info)
-		s.Bids = append(s.Bids, slices.Clone(t.bids))
-		s.Clocks = append(s.Clocks, t.clock)
+	for id := TenderID(1); ; id++ {
+		info, ok := x.Tender(id)
+		if !ok {
+			break
+		}
+		s.Clocks = append(s.Clocks, info.Clock)
+		info.Clock = 0 // compared through Clocks
+		s.Tenders = append(s.Tenders, info)
+		x.adminMu.Lock()
+		s.Bids = append(s.Bids, x.eng.AllTenderBids(id, nil))
+		x.adminMu.Unlock()
 	}
 	s.Markets = x.Markets()
 	return s

@@ -1,177 +1,276 @@
 package matching
 
 import (
-	"fmt"
-
 	"github.com/agora-exchange/agora/catalog"
-	"github.com/agora-exchange/agora/orderbook"
+	"github.com/agora-exchange/agora/engine"
 )
 
-// Level is an aggregated price level of a market.
-type Level = orderbook.Level
-
-// OrderInfo describes a resting order.
-type OrderInfo = orderbook.OrderInfo
+// market returns the open market of key, locked, or nil. The caller
+// unlocks s.mu.
+func (x *Exchange) market(key MarketKey) *slot {
+	s := x.byKey.Get(keyOf(key))
+	if s != nil {
+		s.mu.Lock()
+	}
+	return s
+}
 
 // BestBid returns the best bid of market key. ok is false if the market has
 // no bids or has never traded. O(1) plus the market lock.
 func (x *Exchange) BestBid(key MarketKey) (price catalog.Price, qty catalog.Qty, ok bool) {
-	m := x.table.Load().byKey[key]
-	if m == nil {
+	s := x.market(key)
+	if s == nil {
 		return 0, 0, false
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.book.BestBid()
+	defer s.mu.Unlock()
+	return s.m.BestBid()
 }
 
 // BestAsk returns the best ask of market key; see BestBid.
 func (x *Exchange) BestAsk(key MarketKey) (price catalog.Price, qty catalog.Qty, ok bool) {
-	m := x.table.Load().byKey[key]
-	if m == nil {
+	s := x.market(key)
+	if s == nil {
 		return 0, 0, false
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.book.BestAsk()
+	defer s.mu.Unlock()
+	return s.m.BestAsk()
 }
 
 // Depth appends up to n aggregated levels of one side of market key, best
-// first, to dst. Cost: O(log L + n); it allocates only if dst lacks room.
+// first, to dst. Cost: O(log L + n) under the market lock; it allocates
+// only if dst lacks room.
 func (x *Exchange) Depth(key MarketKey, side Side, n int, dst []Level) []Level {
-	m := x.table.Load().byKey[key]
-	if m == nil {
+	s := x.market(key)
+	if s == nil {
 		return dst
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.book.Depth(side, n, dst)
+	defer s.mu.Unlock()
+	return s.m.Depth(side, n, dst)
 }
 
 // OrdersAt appends the orders resting at price on one side of market key,
 // in time priority, to dst.
 func (x *Exchange) OrdersAt(key MarketKey, side Side, price catalog.Price, dst []OrderInfo) []OrderInfo {
-	m := x.table.Load().byKey[key]
-	if m == nil {
+	s := x.market(key)
+	if s == nil {
 		return dst
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for o := range m.book.OrdersAt(side, price) {
-		dst = append(dst, o)
+	defer s.mu.Unlock()
+	return s.m.OrdersAt(side, price, dst)
+}
+
+// orderSlot returns the open market that issued order id, or nil.
+func (x *Exchange) orderSlot(id OrderID) *slot {
+	i := engine.MarketIndexOf(id)
+	if i == 0 {
+		return nil
 	}
-	return dst
+	return x.byIndex.Get(int(i - 1))
 }
 
 // Order returns resting order id. O(1) plus the market lock.
 func (x *Exchange) Order(id OrderID) (OrderInfo, bool) {
-	m := x.marketOf(id)
-	if m == nil {
+	s := x.orderSlot(id)
+	if s == nil {
 		return OrderInfo{}, false
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.book.Order(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.Order(id)
 }
 
-// MarketOf returns the market of order id; ok is false if no market issued it.
+// MarketOf returns the market of order id; ok is false if no market issued
+// it. O(1), no lock.
 func (x *Exchange) MarketOf(id OrderID) (MarketKey, bool) {
-	m := x.marketOf(id)
-	if m == nil {
+	s := x.orderSlot(id)
+	if s == nil {
 		return MarketKey{}, false
 	}
-	return m.key, true
+	return s.m.Key(), true
 }
 
 // Markets returns the keys of the open markets in the order they opened.
+// Cost: O(markets), no lock.
 func (x *Exchange) Markets() []MarketKey {
-	list := x.table.Load().list
-	keys := make([]MarketKey, len(list))
-	for i, m := range list {
-		keys[i] = m.key
+	n := x.byIndex.Len()
+	keys := make([]MarketKey, n)
+	for i := range keys {
+		keys[i] = x.byIndex.Get(i).m.Key()
 	}
 	return keys
 }
 
-// Participant returns the registered participant id.
+// Participant returns the registered participant id. O(1) under the admin
+// lock.
 func (x *Exchange) Participant(id catalog.ParticipantID) (catalog.Participant, bool) {
 	x.adminMu.Lock()
 	defer x.adminMu.Unlock()
-	return x.parts.Get(id)
+	return x.eng.Participant(id)
 }
 
 // Counters returns the message counts of participant p, summed over all
-// markets. Cost: O(markets).
+// markets. Cost: O(markets), one lock at a time.
 func (x *Exchange) Counters(p catalog.ParticipantID) Counters {
 	var c Counters
-	for _, m := range x.table.Load().list {
-		m.mu.Lock()
-		if pc := m.counters.by[p]; pc != nil {
-			c = c.Add(*pc)
-		}
-		m.mu.Unlock()
+	for i := range x.byIndex.Len() {
+		s := x.byIndex.Get(i)
+		s.mu.Lock()
+		c = c.Add(s.m.Counters(p))
+		s.mu.Unlock()
 	}
-	x.outMu.Lock()
-	if pc := x.outside.by[p]; pc != nil {
-		c = c.Add(*pc)
-	}
-	x.outMu.Unlock()
+	x.adminMu.Lock()
+	c = c.Add(x.eng.OutsideCounters(p))
+	x.adminMu.Unlock()
 	return c
 }
 
 // TotalCounters returns the message counts of the whole exchange. Commands
 // that name no participant (registration, moderation) count only here.
-// Cost: O(markets).
+// Cost: O(markets), one lock at a time.
 func (x *Exchange) TotalCounters() Counters {
 	var c Counters
-	for _, m := range x.table.Load().list {
-		m.mu.Lock()
-		c = c.Add(m.counters.total)
-		m.mu.Unlock()
+	for i := range x.byIndex.Len() {
+		s := x.byIndex.Get(i)
+		s.mu.Lock()
+		c = c.Add(s.m.TotalCounters())
+		s.mu.Unlock()
 	}
-	x.outMu.Lock()
-	c = c.Add(x.outside.total)
-	x.outMu.Unlock()
+	x.adminMu.Lock()
+	c = c.Add(x.eng.OutsideTotal())
+	x.adminMu.Unlock()
 	return c
 }
 
-// CheckInvariants checks every market's book (see
-// orderbook.Book.CheckInvariants) and that the client order IDs in use are
-// exactly those of resting orders. It locks one market at a time. Cost:
-// O(orders).
-func (x *Exchange) CheckInvariants() error {
-	for _, m := range x.table.Load().list {
-		m.mu.Lock()
-		err := m.check()
-		m.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("market %v: %w", m.key, err)
-		}
-	}
-	return nil
+// OnboardingCounters returns the onboarding messages (registrations,
+// status changes and the replies to them) the exchange has counted since
+// New, RestoreState or Open; see engine.Onboarding. O(1) under the admin
+// lock.
+func (x *Exchange) OnboardingCounters() Onboarding {
+	x.adminMu.Lock()
+	defer x.adminMu.Unlock()
+	return x.eng.OnboardingCounters()
 }
 
-func (m *market) check() error {
-	if err := m.book.CheckInvariants(); err != nil {
-		return err
+// CheckInvariants checks every market's book (see
+// orderbook.Book.CheckInvariants), that the client order IDs in use are
+// exactly those of resting orders, and the subscriptions and tenders. It
+// takes every lock. Cost: O(orders + subscriptions + bids).
+func (x *Exchange) CheckInvariants() error {
+	n := x.lockAll()
+	defer x.unlockAll(n)
+	return x.eng.CheckInvariants()
+}
+
+// Indicative returns the uniform price and volume at which market key would
+// clear now with reference price ref (see orderbook.Book.Indicative: the
+// largest volume, then the smallest imbalance, then the price closest to
+// ref, then the lower price). ok is false when nothing would trade or the
+// market has never opened. It changes nothing. Cost: O(log L + C) in the C
+// crossed price levels, under the market lock.
+func (x *Exchange) Indicative(key MarketKey, ref catalog.Price) (u Uncross, ok bool) {
+	s := x.market(key)
+	if s == nil {
+		return Uncross{}, false
 	}
-	tagged := 0
-	for _, side := range [2]Side{Buy, Sell} {
-		for o := range m.book.Orders(side) {
-			if uint64(o.ID)>>marketShift != m.index {
-				return fmt.Errorf("%w: order %d is not from this market", orderbook.ErrInvariant, o.ID)
-			}
-			if o.Tag == 0 {
-				continue
-			}
-			tagged++
-			if _, ok := m.clientIDs[clientKey{owner: o.Owner, id: o.Tag}]; !ok {
-				return fmt.Errorf("%w: client order ID %d of order %d not registered", orderbook.ErrInvariant, o.Tag, o.ID)
-			}
-		}
+	defer s.mu.Unlock()
+	return s.m.Indicative(ref)
+}
+
+// Clock returns the clock of market key: the latest command time it has
+// seen, which never goes backwards (0 for a market that has not opened).
+// O(1) plus the market lock.
+func (x *Exchange) Clock(key MarketKey) int64 {
+	s := x.market(key)
+	if s == nil {
+		return 0
 	}
-	if tagged != len(m.clientIDs) {
-		return fmt.Errorf("%w: %d client order IDs held, %d resting orders carry one", orderbook.ErrInvariant, len(m.clientIDs), tagged)
+	defer s.mu.Unlock()
+	return s.m.Clock()
+}
+
+// Mode returns the trading mode of market key; a market that has not
+// opened yet is MarketContinuous. O(1) plus the market lock.
+func (x *Exchange) Mode(key MarketKey) MarketMode {
+	s := x.market(key)
+	if s == nil {
+		return MarketContinuous
 	}
-	return nil
+	defer s.mu.Unlock()
+	return s.m.Mode()
+}
+
+// Tender returns the public description of tender id. In sealed mode it
+// reveals no price before the close. Cost: O(1) under the admin lock.
+func (x *Exchange) Tender(id TenderID) (TenderInfo, bool) {
+	x.adminMu.Lock()
+	defer x.adminMu.Unlock()
+	return x.eng.Tender(id)
+}
+
+// TenderStanding returns bidder p's current rank in auction-mode tender id
+// and the best (lowest) bid price, as a bidder sees them. ok is false if
+// the tender is unknown, sealed, no longer open, or p has no bid. Cost:
+// O(bids) under the admin lock.
+func (x *Exchange) TenderStanding(id TenderID, p catalog.ParticipantID) (rank uint32, best catalog.Price, ok bool) {
+	x.adminMu.Lock()
+	defer x.adminMu.Unlock()
+	return x.eng.TenderStanding(id, p)
+}
+
+// TenderBids appends the bids of tender id to dst once it has closed
+// (awarded or failed), in rank order followed by the disqualified bids in
+// first-bid order. Before the close, or for a cancelled tender, it appends
+// nothing: bids stay sealed. Cost: O(bids log bids) under the admin lock.
+func (x *Exchange) TenderBids(id TenderID, dst []TenderBid) []TenderBid {
+	x.adminMu.Lock()
+	defer x.adminMu.Unlock()
+	return x.eng.TenderBids(id, dst)
+}
+
+// Subscriptions appends participant p's subscriptions, in ID order, to dst.
+// The Bases of each are copies. Cost: O(p's subscriptions) under the admin
+// lock.
+func (x *Exchange) Subscriptions(p catalog.ParticipantID, dst []Subscription) []Subscription {
+	x.adminMu.Lock()
+	defer x.adminMu.Unlock()
+	return x.eng.Subscriptions(p, dst)
+}
+
+// MarshalState returns the complete state of the exchange in the versioned
+// binary format described in package engine (see engine.Engine.AppendState
+// and RestoreState): sequence number, catalog, participants, markets with
+// their resting orders, counters, subscriptions and tenders. Equal states
+// give equal bytes, so two exchanges can be compared by their encodings.
+//
+// It holds every lock of the exchange while it encodes, so commands wait;
+// cost O(participants + orders + subscriptions + bids). The result is an
+// exact cut between two commands; on a durable exchange, between two
+// journaled ones. The result is owned by the caller. MarshalState never
+// fails on a consistent exchange; the error is for future sections that
+// may.
+func (x *Exchange) MarshalState() ([]byte, error) {
+	if d := x.dur; d != nil {
+		d.mu.Lock() // an exact cut between two journaled commands
+		defer d.mu.Unlock()
+	}
+	n := x.lockAll()
+	defer x.unlockAll(n)
+	return x.eng.AppendState(nil, x.seq.Load(), nil), nil
+}
+
+// RestoreState returns a new, non-durable exchange holding the state that
+// MarshalState encoded in b (a snapshot file's payload works too; its audit
+// section is ignored). It is how replicas and tests load a state. See
+// engine.RestoreState for the rules and the errors (ErrInvalidConfig,
+// ErrBadState, ErrConfigMismatch). It never panics, whatever b holds.
+// Cost: O(len(b)) plus O(log L) per resting order.
+func RestoreState(cfg Config, b []byte) (*Exchange, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	eng, seq, _, err := engine.RestoreState(cfg.engine(), b)
+	if err != nil {
+		return nil, err
+	}
+	return newExchange(eng, seq, cfg.FeedBytes)
 }

@@ -457,7 +457,7 @@ func TestRestoreStateConfig(t *testing.T) {
 	// Zero fields adopt the state's values.
 	y, err := RestoreState(Config{}, b)
 	require.NoError(t, err)
-	require.Equal(t, STPCancelBoth, y.cfg.DefaultSTP)
+	require.Equal(t, STPCancelBoth, y.eng.Config().DefaultSTP)
 	require.Equal(t, b, duMarshal(t, y))
 
 	// An equal catalog is accepted.
@@ -487,7 +487,7 @@ func duFixCRC(b []byte) {
 	if len(b) < 4 {
 		return
 	}
-	binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.Checksum(b[:len(b)-4], stateCRC))
+	binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.Checksum(b[:len(b)-4], crc32.MakeTable(crc32.Castagnoli)))
 }
 
 func TestRestoreStateCorrupt(t *testing.T) {

@@ -147,9 +147,10 @@ func TestSubscriptionLifecycle(t *testing.T) {
 
 	// Removing the last subscription empties the index.
 	f.must(Command{Kind: CmdUnsubscribe, Participant: s, Subscription: b})
-	require.Zero(t, f.x.subs.live)
-	require.Empty(t, f.x.subs.byKey)
-	require.Empty(t, f.x.subs.byOwner)
+	require.Empty(t, f.x.Subscriptions(s, nil))
+	// The invariants hold that no empty index bucket or owner list is
+	// left behind.
+	require.NoError(t, f.x.CheckInvariants())
 }
 
 func TestSubscriptionRejections(t *testing.T) {
@@ -197,10 +198,17 @@ func TestSubscriptionRejections(t *testing.T) {
 // prBrute computes the notifications of a posting by walking every
 // subscription: the lowest-numbered matching subscription of each verified
 // participant other than the poster, in participant order.
-func prBrute(x *Exchange, poster catalog.ParticipantID, cat catalog.CategoryID, basis catalog.BasisID, qty catalog.Qty) []subHit {
+func prBrute(x *Exchange, poster catalog.ParticipantID, cat catalog.CategoryID, basis catalog.BasisID, qty catalog.Qty) []prHit {
 	best := map[catalog.ParticipantID]SubscriptionID{}
-	for _, s := range x.subs.list {
-		if s.Owner == 0 || s.Owner == poster || !x.cat.Taxonomy.Covers(s.Category, cat) {
+	var all []Subscription
+	for p := catalog.ParticipantID(1); ; p++ {
+		if _, ok := x.Participant(p); !ok {
+			break
+		}
+		all = x.Subscriptions(p, all)
+	}
+	for _, s := range all {
+		if s.Owner == 0 || s.Owner == poster || !x.Catalog().Taxonomy.Covers(s.Category, cat) {
 			continue
 		}
 		if len(s.Bases) > 0 && !slices.Contains(s.Bases, basis) {
@@ -209,18 +217,18 @@ func prBrute(x *Exchange, poster catalog.ParticipantID, cat catalog.CategoryID, 
 		if qty < s.MinQty || (s.MaxQty != 0 && qty > s.MaxQty) {
 			continue
 		}
-		if p, _ := x.parts.Get(s.Owner); p.Status != catalog.StatusVerified {
+		if p, _ := x.Participant(s.Owner); p.Status != catalog.StatusVerified {
 			continue
 		}
 		if cur, ok := best[s.Owner]; !ok || s.ID < cur {
 			best[s.Owner] = s.ID
 		}
 	}
-	var out []subHit
+	var out []prHit
 	for p, id := range best {
-		out = append(out, subHit{owner: p, sub: id})
+		out = append(out, prHit{owner: p, sub: id})
 	}
-	slices.SortFunc(out, func(a, b subHit) int { return int(a.owner) - int(b.owner) })
+	slices.SortFunc(out, func(a, b prHit) int { return int(a.owner) - int(b.owner) })
 	return out
 }
 
@@ -247,8 +255,14 @@ func TestNotificationsRandom(t *testing.T) {
 		for i := range 12 {
 			parts = append(parts, f.company("P", i%6 != 5))
 		}
+		subscribed := 0 // subscriptions ever made: the IDs run from 1
 		run := func(cmd Command) []Event {
 			evs, _ := f.submit(cmd)
+			for _, e := range evs {
+				if e.Kind == EventSubscribed {
+					subscribed++
+				}
+			}
 			return evs
 		}
 		notified := 0
@@ -268,7 +282,7 @@ func TestNotificationsRandom(t *testing.T) {
 				}
 				run(cmd)
 			case op == 3:
-				run(Command{Kind: CmdUnsubscribe, Participant: p, Subscription: SubscriptionID(rng.IntN(len(f.x.subs.list) + 2))})
+				run(Command{Kind: CmdUnsubscribe, Participant: p, Subscription: SubscriptionID(rng.IntN(subscribed + 2))})
 			case op == 4:
 				st := []catalog.Status{catalog.StatusVerified, catalog.StatusSuspended}[rng.IntN(2)]
 				run(Command{Kind: CmdSetStatus, Participant: p, Status: st})
@@ -289,10 +303,10 @@ func TestNotificationsRandom(t *testing.T) {
 					require.Empty(t, prOnly(evs, EventNotified))
 					continue
 				}
-				var got []subHit
+				var got []prHit
 				for _, e := range prOnly(evs, EventNotified) {
 					require.Equal(t, evs[0].OrderID, e.OrderID)
-					got = append(got, subHit{owner: e.Participant, sub: e.Subscription})
+					got = append(got, prHit{owner: e.Participant, sub: e.Subscription})
 				}
 				require.Equal(t, want, got, "seed %d", seed)
 				notified += len(got)
@@ -303,4 +317,11 @@ func TestNotificationsRandom(t *testing.T) {
 
 		f.replay()
 	}
+}
+
+// prHit is one expected notification: the participant and the
+// lowest-numbered subscription of it that covers the posting.
+type prHit struct {
+	owner catalog.ParticipantID
+	sub   SubscriptionID
 }

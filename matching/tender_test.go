@@ -178,11 +178,13 @@ func TestTenderAuction(t *testing.T) {
 
 	// The rank index is derived state: a tender restored without it (as
 	// from a snapshot) rebuilds it on first use.
-	tt := f.x.tenders.get(id)
-	tt.ranks, tt.ranksOK = rankIndex{}, false
-	rank, _, _ = f.x.TenderStanding(id, c)
+	st, err := f.x.MarshalState()
+	require.NoError(t, err)
+	y, err := RestoreState(Config{}, st)
+	require.NoError(t, err)
+	rank, _, _ = y.TenderStanding(id, c)
 	require.Equal(t, uint32(3), rank)
-	tt.ranks, tt.ranksOK = rankIndex{}, false
+	f.x = y
 	e = f.placeBid(f.trader("D"), id, 549000, 500, 5)
 	require.Equal(t, uint32(2), e.Rank)
 
@@ -565,42 +567,6 @@ func prBefore(cmd Command, all []prRef, a, b prRef) bool {
 		return sa > sb
 	}
 	return a.seq < b.seq
-}
-
-// TestRankIndexRandom checks the rank index against a sorted slice.
-func TestRankIndexRandom(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 9))
-	var r rankIndex
-	var ref []rankKey
-	for i := range 20000 {
-		k := rankKey{price: catalog.Price(rng.IntN(500)), seq: uint64(rng.IntN(50))}
-		j, found := slices.BinarySearchFunc(ref, k, rankKey.compare)
-		if rng.IntN(3) == 0 && len(ref) > 0 {
-			k = ref[rng.IntN(len(ref))]
-			j, found = slices.BinarySearchFunc(ref, k, rankKey.compare)
-		}
-		switch {
-		case found && rng.IntN(2) == 0:
-			r.remove(k)
-			ref = slices.Delete(ref, j, j+1)
-		case !found:
-			r.insert(k)
-			ref = slices.Insert(ref, j, k)
-		}
-		probe := rankKey{price: catalog.Price(rng.IntN(500)), seq: uint64(rng.IntN(50))}
-		pj, _ := slices.BinarySearchFunc(ref, probe, rankKey.compare)
-		require.Equal(t, pj+1, r.rank(probe), "step %d", i)
-		require.Equal(t, len(ref), r.len())
-		if i%1000 == 0 {
-			var flat []rankKey
-			for _, b := range r.blocks {
-				require.NotEmpty(t, b)
-				require.LessOrEqual(t, len(b), 2*rankBlock)
-				flat = append(flat, b...)
-			}
-			require.Equal(t, ref, flat[:len(ref):len(ref)])
-		}
-	}
 }
 
 // TestTenderAwardRandom runs random small tenders and checks the award

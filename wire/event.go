@@ -1,4 +1,4 @@
-package matching
+package wire
 
 import (
 	"fmt"
@@ -90,6 +90,10 @@ const (
 	EventUncrossed
 	eventEnd
 )
+
+// MaxEventKind is the largest valid EventKind: the valid kinds are
+// 1..MaxEventKind.
+const MaxEventKind = eventEnd - 1
 
 func (k EventKind) String() string {
 	switch k {

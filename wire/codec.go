@@ -1,4 +1,4 @@
-package matching
+package wire
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package matching
+package wire
 
 import (
 	"fmt"
@@ -8,8 +8,17 @@ import (
 )
 
 // OrderID is an exchange-assigned order ID. It encodes the market, so a
-// cancel or amend finds its market in O(1). Zero is never valid.
+// cancel or amend finds its market in O(1): the high 24 bits hold the
+// market's index (1 for the first market opened, 2 for the next, ...) and
+// the low OrderMarketShift bits the market's own order number (1, 2, 3,
+// ... in acceptance order). Zero is never valid. IDs exceed 2^53 from the
+// 8,193rd market on, so a JSON reader whose numbers are float64 (as in
+// JavaScript) must read them as strings.
 type OrderID = orderbook.OrderID
+
+// OrderMarketShift is the position of the market index in an OrderID:
+// OrderID = index<<OrderMarketShift | number.
+const OrderMarketShift = 40
 
 // Re-exported order attributes, so callers need import only this package.
 type (
@@ -99,6 +108,10 @@ const (
 	CmdUncross
 	cmdEnd
 )
+
+// MaxCommandKind is the largest valid CommandKind: the valid kinds are
+// 1..MaxCommandKind.
+const MaxCommandKind = cmdEnd - 1
 
 func (k CommandKind) String() string {
 	switch k {
@@ -353,16 +366,20 @@ var readFields = [cmdEnd]fieldSet{
 	CmdUncross:       fields(fParticipant, fCategory, fBasis, fRefPrice),
 }
 
-// checkShape refuses a command whose variable-size fields exceed the
-// limits (ReasonTooLarge, checked first so that a command journaled with
-// its over-limit fields clipped replays to the same refusal) or that sets
-// a field its kind does not read (ReasonUnreadField). The kind is valid.
-// Cost: O(1).
-func checkShape(c *Command) RejectReason {
-	if tooLarge(c) {
+// CheckShape returns why c must be refused before any state is read:
+// ReasonTooLarge when a variable-size field exceeds its limit (checked
+// first, so that a command journaled with its over-limit fields clipped
+// replays to the same refusal), ReasonInvalidCommand for an unknown kind,
+// ReasonUnreadField when c sets a field its kind does not read (see the
+// package documentation of matching for the table); ReasonNone otherwise.
+// Cost: O(1), no allocation.
+func CheckShape(c *Command) RejectReason {
+	switch {
+	case tooLarge(c):
 		return ReasonTooLarge
-	}
-	if c.set()&^readFields[c.Kind] != 0 {
+	case c.Kind == 0 || c.Kind >= cmdEnd:
+		return ReasonInvalidCommand
+	case c.set()&^readFields[c.Kind] != 0:
 		return ReasonUnreadField
 	}
 	return ReasonNone
@@ -373,3 +390,24 @@ func checkShape(c *Command) RejectReason {
 func tooLarge(c *Command) bool {
 	return len(c.Name) > MaxStringLen || len(c.INN) > MaxStringLen || len(c.KPP) > MaxStringLen || len(c.Bases) > MaxBases
 }
+
+// SubscriptionID names a subscription. The exchange assigns them from 1 in
+// sequence order and never reuses one. Zero is never valid.
+type SubscriptionID uint64
+
+// MaxFilterBases is the largest number of delivery bases one subscription's
+// filter may list.
+const MaxFilterBases = 64
+
+// MarketMode is how a market trades. The zero value is invalid.
+type MarketMode = orderbook.Mode
+
+const (
+	// MarketContinuous: incoming orders match at once (every market starts
+	// so).
+	MarketContinuous = orderbook.Continuous
+	// MarketCall: orders accumulate without matching until CmdUncross
+	// clears them at one uniform price; IOC, FOK and market orders are
+	// cancelled.
+	MarketCall = orderbook.Call
+)

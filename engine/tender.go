@@ -1,4 +1,4 @@
-package matching
+package engine
 
 import (
 	"fmt"
@@ -7,80 +7,7 @@ import (
 	"slices"
 
 	"github.com/agora-exchange/agora/catalog"
-)
-
-// TenderID names a tender. The exchange assigns them from 1 in sequence
-// order. Zero is never valid.
-type TenderID uint64
-
-// TenderMode is how a tender takes bids. The zero value is invalid.
-type TenderMode uint8
-
-const (
-	// TenderSealed: bids are sealed until the close; a bidder may lower its
-	// own bid and learns nothing about the others.
-	TenderSealed TenderMode = 1 + iota
-	// TenderAuction: an English reverse auction. A bidder may lower its own
-	// bid by at least the tender's Decrement, and after each bid learns its
-	// rank and the best price. A bid in the last Extension of the auction
-	// moves the close Extension later (anti-sniping).
-	TenderAuction
-)
-
-func (m TenderMode) String() string {
-	switch m {
-	case TenderSealed:
-		return "sealed"
-	case TenderAuction:
-		return "auction"
-	}
-	return fmt.Sprintf("TenderMode(%d)", uint8(m))
-}
-
-// Evaluation is how a tender ranks its bids. The zero value is invalid.
-//
-// Scores are integers in parts per million (ScoreScale = 1,000,000 is
-// best). Over the n bids being ranked (at the close: the eligible bids; in
-// an auction's feedback: all current bids), let P be the lowest price and L
-// the shortest lead time. A bid with price p, lead time l and supplier
-// rating r (0..catalog.MaxRating) has the component scores
-//
-//	price  sP = floor(1e6 × P / p)          (1e6 for the lowest price)
-//	lead   sL = floor(1e6 × L / l)          (1e6 for the shortest lead time)
-//	rating sR = r × 1e6 / 100               (1e6 for rating 100)
-//
-// EvalLowestPrice ranks by price, lowest first; its Score is sP.
-// EvalWeighted ranks by score, highest first, where with the weights wP, wL
-// and wR in basis points (summing to WeightScale = 10,000, that is to 1)
-//
-//	score = floor((wP×sP + wL×sL + wR×sR) / 10,000).
-//
-// Equal ranks (equal price, or equal score) are broken by the bid's
-// sequence number: the earlier bid wins. Improving a bid gives it the
-// improving command's sequence number.
-type Evaluation uint8
-
-const (
-	// EvalLowestPrice: the lowest price wins; weights must be zero.
-	EvalLowestPrice Evaluation = 1 + iota
-	// EvalWeighted: the highest weighted score wins.
-	EvalWeighted
-)
-
-func (e Evaluation) String() string {
-	switch e {
-	case EvalLowestPrice:
-		return "lowest-price"
-	case EvalWeighted:
-		return "weighted"
-	}
-	return fmt.Sprintf("Evaluation(%d)", uint8(e))
-}
-
-// Scales of the weighted evaluation.
-const (
-	ScoreScale  = 1_000_000 // a score of ScoreScale is the best possible
-	WeightScale = 10_000    // weights are in basis points and sum to WeightScale
+	"github.com/agora-exchange/agora/wire"
 )
 
 // TenderState is the life-cycle state of a tender. The zero value is
@@ -140,7 +67,7 @@ func (s TenderState) String() string {
 // stay partly uncovered. The tender fails, awarding nothing, if there is
 // no winner or fewer than MinWinners.
 type TenderInfo struct {
-	ID              TenderID
+	ID              wire.TenderID
 	Buyer           catalog.ParticipantID
 	Category        catalog.CategoryID
 	Basis           catalog.BasisID
@@ -148,8 +75,8 @@ type TenderInfo struct {
 	Reserve         catalog.Price // 0: none
 	OpenAt          int64
 	CloseAt         int64 // the current close, after any extension
-	Mode            TenderMode
-	Evaluation      Evaluation
+	Mode            wire.TenderMode
+	Evaluation      wire.Evaluation
 	Decrement       catalog.Price
 	Extension       int64
 	WeightPrice     uint16
@@ -164,6 +91,7 @@ type TenderInfo struct {
 	Best    catalog.Price // auction mode: the lowest bid price (0 without bids); 0 in sealed mode until the close
 	Awarded catalog.Qty   // after the close: the quantity awarded
 	Winners int           // after the close: the number of winners
+	Clock   int64         // the latest command time the tender has seen; it never goes backwards
 }
 
 // TenderBid is one bid of a closed tender, as ranked at its close.
@@ -211,8 +139,8 @@ type tender struct {
 	cacheV  uint64
 }
 
-// tenders holds every tender. It is guarded by adminMu: tender commands
-// read the registry and the subscriptions, whose writers hold adminMu.
+// tenders holds every tender. Tender commands are ScopeAdmin: they
+// read the registry and the subscriptions, which only ScopeAll writes.
 type tenders struct {
 	list    []*tender // list[id-1]
 	hits    []subHit
@@ -220,8 +148,8 @@ type tenders struct {
 	ratings uint64 // bumped by every rating change, to invalidate cached scores
 }
 
-func (ts *tenders) get(id TenderID) *tender {
-	if id == 0 || id > TenderID(len(ts.list)) {
+func (ts *tenders) get(id wire.TenderID) *tender {
+	if id == 0 || id > wire.TenderID(len(ts.list)) {
 		return nil
 	}
 	return ts.list[id-1]
@@ -229,99 +157,95 @@ func (ts *tenders) get(id TenderID) *tender {
 
 // tenderEvent returns an event of t with the common fields set, at the
 // tender's clock: the command's effective time.
-func tenderEvent(seq uint64, cmd *Command, kind EventKind, t *tender, p catalog.ParticipantID) Event {
-	return Event{
+func tenderEvent(seq uint64, cmd *wire.Command, kind wire.EventKind, t *tender, p catalog.ParticipantID) wire.Event {
+	return wire.Event{
 		Seq: seq, Time: t.clock, Kind: kind, Command: cmd.Kind, Participant: p,
 		Category: t.info.Category, Basis: t.info.Basis, Tender: t.info.ID,
 	}
 }
 
-// tenderCommand runs a tender command under adminMu, with one sequence
-// number, and counts it.
-func (x *Exchange) tenderCommand(cmd *Command, dst []Event, run func(seq uint64, dst []Event) ([]Event, RejectReason)) ([]Event, error) {
-	x.adminMu.Lock()
-	defer x.adminMu.Unlock()
-	seq := x.seq.Add(1)
+// tenderCommand runs a tender command and counts it.
+func (e *Engine) tenderCommand(seq uint64, cmd *wire.Command, dst []wire.Event, run func(seq uint64, dst []wire.Event) ([]wire.Event, wire.RejectReason)) ([]wire.Event, error) {
 	start := len(dst)
 	dst, r := run(seq, dst)
-	if r != ReasonNone {
+	if r != wire.ReasonNone {
 		now := cmd.Time
-		if t := x.tenders.get(cmd.Tender); t != nil && cmd.Kind != CmdOpenTender {
+		if t := e.tenders.get(cmd.Tender); t != nil && cmd.Kind != wire.CmdOpenTender {
 			now = t.clock // advanced by the command, rejected or not
 		}
 		dst = append(dst[:start], rejected(seq, now, cmd, r))
 	}
-	x.outsideCount(cmd.Participant, cmd.Kind, dst[start:])
+	e.countOutside(cmd.Participant, cmd.Kind, dst[start:])
 	return dst, r.Err()
 }
 
 // checkTender validates the terms of a CmdOpenTender. It returns the
-// tender's category and the opening time. The caller holds adminMu.
-func (x *Exchange) checkTender(cmd *Command) (catalog.Category, int64, RejectReason) {
-	if r := x.traderStatus(cmd.Participant); r != ReasonNone {
+// tender's category and the opening time.
+func (e *Engine) checkTender(cmd *wire.Command) (catalog.Category, int64, wire.RejectReason) {
+	if r := e.traderStatus(cmd.Participant); r != wire.ReasonNone {
 		return catalog.Category{}, 0, r
 	}
-	cat, r := x.tradable(cmd.Category)
-	if r != ReasonNone {
+	cat, r := e.tradable(cmd.Category)
+	if r != wire.ReasonNone {
 		return cat, 0, r
 	}
-	if _, ok := x.cat.Bases.ByID(cmd.Basis); !ok {
-		return cat, 0, ReasonUnknownBasis
+	if _, ok := e.cat.Bases.ByID(cmd.Basis); !ok {
+		return cat, 0, wire.ReasonUnknownBasis
 	}
 	switch {
 	case cmd.Qty <= 0:
-		return cat, 0, ReasonInvalidQty
+		return cat, 0, wire.ReasonInvalidQty
 	case cmd.Price < 0:
-		return cat, 0, ReasonInvalidPrice
+		return cat, 0, wire.ReasonInvalidPrice
 	}
-	if r := checkSteps(&cat, cmd.Price, cmd.Qty, 0); r != ReasonNone {
+	if r := checkSteps(&cat, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
 		return cat, 0, r
 	}
 	switch cmd.TenderMode {
-	case TenderSealed:
+	case wire.TenderSealed:
 		if cmd.Decrement != 0 || cmd.Extension != 0 {
-			return cat, 0, ReasonInvalidTender
+			return cat, 0, wire.ReasonInvalidTender
 		}
-	case TenderAuction:
+	case wire.TenderAuction:
 		if cmd.Decrement <= 0 || cmd.Extension < 0 {
-			return cat, 0, ReasonInvalidTender
+			return cat, 0, wire.ReasonInvalidTender
 		}
 		if cmd.Decrement%cat.Tick != 0 {
-			return cat, 0, ReasonPriceNotOnTick
+			return cat, 0, wire.ReasonPriceNotOnTick
 		}
 	default:
-		return cat, 0, ReasonInvalidTender
+		return cat, 0, wire.ReasonInvalidTender
 	}
 	sum := int(cmd.WeightPrice) + int(cmd.WeightLeadTime) + int(cmd.WeightRating)
 	switch cmd.Evaluation {
-	case EvalLowestPrice:
+	case wire.EvalLowestPrice:
 		if sum != 0 {
-			return cat, 0, ReasonBadWeights
+			return cat, 0, wire.ReasonBadWeights
 		}
-	case EvalWeighted:
-		if sum != WeightScale {
-			return cat, 0, ReasonBadWeights
+	case wire.EvalWeighted:
+		if sum != wire.WeightScale {
+			return cat, 0, wire.ReasonBadWeights
 		}
 	default:
-		return cat, 0, ReasonInvalidTender
+		return cat, 0, wire.ReasonInvalidTender
 	}
 	openAt := max(cmd.OpenAt, cmd.Time)
 	if cmd.CloseAt <= openAt {
-		return cat, 0, ReasonCloseBeforeOpen
+		return cat, 0, wire.ReasonCloseBeforeOpen
 	}
 	lots := int64(cmd.Qty / cat.Lot)
 	if cmd.MinWinners > 1 && int64(cmd.MinWinners) > lots {
-		return cat, 0, ReasonInvalidWinners
+		return cat, 0, wire.ReasonInvalidWinners
 	}
 	if cmd.MaxWinners != 0 {
 		if cmd.MinWinners > cmd.MaxWinners {
-			return cat, 0, ReasonInvalidWinners
+			return cat, 0, wire.ReasonInvalidWinners
 		}
 		if share := winnerShare(cmd.Qty, cat.Lot, cmd.MinWinners); int64(cmd.MaxWinners) < (int64(cmd.Qty)+int64(share)-1)/int64(share) {
-			return cat, 0, ReasonInvalidWinners // the limits could never cover the quantity
+			return cat, 0, wire.ReasonInvalidWinners // the limits could never cover the quantity
 		}
 	}
-	return cat, openAt, ReasonNone
+	return cat, openAt, wire.ReasonNone
 }
 
 // winnerShare is the most one winner may receive: the whole quantity, or
@@ -334,15 +258,15 @@ func winnerShare(qty, lot catalog.Qty, m uint16) catalog.Qty {
 	return qty / lot / catalog.Qty(m) * lot
 }
 
-func (x *Exchange) openTender(cmd *Command, dst []Event) ([]Event, error) {
-	return x.tenderCommand(cmd, dst, func(seq uint64, dst []Event) ([]Event, RejectReason) {
-		cat, openAt, r := x.checkTender(cmd)
-		if r != ReasonNone {
+func (e *Engine) openTender(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	return e.tenderCommand(seq, cmd, dst, func(seq uint64, dst []wire.Event) ([]wire.Event, wire.RejectReason) {
+		cat, openAt, r := e.checkTender(cmd)
+		if r != wire.ReasonNone {
 			return dst, r
 		}
 		t := &tender{
 			info: TenderInfo{
-				ID: TenderID(len(x.tenders.list) + 1), Buyer: cmd.Participant,
+				ID: wire.TenderID(len(e.tenders.list) + 1), Buyer: cmd.Participant,
 				Category: cat.ID, Basis: cmd.Basis, Qty: cmd.Qty, Reserve: cmd.Price,
 				OpenAt: openAt, CloseAt: cmd.CloseAt, Mode: cmd.TenderMode, Evaluation: cmd.Evaluation,
 				Decrement: cmd.Decrement, Extension: cmd.Extension,
@@ -353,75 +277,75 @@ func (x *Exchange) openTender(cmd *Command, dst []Event) ([]Event, error) {
 			lot: cat.Lot, share: winnerShare(cmd.Qty, cat.Lot, cmd.MinWinners),
 			clock: cmd.Time, byBidder: map[catalog.ParticipantID]int{},
 		}
-		x.tenders.list = append(x.tenders.list, t)
-		e := tenderEvent(seq, cmd, EventTenderOpened, t, t.info.Buyer)
-		e.Side, e.Price, e.Qty, e.OpenAt, e.CloseAt = Buy, t.info.Reserve, t.info.Qty, t.info.OpenAt, t.info.CloseAt
-		dst = append(dst, e)
+		e.tenders.list = append(e.tenders.list, t)
+		ev := tenderEvent(seq, cmd, wire.EventTenderOpened, t, t.info.Buyer)
+		ev.Side, ev.Price, ev.Qty, ev.OpenAt, ev.CloseAt = wire.Buy, t.info.Reserve, t.info.Qty, t.info.OpenAt, t.info.CloseAt
+		dst = append(dst, ev)
 		p := posting{
 			kind: cmd.Kind, poster: t.info.Buyer, cat: t.info.Category, basis: t.info.Basis,
-			side: Buy, price: t.info.Reserve, qty: t.info.Qty, remaining: t.info.Qty,
+			side: wire.Buy, price: t.info.Reserve, qty: t.info.Qty, remaining: t.info.Qty,
 			tender: t.info.ID, openAt: t.info.OpenAt, closeAt: t.info.CloseAt, maker: t.info.Buyer,
 		}
-		return x.notify(seq, cmd.Time, &p, &x.tenders.hits, dst), ReasonNone
+		return e.notify(seq, cmd.Time, &p, &e.tenders.hits, dst), wire.ReasonNone
 	})
 }
 
-// eligible reports whether p may bid on t now. The caller holds adminMu.
-func (x *Exchange) eligible(t *tender, p catalog.ParticipantID) RejectReason {
+// eligible reports whether p may bid on t now.
+func (e *Engine) eligible(t *tender, p catalog.ParticipantID) wire.RejectReason {
 	if p == t.info.Buyer {
-		return ReasonOwnTender
+		return wire.ReasonOwnTender
 	}
-	if r := x.traderStatus(p); r != ReasonNone {
+	if r := e.traderStatus(p); r != wire.ReasonNone {
 		return r
 	}
-	if t.info.SubscribersOnly && !x.subs.covers(x.cat.Taxonomy, p, t.info.Category, t.info.Basis, t.info.Qty) {
-		return ReasonNotEligible
+	if t.info.SubscribersOnly && !e.subs.covers(e.cat.Taxonomy, p, t.info.Category, t.info.Basis, t.info.Qty) {
+		return wire.ReasonNotEligible
 	}
-	return ReasonNone
+	return wire.ReasonNone
 }
 
-func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
-	return x.tenderCommand(cmd, dst, func(seq uint64, dst []Event) ([]Event, RejectReason) {
-		t := x.tenders.get(cmd.Tender)
+func (e *Engine) bid(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	return e.tenderCommand(seq, cmd, dst, func(seq uint64, dst []wire.Event) ([]wire.Event, wire.RejectReason) {
+		t := e.tenders.get(cmd.Tender)
 		if t == nil {
-			return dst, ReasonUnknownTender
+			return dst, wire.ReasonUnknownTender
 		}
 		now := t.advance(cmd.Time)
 		switch {
 		case t.info.State != TenderOpen || now >= t.info.CloseAt:
-			return dst, ReasonTenderClosed
+			return dst, wire.ReasonTenderClosed
 		case now < t.info.OpenAt:
-			return dst, ReasonTenderNotOpen
+			return dst, wire.ReasonTenderNotOpen
 		}
-		if r := x.eligible(t, cmd.Participant); r != ReasonNone {
+		if r := e.eligible(t, cmd.Participant); r != wire.ReasonNone {
 			return dst, r
 		}
 		switch {
 		case cmd.Price <= 0:
-			return dst, ReasonInvalidPrice
+			return dst, wire.ReasonInvalidPrice
 		case cmd.Qty <= 0:
-			return dst, ReasonInvalidQty
+			return dst, wire.ReasonInvalidQty
 		case cmd.Qty > t.info.Qty:
-			return dst, ReasonBidQtyAboveTender
+			return dst, wire.ReasonBidQtyAboveTender
 		case cmd.LeadTime <= 0:
-			return dst, ReasonInvalidLeadTime
+			return dst, wire.ReasonInvalidLeadTime
 		}
-		cat, _ := x.cat.Taxonomy.ByID(t.info.Category)
-		if r := checkSteps(&cat, cmd.Price, cmd.Qty, 0); r != ReasonNone {
+		cat, _ := e.cat.Taxonomy.ByID(t.info.Category)
+		if r := checkSteps(&cat, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
 			return dst, r
 		}
 		if t.info.Reserve != 0 && cmd.Price > t.info.Reserve {
-			return dst, ReasonAboveReserve
+			return dst, wire.ReasonAboveReserve
 		}
-		indexed := t.info.Mode == TenderAuction && t.info.Evaluation == EvalLowestPrice
+		indexed := t.info.Mode == wire.TenderAuction && t.info.Evaluation == wire.EvalLowestPrice
 		if indexed {
 			t.rankIndex() // built from the bids before this one changes them
 		}
 		i, had := t.byBidder[cmd.Participant]
 		if had {
 			prev := t.bids[i].price
-			if cmd.Price >= prev || (t.info.Mode == TenderAuction && cmd.Price > prev-t.info.Decrement) {
-				return dst, ReasonBidNotImproved
+			if cmd.Price >= prev || (t.info.Mode == wire.TenderAuction && cmd.Price > prev-t.info.Decrement) {
+				return dst, wire.ReasonBidNotImproved
 			}
 		} else {
 			i = len(t.bids)
@@ -437,10 +361,10 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 			t.ranks.insert(rankKey{price: b.price, seq: b.seq})
 		}
 		t.info.Bidders = len(t.bids)
-		e := tenderEvent(seq, cmd, EventBidAccepted, t, cmd.Participant)
-		e.Price, e.Qty, e.LeadTime = b.price, b.qty, b.lead
-		if t.info.Mode != TenderAuction {
-			return append(dst, e), ReasonNone
+		ev := tenderEvent(seq, cmd, wire.EventBidAccepted, t, cmd.Participant)
+		ev.Price, ev.Qty, ev.LeadTime = b.price, b.qty, b.lead
+		if t.info.Mode != wire.TenderAuction {
+			return append(dst, ev), wire.ReasonNone
 		}
 		// now < CloseAt, so their difference fits in a uint64 even when
 		// it overflows an int64.
@@ -455,14 +379,14 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 		if t.info.Best == 0 || b.price < t.info.Best {
 			t.info.Best = b.price
 		}
-		e.Rank, e.BestPrice, e.CloseAt = x.standing(t, i), t.info.Best, t.info.CloseAt
-		dst = append(dst, e)
+		ev.Rank, ev.BestPrice, ev.CloseAt = e.standing(t, i), t.info.Best, t.info.CloseAt
+		dst = append(dst, ev)
 		if extended {
-			ext := tenderEvent(seq, cmd, EventTenderExtended, t, t.info.Buyer)
+			ext := tenderEvent(seq, cmd, wire.EventTenderExtended, t, t.info.Buyer)
 			ext.CloseAt = t.info.CloseAt
 			dst = append(dst, ext)
 		}
-		return dst, ReasonNone
+		return dst, wire.ReasonNone
 	})
 }
 
@@ -471,23 +395,23 @@ func (x *Exchange) bid(cmd *Command, dst []Event) ([]Event, error) {
 // rankIndex). With EvalWeighted every score depends on the lowest price and
 // the shortest lead time of all bids, so it is O(bids): a pass for those
 // minima and a count, rescoring every bid only when the minima or a rating
-// changed since the last call. The caller holds adminMu.
-func (x *Exchange) standing(t *tender, i int) uint32 {
+// changed since the last call.
+func (e *Engine) standing(t *tender, i int) uint32 {
 	b := &t.bids[i]
-	if t.info.Evaluation != EvalWeighted {
+	if t.info.Evaluation != wire.EvalWeighted {
 		return uint32(t.rankIndex().rank(rankKey{price: b.price, seq: b.seq}))
 	}
 	minP, minL := b.price, b.lead
 	for j := range t.bids {
 		minP, minL = min(minP, t.bids[j].price), min(minL, t.bids[j].lead)
 	}
-	if !t.cacheOK || minP != t.cacheP || minL != t.cacheL || x.tenders.ratings != t.cacheV {
+	if !t.cacheOK || minP != t.cacheP || minL != t.cacheL || e.tenders.ratings != t.cacheV {
 		for j := range t.bids {
-			x.scoreBid(t, &t.bids[j], minP, minL)
+			e.scoreBid(t, &t.bids[j], minP, minL)
 		}
-		t.cacheOK, t.cacheP, t.cacheL, t.cacheV = true, minP, minL, x.tenders.ratings
+		t.cacheOK, t.cacheP, t.cacheL, t.cacheV = true, minP, minL, e.tenders.ratings
 	} else {
-		x.scoreBid(t, b, minP, minL)
+		e.scoreBid(t, b, minP, minL)
 	}
 	rank := uint32(1)
 	for j := range t.bids {
@@ -522,7 +446,7 @@ func (t *tender) rankIndex() *rankIndex {
 
 // better reports whether bid a ranks before bid b (see Evaluation).
 func (t *tender) better(a, b *tenderBid) bool {
-	if t.info.Evaluation == EvalWeighted {
+	if t.info.Evaluation == wire.EvalWeighted {
 		if a.score != b.score {
 			return a.score > b.score
 		}
@@ -535,14 +459,14 @@ func (t *tender) better(a, b *tenderBid) bool {
 // ratio returns floor(ScoreScale × num / den) for 0 < num <= den, without
 // overflow.
 func ratio(num, den int64) uint32 {
-	hi, lo := bits.Mul64(ScoreScale, uint64(num))
+	hi, lo := bits.Mul64(wire.ScoreScale, uint64(num))
 	q, _ := bits.Div64(hi, lo, uint64(den)) // hi < den because num <= den
 	return uint32(q)
 }
 
 // score sets the score of the bids idx of t, normalized over those bids
-// (see Evaluation). The caller holds adminMu.
-func (x *Exchange) score(t *tender, idx []int) {
+// (see Evaluation).
+func (e *Engine) score(t *tender, idx []int) {
 	if len(idx) == 0 {
 		return
 	}
@@ -552,24 +476,24 @@ func (x *Exchange) score(t *tender, idx []int) {
 		minLead = min(minLead, t.bids[j].lead)
 	}
 	for _, j := range idx {
-		x.scoreBid(t, &t.bids[j], minPrice, minLead)
+		e.scoreBid(t, &t.bids[j], minPrice, minLead)
 	}
 	t.cacheOK = false
 }
 
 // scoreBid sets b's score for the lowest price minPrice and the shortest
 // lead time minLead, reading the bidder's rating.
-func (x *Exchange) scoreBid(t *tender, b *tenderBid, minPrice catalog.Price, minLead int64) {
+func (e *Engine) scoreBid(t *tender, b *tenderBid, minPrice catalog.Price, minLead int64) {
 	sP := ratio(int64(minPrice), int64(b.price))
-	if t.info.Evaluation != EvalWeighted {
+	if t.info.Evaluation != wire.EvalWeighted {
 		b.score = sP
 		return
 	}
-	b.rating, _ = x.parts.Rating(b.bidder)
+	b.rating, _ = e.registry.parts.Rating(b.bidder)
 	sL := ratio(minLead, b.lead)
-	sR := uint64(b.rating) * ScoreScale / catalog.MaxRating
+	sR := uint64(b.rating) * wire.ScoreScale / catalog.MaxRating
 	sum := uint64(t.info.WeightPrice)*uint64(sP) + uint64(t.info.WeightLeadTime)*uint64(sL) + uint64(t.info.WeightRating)*sR
-	b.score = uint32(sum / WeightScale)
+	b.score = uint32(sum / wire.WeightScale)
 }
 
 // award ranks the eligible bids idx of t and allocates the quantity. The
@@ -604,35 +528,35 @@ func (t *tender) award(idx []int) (winners int, awarded catalog.Qty) {
 	return winners, t.info.Qty - left
 }
 
-func (x *Exchange) closeTender(cmd *Command, dst []Event) ([]Event, error) {
-	return x.tenderCommand(cmd, dst, func(seq uint64, dst []Event) ([]Event, RejectReason) {
-		t := x.tenders.get(cmd.Tender)
+func (e *Engine) closeTender(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	return e.tenderCommand(seq, cmd, dst, func(seq uint64, dst []wire.Event) ([]wire.Event, wire.RejectReason) {
+		t := e.tenders.get(cmd.Tender)
 		if t == nil {
-			return dst, ReasonUnknownTender
+			return dst, wire.ReasonUnknownTender
 		}
 		now := t.advance(cmd.Time)
 		if cmd.Participant != 0 && cmd.Participant != t.info.Buyer {
-			if !x.known(cmd.Participant) {
-				return dst, ReasonUnknownParticipant
+			if !e.known(cmd.Participant) {
+				return dst, wire.ReasonUnknownParticipant
 			}
-			return dst, ReasonNotTenderBuyer
+			return dst, wire.ReasonNotTenderBuyer
 		}
 		switch {
 		case t.info.State != TenderOpen:
-			return dst, ReasonTenderClosed
+			return dst, wire.ReasonTenderClosed
 		case now < t.info.CloseAt:
-			return dst, ReasonTenderNotDue
+			return dst, wire.ReasonTenderNotDue
 		}
 		// Disqualify bidders that are no longer eligible.
-		idx := x.tenders.order[:0]
+		idx := e.tenders.order[:0]
 		for j := range t.bids {
-			if x.eligible(t, t.bids[j].bidder) == ReasonNone {
+			if e.eligible(t, t.bids[j].bidder) == wire.ReasonNone {
 				idx = append(idx, j)
 			}
 			t.bids[j].rank, t.bids[j].score, t.bids[j].award = 0, 0, 0
 		}
-		x.tenders.order = idx
-		x.score(t, idx)
+		e.tenders.order = idx
+		e.score(t, idx)
 		winners, awarded := t.award(idx)
 		failed := winners == 0 || winners < int(t.info.MinWinners)
 		if failed {
@@ -652,106 +576,119 @@ func (x *Exchange) closeTender(cmd *Command, dst []Event) ([]Event, error) {
 				t.info.Best = min(t.info.Best, t.bids[j].price)
 			}
 		}
-		bidEvent := func(kind EventKind, b *tenderBid) Event {
-			e := tenderEvent(seq, cmd, kind, t, b.bidder)
-			e.Price, e.Qty, e.LeadTime, e.Rank, e.Score = b.price, b.award, b.lead, b.rank, b.score
-			if kind == EventAwarded {
-				e.MakerParticipant = t.info.Buyer
+		bidEvent := func(kind wire.EventKind, b *tenderBid) wire.Event {
+			ev := tenderEvent(seq, cmd, kind, t, b.bidder)
+			ev.Price, ev.Qty, ev.LeadTime, ev.Rank, ev.Score = b.price, b.award, b.lead, b.rank, b.score
+			if kind == wire.EventAwarded {
+				ev.MakerParticipant = t.info.Buyer
 			}
-			return e
+			return ev
 		}
 		for _, j := range idx {
 			if b := &t.bids[j]; b.award > 0 {
-				dst = append(dst, bidEvent(EventAwarded, b))
+				dst = append(dst, bidEvent(wire.EventAwarded, b))
 			}
 		}
 		for _, j := range idx {
 			if b := &t.bids[j]; b.award == 0 {
-				e := bidEvent(EventNotAwarded, b)
-				e.Qty = b.qty
-				dst = append(dst, e)
+				ev := bidEvent(wire.EventNotAwarded, b)
+				ev.Qty = b.qty
+				dst = append(dst, ev)
 			}
 		}
 		for j := range t.bids {
 			if b := &t.bids[j]; b.rank == 0 {
-				e := bidEvent(EventNotAwarded, b)
-				e.Qty = b.qty
-				dst = append(dst, e)
+				ev := bidEvent(wire.EventNotAwarded, b)
+				ev.Qty = b.qty
+				dst = append(dst, ev)
 			}
 		}
-		kind := EventTenderClosed
+		kind := wire.EventTenderClosed
 		if failed {
-			kind = EventTenderFailed
+			kind = wire.EventTenderFailed
 		}
-		e := tenderEvent(seq, cmd, kind, t, t.info.Buyer)
-		e.Qty, e.Remaining, e.Rank, e.BestPrice = awarded, t.info.Qty-awarded, uint32(winners), t.info.Best
-		return append(dst, e), ReasonNone
+		ev := tenderEvent(seq, cmd, kind, t, t.info.Buyer)
+		ev.Qty, ev.Remaining, ev.Rank, ev.BestPrice = awarded, t.info.Qty-awarded, uint32(winners), t.info.Best
+		return append(dst, ev), wire.ReasonNone
 	})
 }
 
-func (x *Exchange) cancelTender(cmd *Command, dst []Event) ([]Event, error) {
-	return x.tenderCommand(cmd, dst, func(seq uint64, dst []Event) ([]Event, RejectReason) {
-		t := x.tenders.get(cmd.Tender)
+func (e *Engine) cancelTender(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	return e.tenderCommand(seq, cmd, dst, func(seq uint64, dst []wire.Event) ([]wire.Event, wire.RejectReason) {
+		t := e.tenders.get(cmd.Tender)
 		if t == nil {
-			return dst, ReasonUnknownTender
+			return dst, wire.ReasonUnknownTender
 		}
 		now := t.advance(cmd.Time)
 		if cmd.Participant != t.info.Buyer {
-			if !x.known(cmd.Participant) {
-				return dst, ReasonUnknownParticipant
+			if !e.known(cmd.Participant) {
+				return dst, wire.ReasonUnknownParticipant
 			}
-			return dst, ReasonNotTenderBuyer
+			return dst, wire.ReasonNotTenderBuyer
 		}
 		if t.info.State != TenderOpen || now >= t.info.CloseAt {
-			return dst, ReasonTenderClosed
+			return dst, wire.ReasonTenderClosed
 		}
 		t.info.State = TenderCancelled
-		dst = append(dst, tenderEvent(seq, cmd, EventTenderCancelled, t, t.info.Buyer))
+		dst = append(dst, tenderEvent(seq, cmd, wire.EventTenderCancelled, t, t.info.Buyer))
 		for j := range t.bids {
-			dst = append(dst, tenderEvent(seq, cmd, EventTenderCancelled, t, t.bids[j].bidder))
+			dst = append(dst, tenderEvent(seq, cmd, wire.EventTenderCancelled, t, t.bids[j].bidder))
 		}
-		return dst, ReasonNone
+		return dst, wire.ReasonNone
 	})
 }
 
 // Tender returns the public description of tender id. In sealed mode it
-// reveals no price before the close. Cost: O(1) under adminMu.
-func (x *Exchange) Tender(id TenderID) (TenderInfo, bool) {
-	x.adminMu.Lock()
-	defer x.adminMu.Unlock()
-	t := x.tenders.get(id)
+// reveals no price before the close. Cost: O(1).
+func (e *Engine) Tender(id wire.TenderID) (TenderInfo, bool) {
+	t := e.tenders.get(id)
 	if t == nil {
 		return TenderInfo{}, false
 	}
-	return t.info, true
+	info := t.info
+	info.Clock = t.clock
+	return info, true
 }
 
 // TenderStanding returns bidder p's current rank in auction-mode tender id
 // and the best (lowest) bid price, as a bidder sees them. ok is false if
 // the tender is unknown, sealed, no longer open, or p has no bid. Cost:
-// O(bids) under adminMu.
-func (x *Exchange) TenderStanding(id TenderID, p catalog.ParticipantID) (rank uint32, best catalog.Price, ok bool) {
-	x.adminMu.Lock()
-	defer x.adminMu.Unlock()
-	t := x.tenders.get(id)
-	if t == nil || t.info.Mode != TenderAuction || t.info.State != TenderOpen {
+// O(bids).
+func (e *Engine) TenderStanding(id wire.TenderID, p catalog.ParticipantID) (rank uint32, best catalog.Price, ok bool) {
+	t := e.tenders.get(id)
+	if t == nil || t.info.Mode != wire.TenderAuction || t.info.State != TenderOpen {
 		return 0, 0, false
 	}
 	i, had := t.byBidder[p]
 	if !had {
 		return 0, 0, false
 	}
-	return x.standing(t, i), t.info.Best, true
+	return e.standing(t, i), t.info.Best, true
+}
+
+// AllTenderBids appends every current bid of tender id to dst, in
+// first-bid order, sealed or not, with the ranks, scores and awards of its
+// last close (zero before it). It is the operator's view, for audit and for
+// checking replicas; a front door that serves bidders must not expose it
+// before the close. Cost: O(bids).
+func (e *Engine) AllTenderBids(id wire.TenderID, dst []TenderBid) []TenderBid {
+	t := e.tenders.get(id)
+	if t == nil {
+		return dst
+	}
+	for j := range t.bids {
+		b := &t.bids[j]
+		dst = append(dst, TenderBid{Bidder: b.bidder, Price: b.price, Qty: b.qty, LeadTime: b.lead, Seq: b.seq, Rank: b.rank, Score: b.score, Awarded: b.award})
+	}
+	return dst
 }
 
 // TenderBids appends the bids of tender id to dst once it has closed
 // (awarded or failed), in rank order followed by the disqualified bids in
 // first-bid order. Before the close, or for a cancelled tender, it appends
-// nothing: bids stay sealed. Cost: O(bids log bids) under adminMu.
-func (x *Exchange) TenderBids(id TenderID, dst []TenderBid) []TenderBid {
-	x.adminMu.Lock()
-	defer x.adminMu.Unlock()
-	t := x.tenders.get(id)
+// nothing: bids stay sealed. Cost: O(bids log bids).
+func (e *Engine) TenderBids(id wire.TenderID, dst []TenderBid) []TenderBid {
+	t := e.tenders.get(id)
 	if t == nil || (t.info.State != TenderAwarded && t.info.State != TenderFailed) {
 		return dst
 	}

@@ -1,19 +1,12 @@
-package matching
+package engine
 
 import (
 	"cmp"
 	"slices"
 
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/wire"
 )
-
-// SubscriptionID names a subscription. The exchange assigns them from 1 in
-// sequence order and never reuses one. Zero is never valid.
-type SubscriptionID uint64
-
-// MaxFilterBases is the largest number of delivery bases one subscription's
-// filter may list.
-const MaxFilterBases = 64
 
 // Subscription is a participant's standing interest in a subtree of the
 // taxonomy: a subscription to Category covers Category and every category
@@ -21,7 +14,7 @@ const MaxFilterBases = 64
 // Bases is empty) and its quantity q satisfies MinQty <= q and, when MaxQty
 // is not zero, q <= MaxQty.
 type Subscription struct {
-	ID       SubscriptionID
+	ID       wire.SubscriptionID
 	Owner    catalog.ParticipantID
 	Category catalog.CategoryID
 	Bases    []catalog.BasisID // ascending and distinct; empty means any basis
@@ -50,21 +43,20 @@ type subKey struct {
 }
 
 // subscriptions is the exchange's subscription index. It is written only
-// with every lock of the exchange held (lockAll), so it may be read under
-// adminMu or under any one market lock. Every iteration that produces output
+// by ScopeAll commands, so every other command may read it. Every iteration that produces output
 // walks slices kept in ascending ID order, never a map.
 type subscriptions struct {
 	list    []Subscription // list[id-1]; a removed subscription has Owner 0
 	live    int
-	byKey   map[subKey][]subEntry                      // ascending IDs
-	byOwner map[catalog.ParticipantID][]SubscriptionID // ascending IDs
+	byKey   map[subKey][]subEntry                           // ascending IDs
+	byOwner map[catalog.ParticipantID][]wire.SubscriptionID // ascending IDs
 }
 
 // subEntry is a subscription as its index bucket holds it: what the
 // fan-out checks, inline, so that a posting reads one contiguous slice per
 // bucket.
 type subEntry struct {
-	id     SubscriptionID
+	id     wire.SubscriptionID
 	owner  catalog.ParticipantID
 	minQty catalog.Qty
 	maxQty catalog.Qty
@@ -73,23 +65,23 @@ type subEntry struct {
 // subHit is one subscription that matched a posting.
 type subHit struct {
 	owner catalog.ParticipantID
-	sub   SubscriptionID
+	sub   wire.SubscriptionID
 }
 
-func (s *subscriptions) get(id SubscriptionID) *Subscription {
-	if id == 0 || id > SubscriptionID(len(s.list)) || s.list[id-1].Owner == 0 {
+func (s *subscriptions) get(id wire.SubscriptionID) *Subscription {
+	if id == 0 || id > wire.SubscriptionID(len(s.list)) || s.list[id-1].Owner == 0 {
 		return nil
 	}
 	return &s.list[id-1]
 }
 
 // add stores sub (its ID is assigned) and returns the ID.
-func (s *subscriptions) add(sub Subscription) SubscriptionID {
+func (s *subscriptions) add(sub Subscription) wire.SubscriptionID {
 	if s.byKey == nil {
 		s.byKey = make(map[subKey][]subEntry)
-		s.byOwner = make(map[catalog.ParticipantID][]SubscriptionID)
+		s.byOwner = make(map[catalog.ParticipantID][]wire.SubscriptionID)
 	}
-	sub.ID = SubscriptionID(len(s.list) + 1)
+	sub.ID = wire.SubscriptionID(len(s.list) + 1)
 	s.list = append(s.list, sub)
 	s.live++
 	e := subEntry{id: sub.ID, owner: sub.Owner, minQty: sub.MinQty, maxQty: sub.MaxQty}
@@ -107,9 +99,9 @@ func (s *subscriptions) add(sub Subscription) SubscriptionID {
 
 // remove deletes subscription id, which exists. Cost: O(subscriptions in
 // its index buckets and of its owner).
-func (s *subscriptions) remove(id SubscriptionID) {
+func (s *subscriptions) remove(id wire.SubscriptionID) {
 	sub := &s.list[id-1]
-	drop := func(ids []SubscriptionID) []SubscriptionID {
+	drop := func(ids []wire.SubscriptionID) []wire.SubscriptionID {
 		if i, ok := slices.BinarySearch(ids, id); ok {
 			ids = slices.Delete(ids, i, i+1)
 		}
@@ -117,7 +109,7 @@ func (s *subscriptions) remove(id SubscriptionID) {
 	}
 	del := func(k subKey) {
 		es := s.byKey[k]
-		if i, ok := slices.BinarySearchFunc(es, id, func(e subEntry, id SubscriptionID) int { return cmp.Compare(e.id, id) }); ok {
+		if i, ok := slices.BinarySearchFunc(es, id, func(e subEntry, id wire.SubscriptionID) int { return cmp.Compare(e.id, id) }); ok {
 			es = slices.Delete(es, i, i+1)
 		}
 		if len(es) == 0 {
@@ -143,16 +135,16 @@ func (s *subscriptions) remove(id SubscriptionID) {
 
 // posting describes a new request, offer or tender for the fan-out.
 type posting struct {
-	kind      CommandKind
+	kind      wire.CommandKind
 	poster    catalog.ParticipantID
 	cat       catalog.CategoryID
 	basis     catalog.BasisID
-	side      Side
+	side      wire.Side
 	price     catalog.Price
 	qty       catalog.Qty
 	remaining catalog.Qty
-	order     OrderID
-	tender    TenderID
+	order     wire.OrderID
+	tender    wire.TenderID
 	openAt    int64
 	closeAt   int64
 	maker     catalog.ParticipantID // revealed poster (tenders only)
@@ -219,15 +211,15 @@ func (s *subscriptions) covers(tax *catalog.Taxonomy, owner catalog.ParticipantI
 
 // notify appends one EventNotified per participant to be told of p (see
 // subscriptions.match), in participant order. hits is scratch space owned
-// by the caller's lock. The caller holds adminMu or a market lock.
-func (x *Exchange) notify(seq uint64, time int64, p *posting, hits *[]subHit, dst []Event) []Event {
-	if x.subs.live == 0 {
+// by the caller.
+func (e *Engine) notify(seq uint64, time int64, p *posting, hits *[]subHit, dst []wire.Event) []wire.Event {
+	if e.subs.live == 0 {
 		return dst
 	}
-	*hits = x.subs.match(x.cat.Taxonomy, x.parts, p, (*hits)[:0])
+	*hits = e.subs.match(e.cat.Taxonomy, e.registry.parts, p, (*hits)[:0])
 	for _, h := range *hits {
-		dst = append(dst, Event{
-			Seq: seq, Time: time, Kind: EventNotified, Command: p.kind,
+		dst = append(dst, wire.Event{
+			Seq: seq, Time: time, Kind: wire.EventNotified, Command: p.kind,
 			Participant: h.owner, Category: p.cat, Basis: p.basis,
 			OrderID: p.order, Side: p.side, Price: p.price, Qty: p.qty, Remaining: p.remaining,
 			MakerParticipant: p.maker, Subscription: h.sub,
@@ -238,40 +230,32 @@ func (x *Exchange) notify(seq uint64, time int64, p *posting, hits *[]subHit, ds
 }
 
 // checkSubscribe validates a CmdSubscribe and returns its normalized
-// filter bases. The caller holds adminMu.
-func (x *Exchange) checkSubscribe(cmd *Command) ([]catalog.BasisID, RejectReason) {
-	if r := x.traderStatus(cmd.Participant); r != ReasonNone {
+// filter bases.
+func (e *Engine) checkSubscribe(cmd *wire.Command) ([]catalog.BasisID, wire.RejectReason) {
+	if r := e.traderStatus(cmd.Participant); r != wire.ReasonNone {
 		return nil, r
 	}
-	if _, ok := x.cat.Taxonomy.ByID(cmd.Category); !ok {
-		return nil, ReasonUnknownCategory
+	if _, ok := e.cat.Taxonomy.ByID(cmd.Category); !ok {
+		return nil, wire.ReasonUnknownCategory
 	}
-	if cmd.MinQty < 0 || cmd.MaxQty < 0 || (cmd.MaxQty != 0 && cmd.MaxQty < cmd.MinQty) || len(cmd.Bases) > MaxFilterBases {
-		return nil, ReasonInvalidFilter
+	if cmd.MinQty < 0 || cmd.MaxQty < 0 || (cmd.MaxQty != 0 && cmd.MaxQty < cmd.MinQty) || len(cmd.Bases) > wire.MaxFilterBases {
+		return nil, wire.ReasonInvalidFilter
 	}
 	for _, b := range cmd.Bases {
-		if _, ok := x.cat.Bases.ByID(b); !ok {
-			return nil, ReasonUnknownBasis
+		if _, ok := e.cat.Bases.ByID(b); !ok {
+			return nil, wire.ReasonUnknownBasis
 		}
 	}
 	if len(cmd.Bases) == 0 {
-		return nil, ReasonNone
+		return nil, wire.ReasonNone
 	}
 	bases := slices.Clone(cmd.Bases)
 	slices.Sort(bases)
-	return slices.Compact(bases), ReasonNone
+	return slices.Compact(bases), wire.ReasonNone
 }
 
-// outsideCount counts a command that no market handles, and its events.
-func (x *Exchange) outsideCount(p catalog.ParticipantID, k CommandKind, evs []Event) {
-	x.outMu.Lock()
-	x.outside.in(p, k)
-	x.outside.out(evs)
-	x.outMu.Unlock()
-}
-
-func subscriptionEvent(seq uint64, cmd *Command, kind EventKind, s *Subscription) Event {
-	return Event{
+func subscriptionEvent(seq uint64, cmd *wire.Command, kind wire.EventKind, s *Subscription) wire.Event {
+	return wire.Event{
 		Seq: seq, Time: cmd.Time, Kind: kind, Command: cmd.Kind,
 		Participant: s.Owner, Category: s.Category, Subscription: s.ID,
 		Bases: slices.Clone(s.Bases), MinQty: s.MinQty, MaxQty: s.MaxQty,
@@ -280,112 +264,90 @@ func subscriptionEvent(seq uint64, cmd *Command, kind EventKind, s *Subscription
 
 // subscribe handles CmdSubscribe. It changes the index that the order path
 // reads, so it takes every lock.
-func (x *Exchange) subscribe(cmd *Command, dst []Event) ([]Event, error) {
-	list := x.lockAll()
-	defer x.unlockAll(list)
-	seq := x.seq.Add(1)
+func (e *Engine) subscribe(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	start := len(dst)
-	bases, r := x.checkSubscribe(cmd)
-	if r != ReasonNone {
+	bases, r := e.checkSubscribe(cmd)
+	if r != wire.ReasonNone {
 		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	} else {
-		id := x.subs.add(Subscription{Owner: cmd.Participant, Category: cmd.Category, Bases: bases, MinQty: cmd.MinQty, MaxQty: cmd.MaxQty})
-		dst = append(dst, subscriptionEvent(seq, cmd, EventSubscribed, x.subs.get(id)))
+		id := e.subs.add(Subscription{Owner: cmd.Participant, Category: cmd.Category, Bases: bases, MinQty: cmd.MinQty, MaxQty: cmd.MaxQty})
+		dst = append(dst, subscriptionEvent(seq, cmd, wire.EventSubscribed, e.subs.get(id)))
 	}
-	x.outsideCount(cmd.Participant, cmd.Kind, dst[start:])
+	e.countOutside(cmd.Participant, cmd.Kind, dst[start:])
 	return dst, r.Err()
 }
 
 // unsubscribe handles CmdUnsubscribe under every lock.
-func (x *Exchange) unsubscribe(cmd *Command, dst []Event) ([]Event, error) {
-	list := x.lockAll()
-	defer x.unlockAll(list)
-	seq := x.seq.Add(1)
+func (e *Engine) unsubscribe(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	start := len(dst)
-	r := ReasonNone
-	sub := x.subs.get(cmd.Subscription)
+	r := wire.ReasonNone
+	sub := e.subs.get(cmd.Subscription)
 	switch {
-	case !x.known(cmd.Participant):
-		r = ReasonUnknownParticipant
+	case !e.known(cmd.Participant):
+		r = wire.ReasonUnknownParticipant
 	case sub == nil:
-		r = ReasonUnknownSubscription
+		r = wire.ReasonUnknownSubscription
 	case sub.Owner != cmd.Participant:
-		r = ReasonNotSubscriber
+		r = wire.ReasonNotSubscriber
 	}
-	if r != ReasonNone {
+	if r != wire.ReasonNone {
 		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	} else {
-		e := subscriptionEvent(seq, cmd, EventUnsubscribed, sub)
-		x.subs.remove(cmd.Subscription)
-		dst = append(dst, e)
+		ev := subscriptionEvent(seq, cmd, wire.EventUnsubscribed, sub)
+		e.subs.remove(cmd.Subscription)
+		dst = append(dst, ev)
 	}
-	x.outsideCount(cmd.Participant, cmd.Kind, dst[start:])
+	e.countOutside(cmd.Participant, cmd.Kind, dst[start:])
 	return dst, r.Err()
 }
 
-// listSubscriptions handles CmdListSubscriptions. It only reads the index,
-// so adminMu is enough.
-func (x *Exchange) listSubscriptions(cmd *Command, dst []Event) ([]Event, error) {
-	x.adminMu.Lock()
-	defer x.adminMu.Unlock()
-	seq := x.seq.Add(1)
+// listSubscriptions handles CmdListSubscriptions. It only reads the index.
+func (e *Engine) listSubscriptions(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	start := len(dst)
-	r := ReasonNone
-	if !x.known(cmd.Participant) {
-		r = ReasonUnknownParticipant
+	r := wire.ReasonNone
+	if !e.known(cmd.Participant) {
+		r = wire.ReasonUnknownParticipant
 		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	}
-	if r == ReasonNone {
-		for _, id := range x.subs.byOwner[cmd.Participant] {
-			dst = append(dst, subscriptionEvent(seq, cmd, EventSubscription, x.subs.get(id)))
+	if r == wire.ReasonNone {
+		for _, id := range e.subs.byOwner[cmd.Participant] {
+			dst = append(dst, subscriptionEvent(seq, cmd, wire.EventSubscription, e.subs.get(id)))
 		}
 	}
-	x.outsideCount(cmd.Participant, cmd.Kind, dst[start:])
+	e.countOutside(cmd.Participant, cmd.Kind, dst[start:])
 	return dst, r.Err()
 }
 
 // setRating handles CmdSetRating under every lock (it writes the registry).
-func (x *Exchange) setRating(cmd *Command, dst []Event) ([]Event, error) {
-	list := x.lockAll()
-	defer x.unlockAll(list)
-	seq := x.seq.Add(1)
+func (e *Engine) setRating(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	start := len(dst)
-	r := ReasonNone
+	r := wire.ReasonNone
 	switch {
-	case !x.known(cmd.Participant):
-		r = ReasonUnknownParticipant
+	case !e.known(cmd.Participant):
+		r = wire.ReasonUnknownParticipant
 	case cmd.Rating > catalog.MaxRating:
-		r = ReasonInvalidRating
+		r = wire.ReasonInvalidRating
 	}
-	if r == ReasonNone {
-		if x.parts.SetRating(cmd.Participant, cmd.Rating) != nil {
-			r = ReasonInvalidRating // unreachable: checked above
+	if r == wire.ReasonNone {
+		if e.registry.parts.SetRating(cmd.Participant, cmd.Rating) != nil {
+			r = wire.ReasonInvalidRating // unreachable: checked above
 		}
-		x.tenders.ratings++
+		e.tenders.ratings++
 	}
-	if r != ReasonNone {
+	if r != wire.ReasonNone {
 		dst = append(dst, rejected(seq, cmd.Time, cmd, r))
 	} else {
-		dst = append(dst, Event{Seq: seq, Time: cmd.Time, Kind: EventRatingChanged, Command: cmd.Kind, Participant: cmd.Participant, Rating: cmd.Rating})
+		dst = append(dst, wire.Event{Seq: seq, Time: cmd.Time, Kind: wire.EventRatingChanged, Command: cmd.Kind, Participant: cmd.Participant, Rating: cmd.Rating})
 	}
-	x.outsideCount(0, cmd.Kind, dst[start:])
+	e.countOutside(0, cmd.Kind, dst[start:])
 	return dst, r.Err()
 }
 
-// known reports whether p is registered. The caller holds adminMu or a
-// market lock.
-func (x *Exchange) known(p catalog.ParticipantID) bool {
-	_, ok := x.parts.Status(p)
-	return ok
-}
-
 // Subscriptions appends participant p's subscriptions, in ID order, to dst.
-// The Bases of each are copies. Cost: O(p's subscriptions) under adminMu.
-func (x *Exchange) Subscriptions(p catalog.ParticipantID, dst []Subscription) []Subscription {
-	x.adminMu.Lock()
-	defer x.adminMu.Unlock()
-	for _, id := range x.subs.byOwner[p] {
-		s := *x.subs.get(id)
+// The Bases of each are copies. Cost: O(p's subscriptions).
+func (e *Engine) Subscriptions(p catalog.ParticipantID, dst []Subscription) []Subscription {
+	for _, id := range e.subs.byOwner[p] {
+		s := *e.subs.get(id)
 		s.Bases = slices.Clone(s.Bases)
 		dst = append(dst, s)
 	}

@@ -1,4 +1,4 @@
-package matching
+package engine
 
 import (
 	"crypto/sha256"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/orderbook"
+	"github.com/agora-exchange/agora/wire"
 )
 
 // State encoding.
@@ -67,47 +68,23 @@ const (
 	secEnd           = 9
 
 	stateHeaderSize = len(stateMagic) + 2
-	chainSize       = sha256.Size
+	// ChainSize is the size of an audit chain head: a SHA-256 hash.
+	ChainSize = sha256.Size
 )
 
 var stateCRC = crc32.MakeTable(crc32.Castagnoli)
 
-// Errors of state encoding (MarshalState, RestoreState, snapshots).
-var (
-	// ErrBadState reports state bytes (MarshalState output or a snapshot's
-	// payload) that are not a valid exchange state.
-	ErrBadState = errors.New("matching: invalid state encoding")
-	// ErrConfigMismatch reports a state produced under another catalog or
-	// default self-trade prevention policy than the Config.
-	ErrConfigMismatch = errors.New("matching: state belongs to another configuration")
-)
-
-// MarshalState returns the complete state of the exchange in the versioned
-// binary format described in the package's state encoding notes (see
-// RestoreState): sequence number, catalog, participants, markets with their
-// resting orders, counters, subscriptions and tenders. Equal states give
-// equal bytes, so two exchanges can be compared by their encodings.
-//
-// It holds every lock of the exchange while it encodes, so commands wait;
-// cost O(participants + orders + subscriptions + bids). On a durable
-// exchange the result is an exact cut between two journaled commands; on
-// one made by New, call it while no Submit runs for an exact cut (a
-// command refused before it reaches a market takes no market lock). The result is owned
-// by the caller. MarshalState never fails on a consistent exchange; the
-// error is for future sections that may.
-func (x *Exchange) MarshalState() ([]byte, error) {
-	if d := x.dur; d != nil {
-		d.mu.Lock() // an exact cut between two journaled commands
-		defer d.mu.Unlock()
-	}
-	list := x.lockAll()
-	defer x.unlockAll(list)
-	return x.encodeStateLocked(nil, list, nil), nil
-}
-
-// encodeStateLocked appends the state encoding to dst. chain, if not nil,
-// adds the audit section. The caller holds every lock (lockAll).
-func (x *Exchange) encodeStateLocked(dst []byte, list []*market, chain *[chainSize]byte) []byte {
+// AppendState appends the complete state of the engine after command seq
+// to dst, in the versioned binary format described in the package's state
+// encoding notes (see RestoreState): sequence number, catalog,
+// participants, markets with their resting orders, counters, subscriptions
+// and tenders. chain, if not nil, is the audit chain head at seq, stored in
+// its own section. Equal states give equal bytes, so two engines can be
+// compared by their encodings. It reads every part of the state (it is of
+// ScopeAll). Cost: O(participants + orders + subscriptions + bids); it
+// allocates only to grow dst (nil dst: one allocation sized for the state).
+func (e *Engine) AppendState(dst []byte, seq uint64, chain *[ChainSize]byte) []byte {
+	list := e.markets.list
 	if dst == nil {
 		n := 1 << 12
 		for _, m := range list {
@@ -121,8 +98,8 @@ func (x *Exchange) encodeStateLocked(dst []byte, list []*market, chain *[chainSi
 
 	var sec section
 	sec.begin(&dst, secMeta)
-	dst = binary.AppendUvarint(dst, x.seq.Load())
-	dst = append(dst, byte(x.cfg.DefaultSTP))
+	dst = binary.AppendUvarint(dst, seq)
+	dst = append(dst, byte(e.cfg.DefaultSTP))
 	sec.end(&dst)
 
 	if chain != nil {
@@ -132,12 +109,12 @@ func (x *Exchange) encodeStateLocked(dst []byte, list []*market, chain *[chainSi
 	}
 
 	sec.begin(&dst, secCatalog)
-	dst = appendCatalog(dst, x.cat)
+	dst = appendCatalog(dst, e.cat)
 	sec.end(&dst)
 
 	sec.begin(&dst, secParticipants)
-	dst = binary.AppendUvarint(dst, uint64(x.parts.Len()))
-	for p := range x.parts.All() {
+	dst = binary.AppendUvarint(dst, uint64(e.registry.parts.Len()))
+	for p := range e.registry.parts.All() {
 		dst = appendString(dst, p.Name)
 		dst = appendString(dst, p.INN)
 		dst = appendString(dst, p.KPP)
@@ -152,18 +129,16 @@ func (x *Exchange) encodeStateLocked(dst []byte, list []*market, chain *[chainSi
 	}
 	sec.end(&dst)
 
-	x.outMu.Lock()
 	sec.begin(&dst, secOutside)
-	dst = x.outside.appendState(dst)
+	dst = e.outside.appendState(dst)
 	sec.end(&dst)
-	x.outMu.Unlock()
 
 	sec.begin(&dst, secSubscriptions)
-	dst = x.subs.appendState(dst)
+	dst = e.subs.appendState(dst)
 	sec.end(&dst)
 
 	sec.begin(&dst, secTenders)
-	dst = x.tenders.appendState(dst)
+	dst = e.tenders.appendState(dst)
 	sec.end(&dst)
 
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], stateCRC))
@@ -221,20 +196,20 @@ func appendCatalog(dst []byte, c *catalog.Catalog) []byte {
 	return dst
 }
 
-func (m *market) appendState(dst []byte) []byte {
+func (m *Market) appendState(dst []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(m.key.Category))
 	dst = binary.AppendUvarint(dst, uint64(m.key.Basis))
 	dst = binary.AppendUvarint(dst, m.nextLocal)
 	dst = append(dst, byte(m.book.Mode()))
 	dst = binary.AppendVarint(dst, m.book.Now())
 	var counts [2]int
-	for i, side := range [2]Side{Buy, Sell} {
+	for i, side := range [2]wire.Side{wire.Buy, wire.Sell} {
 		for range m.book.Orders(side) {
 			counts[i]++
 		}
 		dst = binary.AppendUvarint(dst, uint64(counts[i]))
 	}
-	for _, side := range [2]Side{Buy, Sell} {
+	for _, side := range [2]wire.Side{wire.Buy, wire.Sell} {
 		for o := range m.book.Orders(side) {
 			dst = binary.AppendUvarint(dst, uint64(o.ID)&localMask)
 			dst = binary.AppendUvarint(dst, uint64(o.Owner))
@@ -330,28 +305,6 @@ func (ts *tenders) appendState(dst []byte) []byte {
 	return dst
 }
 
-// RestoreState returns a new, non-durable exchange holding the state that
-// MarshalState encoded in b (a snapshot file's payload works too; its audit
-// section is ignored). It is how replicas and tests load a state.
-//
-// Zero fields of cfg take the state's values: a nil Catalog means the
-// catalog stored in b (a state is self-contained), STPDefault means the
-// stored default. A non-zero field must equal the stored one, otherwise the
-// error wraps ErrConfigMismatch: the same commands would not produce the
-// same events under a different catalog or default.
-//
-// Every value is checked as it is restored (each resting order as by
-// orderbook.Book.Restore, IDs, references between sections), so the
-// result passes CheckInvariants. Errors:
-// ErrInvalidConfig, ErrBadState (wrapping the cause: bad magic, version,
-// checksum, framing, or a value no valid exchange could hold),
-// ErrConfigMismatch. It never panics, whatever b holds. Cost: O(len(b))
-// plus O(log L) per resting order.
-func RestoreState(cfg Config, b []byte) (*Exchange, error) {
-	x, _, err := restoreState(cfg, b)
-	return x, err
-}
-
 // stateSections checks the envelope of b and returns its sections by tag.
 func stateSections(b []byte) ([secEnd][]byte, error) {
 	var secs [secEnd][]byte
@@ -393,15 +346,30 @@ func stateSections(b []byte) ([secEnd][]byte, error) {
 	return secs, nil
 }
 
-// restoreState decodes b into a new exchange. chain is the audit section,
-// or nil if b has none.
-func restoreState(cfg Config, b []byte) (x *Exchange, chain *[chainSize]byte, err error) {
+// RestoreState returns a new engine holding the state that AppendState
+// encoded in b, with the sequence number it was taken after and its audit
+// chain head (nil if b has none). It is how recovery, replicas and tests
+// load a state.
+//
+// Zero fields of cfg take the state's values: a nil Catalog means the
+// catalog stored in b (a state is self-contained), STPDefault means the
+// stored default. A non-zero field must equal the stored one, otherwise the
+// error wraps ErrConfigMismatch: the same commands would not produce the
+// same events under a different catalog or default.
+//
+// Every value is checked as it is restored (each resting order as by
+// orderbook.Book.Restore, IDs, references between sections), so the
+// result passes CheckInvariants. Errors: ErrInvalidConfig, ErrBadState
+// (wrapping the cause: bad magic, version, checksum, framing, or a value no
+// valid engine could hold), ErrConfigMismatch. It never panics, whatever b
+// holds. Cost: O(len(b)) plus O(log L) per resting order.
+func RestoreState(cfg Config, b []byte) (e *Engine, seq uint64, chain *[ChainSize]byte, err error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	secs, err := stateSections(b)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	fail := func(what string, r *stateReader, e error) error {
 		if e == nil {
@@ -420,25 +388,25 @@ func restoreState(cfg Config, b []byte) (x *Exchange, chain *[chainSize]byte, er
 	}
 
 	r := stateReader{b: secs[secMeta]}
-	seq := r.uvarint()
-	stp := STP(r.u8())
+	seq = r.uvarint()
+	stp := wire.STP(r.u8())
 	if err := fail("meta", &r, nil); err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
-	if stp == STPDefault || stp > STPCancelBoth {
-		return nil, nil, fmt.Errorf("%w: meta: default STP %d", ErrBadState, stp)
+	if stp == wire.STPDefault || stp > wire.STPCancelBoth {
+		return nil, 0, nil, fmt.Errorf("%w: meta: default STP %d", ErrBadState, stp)
 	}
 	switch {
-	case cfg.DefaultSTP == STPDefault:
+	case cfg.DefaultSTP == wire.STPDefault:
 		cfg.DefaultSTP = stp
 	case cfg.DefaultSTP != stp:
-		return nil, nil, fmt.Errorf("%w: DefaultSTP %v, state has %v", ErrConfigMismatch, cfg.DefaultSTP, stp)
+		return nil, 0, nil, fmt.Errorf("%w: DefaultSTP %v, state has %v", ErrConfigMismatch, cfg.DefaultSTP, stp)
 	}
 	if a := secs[secAudit]; a != nil {
-		if len(a) != chainSize {
-			return nil, nil, fmt.Errorf("%w: audit section of %d bytes", ErrBadState, len(a))
+		if len(a) != ChainSize {
+			return nil, 0, nil, fmt.Errorf("%w: audit section of %d bytes", ErrBadState, len(a))
 		}
-		chain = new([chainSize]byte)
+		chain = new([ChainSize]byte)
 		copy(chain[:], a)
 	}
 
@@ -447,29 +415,28 @@ func restoreState(cfg Config, b []byte) (x *Exchange, chain *[chainSize]byte, er
 			r = stateReader{b: c}
 			cat, err := decodeCatalog(&r)
 			if err := fail("catalog", &r, err); err != nil {
-				return nil, nil, err
+				return nil, 0, nil, err
 			}
 			cfg.Catalog = cat
 		} else if !slicesEqual(appendCatalog(nil, cfg.Catalog), c) {
-			return nil, nil, fmt.Errorf("%w: the configured catalog differs from the state's", ErrConfigMismatch)
+			return nil, 0, nil, fmt.Errorf("%w: the configured catalog differs from the state's", ErrConfigMismatch)
 		}
 	}
-	x, err = New(cfg)
+	e, err = New(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
-	x.seq.Store(seq)
 
 	steps := []struct {
 		tag  int
 		name string
 		fn   func(*stateReader) error
 	}{
-		{secParticipants, "participants", x.restoreParticipants},
-		{secMarkets, "markets", x.restoreMarkets},
-		{secOutside, "outside counters", x.outside.restore},
-		{secSubscriptions, "subscriptions", x.restoreSubscriptions},
-		{secTenders, "tenders", x.restoreTenders},
+		{secParticipants, "participants", e.restoreParticipants},
+		{secMarkets, "markets", e.restoreMarkets},
+		{secOutside, "outside counters", e.outside.restore},
+		{secSubscriptions, "subscriptions", e.restoreSubscriptions},
+		{secTenders, "tenders", e.restoreTenders},
 	}
 	for _, s := range steps {
 		if secs[s.tag] == nil {
@@ -477,10 +444,15 @@ func restoreState(cfg Config, b []byte) (x *Exchange, chain *[chainSize]byte, er
 		}
 		r = stateReader{b: secs[s.tag]}
 		if err := fail(s.name, &r, s.fn(&r)); err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 	}
-	return x, chain, nil
+	// The procurement sections refer to each other and to the registry:
+	// hold them to the same invariants as a running engine.
+	if err := e.checkProcurement(); err != nil {
+		return nil, 0, nil, fmt.Errorf("%w: %w", ErrBadState, err)
+	}
+	return e, seq, chain, nil
 }
 
 func slicesEqual(a, b []byte) bool { return string(a) == string(b) }
@@ -519,7 +491,7 @@ func decodeCatalog(r *stateReader) (*catalog.Catalog, error) {
 	return c, nil
 }
 
-func (x *Exchange) restoreParticipants(r *stateReader) error {
+func (e *Engine) restoreParticipants(r *stateReader) error {
 	n := r.count(5)
 	for i := range n {
 		name, inn, kpp := r.str(), r.str(), r.str()
@@ -527,7 +499,7 @@ func (x *Exchange) restoreParticipants(r *stateReader) error {
 		if r.err != nil {
 			return r.err
 		}
-		id, err := x.parts.Register(name, inn, kpp)
+		id, err := e.registry.parts.Register(name, inn, kpp)
 		if err != nil {
 			return fmt.Errorf("participant %d: %w", i+1, err)
 		}
@@ -537,42 +509,42 @@ func (x *Exchange) restoreParticipants(r *stateReader) error {
 		switch st {
 		case catalog.StatusPending:
 		case catalog.StatusVerified, catalog.StatusSuspended:
-			err = x.parts.SetStatus(id, st)
+			err = e.registry.parts.SetStatus(id, st)
 		default:
 			err = fmt.Errorf("status %d", st)
 		}
 		if err == nil {
-			err = x.parts.SetRating(id, rating)
+			err = e.registry.parts.SetRating(id, rating)
 		}
 		if err != nil {
 			return fmt.Errorf("participant %d: %w", id, err)
 		}
 	}
-	x.registered.Store(uint32(x.parts.Len()))
+	e.registry.registered = uint32(e.registry.parts.Len())
 	return nil
 }
 
-func (x *Exchange) restoreMarkets(r *stateReader) error {
+func (e *Engine) restoreMarkets(r *stateReader) error {
 	n := r.count(8)
-	if n > maxMarkets {
+	if n > MaxMarkets {
 		return fmt.Errorf("%d markets", n)
 	}
 	for i := range n {
-		key := MarketKey{Category: catalog.CategoryID(r.uvarint32()), Basis: catalog.BasisID(r.uvarint32())}
+		key := wire.MarketKey{Category: catalog.CategoryID(r.uvarint32()), Basis: catalog.BasisID(r.uvarint32())}
 		nextLocal := r.uvarint()
 		mode := orderbook.Mode(r.u8())
 		now := r.varint()
 		if r.err != nil {
 			return r.err
 		}
-		cat, rr := x.tradable(key.Category)
-		if rr != ReasonNone {
+		cat, rr := e.tradable(key.Category)
+		if rr != wire.ReasonNone {
 			return fmt.Errorf("market %d: category %d: %v", i+1, key.Category, rr)
 		}
-		if _, ok := x.cat.Bases.ByID(key.Basis); !ok {
+		if _, ok := e.cat.Bases.ByID(key.Basis); !ok {
 			return fmt.Errorf("market %d: unknown basis %d", i+1, key.Basis)
 		}
-		if x.table.Load().byKey[key] != nil {
+		if e.markets.byKey[key] != nil {
 			return fmt.Errorf("market %d: %v opened twice", i+1, key)
 		}
 		if nextLocal >= localMask || now < 0 {
@@ -587,12 +559,10 @@ func (x *Exchange) restoreMarkets(r *stateReader) error {
 		if counts[0]+counts[1] > len(r.b)/12 {
 			return fmt.Errorf("market %d: %d orders in %d bytes", i+1, counts[0]+counts[1], len(r.b))
 		}
-		m := x.openMarket(key, cat)
-		book, err := orderbook.New(orderbook.Config{DefaultSTP: x.cfg.DefaultSTP, InitialOrders: counts[0] + counts[1]})
+		m, err := e.openMarket(key, cat, counts[0]+counts[1])
 		if err != nil {
 			return err
 		}
-		m.book = book // the same book openMarket makes, with room for the orders
 		m.nextLocal = nextLocal
 		m.book.Expire(now, nil) // the book is empty: this only sets its clock
 		if mode != orderbook.Continuous {
@@ -600,12 +570,12 @@ func (x *Exchange) restoreMarkets(r *stateReader) error {
 				return fmt.Errorf("market %d: mode %d: %w", i+1, mode, err)
 			}
 		}
-		for si, side := range [2]Side{Buy, Sell} {
+		for si, side := range [2]wire.Side{wire.Buy, wire.Sell} {
 			for range counts[si] {
 				o := OrderInfo{Side: side}
 				local := r.uvarint()
 				o.Owner = catalog.ParticipantID(r.uvarint32())
-				o.TIF, o.STP = TimeInForce(r.u8()), STP(r.u8())
+				o.TIF, o.STP = wire.TimeInForce(r.u8()), wire.STP(r.u8())
 				o.Price = catalog.Price(r.varint())
 				o.Qty, o.MinQty = catalog.Qty(r.varint()), catalog.Qty(r.varint())
 				o.Original, o.Filled, o.Cancelled = catalog.Qty(r.varint()), catalog.Qty(r.varint()), catalog.Qty(r.varint())
@@ -617,10 +587,10 @@ func (x *Exchange) restoreMarkets(r *stateReader) error {
 				if local == 0 || local > nextLocal {
 					return fmt.Errorf("market %d: order number %d beyond %d", i+1, local, nextLocal)
 				}
-				if _, ok := x.parts.Status(o.Owner); !ok {
+				if _, ok := e.registry.parts.Status(o.Owner); !ok {
 					return fmt.Errorf("market %d: order %d of unknown participant %d", i+1, local, o.Owner)
 				}
-				o.ID = OrderID(m.index<<marketShift | local)
+				o.ID = wire.OrderID(m.index<<marketShift | local)
 				if err := m.book.Restore(o); err != nil {
 					return fmt.Errorf("market %d: order %d: %w", i+1, o.ID, err)
 				}
@@ -661,21 +631,21 @@ func (s *counterSet) restore(r *stateReader) error {
 	return r.err
 }
 
-func (x *Exchange) restoreSubscriptions(r *stateReader) error {
+func (e *Engine) restoreSubscriptions(r *stateReader) error {
 	n := r.count(1)
 	for i := range n {
-		id := SubscriptionID(i + 1)
+		id := wire.SubscriptionID(i + 1)
 		owner := catalog.ParticipantID(r.uvarint32())
 		if r.err != nil {
 			return r.err
 		}
 		if owner == 0 {
-			x.subs.list = append(x.subs.list, Subscription{}) // removed; its ID is never reused
+			e.subs.list = append(e.subs.list, Subscription{}) // removed; its ID is never reused
 			continue
 		}
 		sub := Subscription{Owner: owner, Category: catalog.CategoryID(r.uvarint32())}
 		nb := r.count(1)
-		if nb > MaxFilterBases {
+		if nb > wire.MaxFilterBases {
 			return fmt.Errorf("subscription %d: %d bases", id, nb)
 		}
 		for range nb {
@@ -685,38 +655,38 @@ func (x *Exchange) restoreSubscriptions(r *stateReader) error {
 		if r.err != nil {
 			return r.err
 		}
-		if !x.known(owner) {
+		if !e.known(owner) {
 			return fmt.Errorf("subscription %d: unknown participant %d", id, owner)
 		}
-		if _, ok := x.cat.Taxonomy.ByID(sub.Category); !ok {
+		if _, ok := e.cat.Taxonomy.ByID(sub.Category); !ok {
 			return fmt.Errorf("subscription %d: unknown category %d", id, sub.Category)
 		}
 		for j, b := range sub.Bases {
-			if _, ok := x.cat.Bases.ByID(b); !ok || (j > 0 && b <= sub.Bases[j-1]) {
+			if _, ok := e.cat.Bases.ByID(b); !ok || (j > 0 && b <= sub.Bases[j-1]) {
 				return fmt.Errorf("subscription %d: bases %v", id, sub.Bases)
 			}
 		}
 		if sub.MinQty < 0 || sub.MaxQty < 0 || (sub.MaxQty != 0 && sub.MaxQty < sub.MinQty) {
 			return fmt.Errorf("subscription %d: quantity filter [%d, %d]", id, sub.MinQty, sub.MaxQty)
 		}
-		if got := x.subs.add(sub); got != id {
+		if got := e.subs.add(sub); got != id {
 			return fmt.Errorf("subscription %d stored as %d", id, got)
 		}
 	}
 	return nil
 }
 
-func (x *Exchange) restoreTenders(r *stateReader) error {
+func (e *Engine) restoreTenders(r *stateReader) error {
 	n := r.count(20)
 	for i := range n {
 		t := &tender{byBidder: map[catalog.ParticipantID]int{}}
 		in := &t.info
-		in.ID = TenderID(i + 1)
+		in.ID = wire.TenderID(i + 1)
 		in.Buyer = catalog.ParticipantID(r.uvarint32())
 		in.Category, in.Basis = catalog.CategoryID(r.uvarint32()), catalog.BasisID(r.uvarint32())
 		in.Qty, in.Reserve = catalog.Qty(r.varint()), catalog.Price(r.varint())
 		in.OpenAt, in.CloseAt = r.varint(), r.varint()
-		in.Mode, in.Evaluation, in.State = TenderMode(r.u8()), Evaluation(r.u8()), TenderState(r.u8())
+		in.Mode, in.Evaluation, in.State = wire.TenderMode(r.u8()), wire.Evaluation(r.u8()), TenderState(r.u8())
 		in.Decrement, in.Extension = catalog.Price(r.varint()), r.varint()
 		for _, w := range [...]*uint16{&in.WeightPrice, &in.WeightLeadTime, &in.WeightRating, &in.MinWinners, &in.MaxWinners} {
 			*w = r.uvarint16()
@@ -729,20 +699,20 @@ func (x *Exchange) restoreTenders(r *stateReader) error {
 		if r.err != nil {
 			return r.err
 		}
-		if !x.known(in.Buyer) {
+		if !e.known(in.Buyer) {
 			return fmt.Errorf("tender %d: unknown buyer %d", in.ID, in.Buyer)
 		}
-		cat, rr := x.tradable(in.Category)
-		if _, ok := x.cat.Bases.ByID(in.Basis); !ok || rr != ReasonNone {
+		cat, rr := e.tradable(in.Category)
+		if _, ok := e.cat.Bases.ByID(in.Basis); !ok || rr != wire.ReasonNone {
 			return fmt.Errorf("tender %d: market %d/%d", in.ID, in.Category, in.Basis)
 		}
 		switch {
 		case in.Qty <= 0 || t.lot != cat.Lot || t.share <= 0 || t.share > in.Qty || in.Reserve < 0:
 			return fmt.Errorf("tender %d: quantity %d, lot %d, share %d, reserve %d", in.ID, in.Qty, t.lot, t.share, in.Reserve)
-		case in.Mode < TenderSealed || in.Mode > TenderAuction || in.Evaluation < EvalLowestPrice || in.Evaluation > EvalWeighted ||
+		case in.Mode < wire.TenderSealed || in.Mode > wire.TenderAuction || in.Evaluation < wire.EvalLowestPrice || in.Evaluation > wire.EvalWeighted ||
 			in.State < TenderOpen || in.State > TenderCancelled:
 			return fmt.Errorf("tender %d: mode %d, evaluation %d, state %d", in.ID, in.Mode, in.Evaluation, in.State)
-		case in.Mode == TenderAuction && in.Decrement <= 0:
+		case in.Mode == wire.TenderAuction && in.Decrement <= 0:
 			return fmt.Errorf("tender %d: decrement %d", in.ID, in.Decrement)
 		}
 		for j := range nb {
@@ -754,7 +724,7 @@ func (x *Exchange) restoreTenders(r *stateReader) error {
 			if r.err != nil {
 				return r.err
 			}
-			if _, dup := t.byBidder[b.bidder]; dup || !x.known(b.bidder) {
+			if _, dup := t.byBidder[b.bidder]; dup || !e.known(b.bidder) {
 				return fmt.Errorf("tender %d: bidder %d unknown or twice", in.ID, b.bidder)
 			}
 			if b.price <= 0 || b.qty <= 0 || b.lead <= 0 || b.award < 0 || b.rating > catalog.MaxRating {
@@ -764,7 +734,7 @@ func (x *Exchange) restoreTenders(r *stateReader) error {
 			t.bids = append(t.bids, b)
 		}
 		in.Bidders = len(t.bids)
-		x.tenders.list = append(x.tenders.list, t)
+		e.tenders.list = append(e.tenders.list, t)
 	}
 	return nil
 }

@@ -1,9 +1,8 @@
-package matching
+package engine
 
 import (
-	"sync/atomic"
-
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/wire"
 )
 
 // Counters count the messages that pass between participants and the
@@ -68,16 +67,15 @@ func (o Onboarding) In() uint64 { return o.Registrations + o.StatusChanges }
 // Out returns the onboarding replies sent.
 func (o Onboarding) Out() uint64 { return o.Replies }
 
-// OnboardingCounters returns the onboarding messages the exchange has
-// counted since New or RestoreState. Cost: O(1).
-func (x *Exchange) OnboardingCounters() Onboarding {
-	x.outMu.Lock()
-	defer x.outMu.Unlock()
-	return x.outside.onboarding
-}
+// OnboardingCounters returns the onboarding messages the engine has
+// counted since New or RestoreState: they count outside every market.
+// O(1). It reads what ScopeAll commands write.
+func (e *Engine) OnboardingCounters() Onboarding { return e.outside.onboarding }
 
 // onboardingCommand reports whether k is an onboarding command.
-func onboardingCommand(k CommandKind) bool { return k == CmdRegister || k == CmdSetStatus }
+func onboardingCommand(k wire.CommandKind) bool {
+	return k == wire.CmdRegister || k == wire.CmdSetStatus
+}
 
 // counterSet holds per-participant counters and their total. It is guarded
 // by the lock of its owner (a market or the exchange).
@@ -85,7 +83,7 @@ type counterSet struct {
 	// known, when set, holds the number of registered participants (IDs
 	// run from 1): commands and events naming another ID count only in the
 	// total, so made-up IDs cannot grow the per-participant map.
-	known *atomic.Uint32
+	known *uint32
 	total Counters
 	// onboarding counts the onboarding messages among total.
 	onboarding Onboarding
@@ -115,14 +113,14 @@ func (s *counterSet) of(p catalog.ParticipantID) *Counters {
 // in counts a command received from p.
 // tracked reports whether p gets counters of its own.
 func (s *counterSet) tracked(p catalog.ParticipantID) bool {
-	return p != 0 && (s.known == nil || uint32(p) <= s.known.Load())
+	return p != 0 && (s.known == nil || uint32(p) <= *s.known)
 }
 
-func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
+func (s *counterSet) in(p catalog.ParticipantID, k wire.CommandKind) {
 	switch k {
-	case CmdRegister:
+	case wire.CmdRegister:
 		s.onboarding.Registrations++
-	case CmdSetStatus:
+	case wire.CmdSetStatus:
 		s.onboarding.StatusChanges++
 	}
 	var c *Counters
@@ -134,15 +132,15 @@ func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
 			continue
 		}
 		switch k {
-		case CmdPlace:
+		case wire.CmdPlace:
 			x.Postings++
-		case CmdCancel:
+		case wire.CmdCancel:
 			x.Cancels++
-		case CmdAmend:
+		case wire.CmdAmend:
 			x.Amends++
-		case CmdOpenTender, CmdCloseTender, CmdCancelTender:
+		case wire.CmdOpenTender, wire.CmdCloseTender, wire.CmdCancelTender:
 			x.Tenders++
-		case CmdBid:
+		case wire.CmdBid:
 			x.Bids++
 		default:
 			x.Other++
@@ -151,7 +149,7 @@ func (s *counterSet) in(p catalog.ParticipantID, k CommandKind) {
 }
 
 // out counts the events in evs addressed to participants.
-func (s *counterSet) out(evs []Event) {
+func (s *counterSet) out(evs []wire.Event) {
 	var untracked Counters // counts only the totals
 	of := func(p catalog.ParticipantID) *Counters {
 		if !s.tracked(p) {
@@ -163,16 +161,16 @@ func (s *counterSet) out(evs []Event) {
 		e := &evs[i]
 		switch {
 		case e.Participant == 0:
-		case e.Kind == EventFill:
+		case e.Kind == wire.EventFill:
 			s.total.Fills += 2
 			of(e.Participant).Fills++
 			if e.MakerParticipant != 0 {
 				s.of(e.MakerParticipant).Fills++
 			}
-		case e.Kind == EventNotified:
+		case e.Kind == wire.EventNotified:
 			s.total.Notifications++
 			of(e.Participant).Notifications++
-		case e.Kind == EventAwarded:
+		case e.Kind == wire.EventAwarded:
 			// Addressed to the winner and to the buyer.
 			s.total.Reports += 2
 			of(e.Participant).Reports++
@@ -180,7 +178,7 @@ func (s *counterSet) out(evs []Event) {
 		default:
 			s.total.Reports++
 			of(e.Participant).Reports++
-			if onboardingCommand(e.Command) && (e.Kind == EventRegistered || e.Kind == EventStatusChanged || e.Kind == EventRejected) {
+			if onboardingCommand(e.Command) && (e.Kind == wire.EventRegistered || e.Kind == wire.EventStatusChanged || e.Kind == wire.EventRejected) {
 				s.onboarding.Replies++
 			}
 		}

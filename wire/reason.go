@@ -1,4 +1,4 @@
-package matching
+package wire
 
 import (
 	"errors"
@@ -61,9 +61,6 @@ var (
 	ErrInvalidLeadTime        = errors.New("matching: lead time must be positive")
 	ErrInvalidMode            = errors.New("matching: invalid market mode")
 	ErrCrossed                = errors.New("matching: market is crossed; uncross it first")
-
-	// ErrInvalidConfig is returned by New; it is not a RejectReason.
-	ErrInvalidConfig = errors.New("matching: invalid config")
 )
 
 // RejectReason is the typed reason carried by an EventRejected. The zero
@@ -180,6 +177,10 @@ var reasonErrs = [reasonEnd]error{
 	ReasonUnreadField:            ErrUnreadField,
 	ReasonWrongMarket:            ErrWrongMarket,
 }
+
+// MaxRejectReason is the largest valid RejectReason: the reasons are
+// 1..MaxRejectReason (ReasonNone, 0, means not rejected).
+const MaxRejectReason = reasonEnd - 1
 
 // Err returns the sentinel error of r, or nil for ReasonNone and unknown
 // values.

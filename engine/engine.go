@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/wire"
+)
+
+// Config configures an Engine. Zero fields mean the defaults.
+type Config struct {
+	// Catalog is the taxonomy and the delivery bases the engine trades on.
+	// Nil means catalog.Sample(). The engine does not copy it: the caller
+	// must not change it afterwards.
+	Catalog *catalog.Catalog
+	// DefaultSTP is the self-trade prevention policy for orders that leave
+	// STP at STPDefault. Zero means STPCancelIncoming.
+	DefaultSTP wire.STP
+}
+
+// Validate reports whether the config is usable; errors wrap
+// ErrInvalidConfig.
+func (c Config) Validate() error {
+	if c.DefaultSTP > wire.STPCancelBoth {
+		return fmt.Errorf("%w: DefaultSTP %v", ErrInvalidConfig, c.DefaultSTP)
+	}
+	if c.Catalog != nil {
+		if c.Catalog.Taxonomy == nil || c.Catalog.Bases == nil {
+			return fmt.Errorf("%w: catalog without taxonomy or bases", ErrInvalidConfig)
+		}
+		if err := c.Catalog.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		}
+	}
+	return nil
+}
+
+// Engine is Agora's deterministic state machine: the catalog, the registry
+// of participants, one order book per market, subscriptions, tenders, call
+// auctions and message counters. Apply turns one command into its events.
+// See the package documentation for the partition of its state.
+type Engine struct {
+	cfg Config
+	cat *catalog.Catalog
+
+	registry registry
+	markets  markets
+	// outside counts the commands that reached no market.
+	outside counterSet
+	subs    subscriptions
+	tenders tenders
+}
+
+// New returns an engine with no participants and no markets; a market
+// opens on its first valid order. It returns an error wrapping
+// ErrInvalidConfig if cfg is invalid.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Catalog == nil {
+		c, err := catalog.Sample()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		}
+		cfg.Catalog = c
+	}
+	if cfg.DefaultSTP == wire.STPDefault {
+		cfg.DefaultSTP = wire.STPCancelIncoming
+	}
+	e := &Engine{cfg: cfg, cat: cfg.Catalog}
+	e.registry.init()
+	e.markets.init()
+	e.outside.known = &e.registry.registered
+	return e, nil
+}
+
+// Catalog returns the catalog the engine trades on. It must not be changed.
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// Config returns the engine's configuration, defaults applied.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Apply applies the command numbered seq and appends its events, each
+// carrying seq, to dst, which it returns. The engine keeps no reference to
+// dst or to cmd.
+//
+// A refused command appends a single EventRejected (plus any GTD expiries
+// that the command's time triggered first), changes nothing else, and
+// returns the sentinel error of its reason (see wire.RejectReason.Err); a
+// nil error means the command was accepted. No input makes Apply panic.
+//
+// The engine does not check seq: the caller numbers the commands, and the
+// same commands with the same numbers always produce the same events.
+//
+// Cost: CmdPlace, CmdCancel and CmdAmend cost what the market's book
+// operation costs (O(log L) in price levels plus O(1) per fill) and
+// allocate nothing when steady, once dst has room. CmdRegister,
+// CmdSetStatus, a global CmdExpire, CmdSubscribe, CmdUnsubscribe and
+// CmdSetRating cost O(markets) at most, plus O(orders) to cancel the resting
+// orders of a suspended participant. A resting order and CmdOpenTender add
+// O(depth) subscription-index lookups plus O(n log n) in the n matching
+// subscriptions. CmdBid costs O(1) in a sealed tender and O(bids) in an
+// auction (the bidder's rank); CmdCloseTender O(bids log bids). CmdUncross
+// costs the book's uncross: O(log L + C) in the crossed levels plus O(1)
+// per fill. Opening a market costs O(1) amortised.
+func (e *Engine) Apply(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	shape := wire.CheckShape(cmd)
+	if cmd.Kind == 0 || cmd.Kind > wire.MaxCommandKind {
+		return e.rejectOutside(seq, cmd, shape, dst)
+	}
+	if ScopeOf(cmd) == ScopeMarket {
+		if m := e.MarketFor(cmd); m != nil {
+			return e.ApplyMarket(m, seq, cmd, dst)
+		}
+		return e.applyNoMarket(seq, cmd, dst)
+	}
+	if shape != wire.ReasonNone {
+		switch cmd.Kind {
+		case wire.CmdBid, wire.CmdCloseTender, wire.CmdCancelTender:
+			// The command still advances the clock of the tender it names.
+			return e.tenderCommand(seq, cmd, dst, func(_ uint64, dst []wire.Event) ([]wire.Event, wire.RejectReason) {
+				if t := e.tenders.get(cmd.Tender); t != nil {
+					t.advance(cmd.Time)
+				}
+				return dst, shape
+			})
+		}
+		return e.rejectOutside(seq, cmd, shape, dst)
+	}
+	switch cmd.Kind {
+	case wire.CmdRegister:
+		return e.register(seq, cmd, dst)
+	case wire.CmdSetStatus:
+		return e.setStatus(seq, cmd, dst)
+	case wire.CmdExpire:
+		return e.expireAll(seq, cmd, dst)
+	case wire.CmdSubscribe:
+		return e.subscribe(seq, cmd, dst)
+	case wire.CmdUnsubscribe:
+		return e.unsubscribe(seq, cmd, dst)
+	case wire.CmdListSubscriptions:
+		return e.listSubscriptions(seq, cmd, dst)
+	case wire.CmdSetRating:
+		return e.setRating(seq, cmd, dst)
+	case wire.CmdOpenTender:
+		return e.openTender(seq, cmd, dst)
+	case wire.CmdBid:
+		return e.bid(seq, cmd, dst)
+	case wire.CmdCloseTender:
+		return e.closeTender(seq, cmd, dst)
+	case wire.CmdCancelTender:
+		return e.cancelTender(seq, cmd, dst)
+	}
+	return e.rejectOutside(seq, cmd, wire.ReasonInvalidCommand, dst)
+}
+
+// rejected returns the EventRejected of cmd for reason r at time now, the
+// effective time of the command (see wire.Command.Time).
+func rejected(seq uint64, now int64, cmd *wire.Command, r wire.RejectReason) wire.Event {
+	return wire.Event{
+		Seq: seq, Time: now, Kind: wire.EventRejected, Reject: r, Command: cmd.Kind,
+		Participant: cmd.Participant, Category: cmd.Category, Basis: cmd.Basis,
+		OrderID: cmd.OrderID, ClientOrderID: cmd.ClientOrderID, Side: cmd.Side,
+		Price: cmd.Price, Qty: cmd.Qty, Subscription: cmd.Subscription, Tender: cmd.Tender,
+	}
+}
+
+// rejectOutside rejects a command that reached no market, counting it in
+// the outside counters. It belongs to ScopeAdmin.
+func (e *Engine) rejectOutside(seq uint64, cmd *wire.Command, r wire.RejectReason, dst []wire.Event) ([]wire.Event, error) {
+	start := len(dst)
+	dst = append(dst, rejected(seq, cmd.Time, cmd, r))
+	e.outside.in(cmd.Participant, cmd.Kind)
+	e.outside.out(dst[start:])
+	return dst, r.Err()
+}
+
+// countOutside counts a command that no market handles, and its events.
+func (e *Engine) countOutside(p catalog.ParticipantID, k wire.CommandKind, evs []wire.Event) {
+	e.outside.in(p, k)
+	e.outside.out(evs)
+}
+
+// tradable maps a category ID to its tradable leaf.
+func (e *Engine) tradable(id catalog.CategoryID) (catalog.Category, wire.RejectReason) {
+	c, err := e.cat.Taxonomy.Tradable(id)
+	switch {
+	case err == nil:
+		return c, wire.ReasonNone
+	case errors.Is(err, catalog.ErrUnknownCategory):
+		return c, wire.ReasonUnknownCategory
+	}
+	return c, wire.ReasonNotLeaf
+}

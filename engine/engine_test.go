@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/wire"
+)
+
+// TestDeterministicImports holds the engine to its rule: no locks, no
+// clock, no randomness, no I/O, no goroutines. It lists the package's
+// imports with go list and parses every file for a go statement.
+func TestDeterministicImports(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{join .Imports \" \"}}", ".").Output()
+	require.NoError(t, err)
+	imports := strings.Fields(string(out))
+	require.NotEmpty(t, imports)
+	for _, banned := range []string{"sync", "sync/atomic", "time", "math/rand", "math/rand/v2", "crypto/rand", "os", "net", "unsafe"} {
+		require.NotContains(t, imports, banned, "package engine must not import %s", banned)
+	}
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			if g, ok := n.(*ast.GoStmt); ok {
+				t.Errorf("%s: the engine starts no goroutine", fset.Position(g.Pos()))
+			}
+			return true
+		})
+	}
+}
+
+// TestScopesComplete checks that the scope table gives every command kind a
+// scope, and that unknown kinds fall to ScopeAdmin.
+func TestScopesComplete(t *testing.T) {
+	for k := wire.CommandKind(1); k <= wire.MaxCommandKind; k++ {
+		require.NotZero(t, scopes[k], "kind %v has no scope", k)
+		require.Less(t, scopes[k], scopeEnd)
+	}
+	require.Len(t, scopes, int(wire.MaxCommandKind)+1)
+	require.Equal(t, ScopeAdmin, ScopeOf(&wire.Command{Kind: 0}))
+	require.Equal(t, ScopeAdmin, ScopeOf(&wire.Command{Kind: wire.MaxCommandKind + 1}))
+	require.Equal(t, ScopeAll, ScopeOf(&wire.Command{Kind: wire.CmdExpire}))
+	require.Equal(t, ScopeMarket, ScopeOf(&wire.Command{Kind: wire.CmdExpire, Category: 1, Basis: 1}))
+	for s := Scope(1); s < scopeEnd; s++ {
+		require.NotContains(t, s.String(), "invalid")
+	}
+}
+
+// TestApplyMarketOnlyTouchesItsMarket checks the partition the front door
+// relies on: after a ScopeMarket command on an open market, every other
+// part of the state encodes as before.
+func TestApplyMarketOnlyTouchesItsMarket(t *testing.T) {
+	e, err := New(Config{})
+	require.NoError(t, err)
+	cat := e.Catalog()
+	cement, _ := cat.Taxonomy.ByCode("23.51.12")
+	msk, _ := cat.Bases.ByCode("MSK")
+	spb, _ := cat.Bases.ByCode("SPB")
+	var seq uint64
+	apply := func(c wire.Command) []wire.Event {
+		seq++
+		evs, _ := e.Apply(seq, &c, nil)
+		return evs
+	}
+	p := apply(wire.Command{Kind: wire.CmdRegister, Name: "A", INN: "7707083893"})[0].Participant
+	q := apply(wire.Command{Kind: wire.CmdRegister, Name: "B", INN: "7736207543"})[0].Participant
+	apply(wire.Command{Kind: wire.CmdSetStatus, Participant: p, Status: 2})
+	apply(wire.Command{Kind: wire.CmdSetStatus, Participant: q, Status: 2})
+	order := wire.Command{Kind: wire.CmdPlace, Category: cement.ID, Side: wire.Buy, Type: wire.Limit, TIF: wire.GTC, Price: 500_000, Qty: 5}
+	for _, b := range []catalog.BasisID{msk.ID, spb.ID} {
+		o := order
+		o.Participant, o.Basis = p, b
+		apply(o)
+	}
+	other := e.Market(wire.MarketKey{Category: cement.ID, Basis: spb.ID})
+	m := e.Market(wire.MarketKey{Category: cement.ID, Basis: msk.ID})
+	require.NotNil(t, other)
+	require.NotNil(t, m)
+
+	before := e.AppendState(nil, 0, nil)
+	otherBefore := other.appendState(nil)
+	outside := e.outside.appendState(nil)
+	for _, c := range []wire.Command{
+		{Kind: wire.CmdPlace, Participant: q, Category: cement.ID, Basis: msk.ID, Side: wire.Sell, Type: wire.Limit, TIF: wire.GTC, Price: 500_000, Qty: 2, Time: 5},
+		{Kind: wire.CmdPlace, Participant: q, Category: cement.ID, Basis: msk.ID, Side: 9, Type: wire.Limit, TIF: wire.GTC, Price: 500_000, Qty: 2, Time: 6},
+		{Kind: wire.CmdCancel, Participant: q, OrderID: wire.OrderID(m.Index()<<wire.OrderMarketShift | 1), Time: 7},
+		{Kind: wire.CmdExpire, Category: cement.ID, Basis: msk.ID, Time: 8},
+		{Kind: wire.CmdUncross, Category: cement.ID, Basis: msk.ID, RefPrice: 0, Time: 9},
+	} {
+		seq++
+		_, _ = e.ApplyMarket(m, seq, &c, nil)
+	}
+	require.NotEqual(t, before, e.AppendState(nil, 0, nil), "the market itself changed")
+	require.Equal(t, otherBefore, other.appendState(nil), "another market changed")
+	require.Equal(t, outside, e.outside.appendState(nil), "the outside counters changed")
+}

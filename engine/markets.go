@@ -1,0 +1,495 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/orderbook"
+	"github.com/agora-exchange/agora/wire"
+)
+
+const (
+	marketShift = wire.OrderMarketShift // OrderID = market index << 40 | local number
+	localMask   = 1<<marketShift - 1    // local order numbers per market
+	// MaxMarkets is the most markets an engine opens: the market index
+	// takes the 24 high bits of an OrderID.
+	MaxMarkets = 1<<(64-marketShift) - 1
+)
+
+// markets is the table of open markets. Opening one appends to list and
+// adds a map entry: O(1) amortised, never a copy of the table.
+type markets struct {
+	list  []*Market // list[i].index == i+1, in opening order
+	byKey map[wire.MarketKey]*Market
+}
+
+func (ms *markets) init() { ms.byKey = map[wire.MarketKey]*Market{} }
+
+// Market is one open market: its book and the state that belongs to it
+// alone (its order numbers, client order IDs, counters and scratch space).
+// ApplyMarket changes only the Market it is given.
+type Market struct {
+	key       wire.MarketKey
+	index     uint64
+	category  catalog.Category
+	book      *orderbook.Book
+	nextLocal uint64
+	clientIDs map[clientKey]struct{}
+	counters  counterSet
+	scratch   []orderbook.Event
+	hits      []subHit // notification scratch
+}
+
+type clientKey struct {
+	owner catalog.ParticipantID
+	id    uint64
+}
+
+// Key returns the market's key.
+func (m *Market) Key() wire.MarketKey { return m.key }
+
+// Index returns the market's index: 1 for the first market opened, 2 for
+// the next, and so on. Order IDs carry it in their high bits.
+func (m *Market) Index() uint64 { return m.index }
+
+// Markets returns the number of open markets. Cost: O(1).
+func (e *Engine) Markets() int { return len(e.markets.list) }
+
+// MarketAt returns the market of index i (1-based, see Market.Index), or
+// nil. Cost: O(1).
+func (e *Engine) MarketAt(i uint64) *Market {
+	if i == 0 || i > uint64(len(e.markets.list)) {
+		return nil
+	}
+	return e.markets.list[i-1]
+}
+
+// Market returns the open market of key, or nil. Cost: O(1).
+func (e *Engine) Market(key wire.MarketKey) *Market { return e.markets.byKey[key] }
+
+// MarketIndexOf returns the index of the market that issued order id: the
+// index a market of that ID has or would have. It reads no state.
+func MarketIndexOf(id wire.OrderID) uint64 { return uint64(id) >> marketShift }
+
+// MarketFor returns the open market that a ScopeMarket command names (by
+// Category and Basis, or for CmdCancel and CmdAmend by OrderID), or nil if
+// that market is not open (or the command is of another scope).
+func (e *Engine) MarketFor(cmd *wire.Command) *Market {
+	switch cmd.Kind {
+	case wire.CmdCancel, wire.CmdAmend:
+		return e.MarketAt(MarketIndexOf(cmd.OrderID))
+	case wire.CmdPlace, wire.CmdSetMarketMode, wire.CmdUncross:
+		return e.markets.byKey[cmd.Key()]
+	case wire.CmdExpire:
+		if cmd.Category == 0 && cmd.Basis == 0 {
+			return nil
+		}
+		return e.markets.byKey[cmd.Key()]
+	}
+	return nil
+}
+
+// openMarket creates a market and adds it to the table. Cost: O(1)
+// amortised.
+func (e *Engine) openMarket(key wire.MarketKey, cat catalog.Category, initialOrders int) (*Market, error) {
+	book, err := orderbook.New(orderbook.Config{DefaultSTP: e.cfg.DefaultSTP, InitialOrders: initialOrders})
+	if err != nil {
+		return nil, err
+	}
+	m := &Market{key: key, index: uint64(len(e.markets.list) + 1), category: cat, book: book, clientIDs: map[clientKey]struct{}{}}
+	m.counters.known = &e.registry.registered
+	e.markets.list = append(e.markets.list, m)
+	e.markets.byKey[key] = m
+	return m, nil
+}
+
+// ApplyMarket applies a ScopeMarket command to m, the open market it names
+// (see MarketFor), like Apply. It changes only m's state, and reads the
+// catalog, the registry and the subscriptions: see the package
+// documentation for which calls may overlap.
+func (e *Engine) ApplyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	if r := wire.CheckShape(cmd); r != wire.ReasonNone {
+		return e.rejectIn(m, seq, cmd, r, dst)
+	}
+	switch cmd.Kind {
+	case wire.CmdPlace:
+		if r := checkOrder(cmd); r != wire.ReasonNone {
+			return e.rejectIn(m, seq, cmd, r, dst)
+		}
+		if r := checkSteps(&m.category, cmd.Price, cmd.Qty, cmd.MinQty); r != wire.ReasonNone {
+			return e.rejectIn(m, seq, cmd, r, dst)
+		}
+		return e.placeLocked(m, seq, cmd, dst)
+	case wire.CmdCancel, wire.CmdAmend:
+		if cmd.Kind == wire.CmdAmend {
+			r := wire.ReasonNone
+			switch {
+			case cmd.Qty <= 0:
+				r = wire.ReasonInvalidQty
+			case cmd.Price <= 0:
+				r = wire.ReasonInvalidPrice
+			}
+			if r != wire.ReasonNone {
+				return e.rejectIn(m, seq, cmd, r, dst)
+			}
+		}
+		if (cmd.Category != 0 || cmd.Basis != 0) && cmd.Key() != m.key {
+			return e.rejectIn(m, seq, cmd, wire.ReasonWrongMarket, dst)
+		}
+		if cmd.Kind == wire.CmdAmend {
+			if r := checkSteps(&m.category, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
+				return e.rejectIn(m, seq, cmd, r, dst)
+			}
+		}
+		return e.modify(m, seq, cmd, dst)
+	case wire.CmdExpire:
+		m.counters.in(cmd.Participant, cmd.Kind)
+		start := len(dst)
+		dst, _ = m.expire(seq, cmd, dst)
+		m.counters.out(dst[start:])
+		return dst, nil
+	case wire.CmdSetMarketMode:
+		if cmd.MarketMode != wire.MarketContinuous && cmd.MarketMode != wire.MarketCall {
+			return e.rejectIn(m, seq, cmd, wire.ReasonInvalidMode, dst)
+		}
+		return e.setMarketMode(m, seq, cmd, dst)
+	case wire.CmdUncross:
+		if cmd.RefPrice <= 0 {
+			return e.rejectIn(m, seq, cmd, wire.ReasonInvalidPrice, dst)
+		}
+		return e.uncross(m, seq, cmd, dst)
+	}
+	return e.rejectIn(m, seq, cmd, wire.ReasonInvalidCommand, dst)
+}
+
+// applyNoMarket applies a ScopeMarket command whose market is not open: it
+// opens the market for a valid order or mode change, or rejects the command
+// as having reached no market. It belongs to ScopeAdmin.
+func (e *Engine) applyNoMarket(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	if r := wire.CheckShape(cmd); r != wire.ReasonNone {
+		return e.rejectOutside(seq, cmd, r, dst)
+	}
+	switch cmd.Kind {
+	case wire.CmdCancel, wire.CmdAmend:
+		if cmd.Kind == wire.CmdAmend {
+			switch {
+			case cmd.Qty <= 0:
+				return e.rejectOutside(seq, cmd, wire.ReasonInvalidQty, dst)
+			case cmd.Price <= 0:
+				return e.rejectOutside(seq, cmd, wire.ReasonInvalidPrice, dst)
+			}
+		}
+		return e.rejectOutside(seq, cmd, wire.ReasonUnknownOrder, dst)
+	case wire.CmdExpire:
+		_, r := e.tradable(cmd.Category)
+		if r == wire.ReasonNone {
+			r = wire.ReasonUnknownBasis
+			if _, ok := e.cat.Bases.ByID(cmd.Basis); ok {
+				// A valid market that has never traded has nothing to expire.
+				e.outside.in(cmd.Participant, cmd.Kind)
+				return dst, nil
+			}
+		}
+		return e.rejectOutside(seq, cmd, r, dst)
+	case wire.CmdPlace:
+		if r := checkOrder(cmd); r != wire.ReasonNone {
+			return e.rejectOutside(seq, cmd, r, dst)
+		}
+	case wire.CmdSetMarketMode:
+		if cmd.MarketMode != wire.MarketContinuous && cmd.MarketMode != wire.MarketCall {
+			return e.rejectOutside(seq, cmd, wire.ReasonInvalidMode, dst)
+		}
+	case wire.CmdUncross:
+		if cmd.RefPrice <= 0 {
+			return e.rejectOutside(seq, cmd, wire.ReasonInvalidPrice, dst)
+		}
+	}
+	cat, r := e.tradable(cmd.Category)
+	if r == wire.ReasonNone {
+		if _, ok := e.cat.Bases.ByID(cmd.Basis); !ok {
+			r = wire.ReasonUnknownBasis
+		}
+	}
+	if cmd.Kind == wire.CmdPlace {
+		if r == wire.ReasonNone {
+			r = checkSteps(&cat, cmd.Price, cmd.Qty, cmd.MinQty)
+		}
+		if r == wire.ReasonNone {
+			r = e.traderStatus(cmd.Participant)
+		}
+	}
+	if r == wire.ReasonNone && len(e.markets.list) >= MaxMarkets {
+		r = wire.ReasonCapacity
+	}
+	if r != wire.ReasonNone {
+		return e.rejectOutside(seq, cmd, r, dst)
+	}
+	m, err := e.openMarket(cmd.Key(), cat, 0)
+	if err != nil {
+		return e.rejectOutside(seq, cmd, wire.ReasonCapacity, dst)
+	}
+	return e.ApplyMarket(m, seq, cmd, dst)
+}
+
+// rejectIn refuses cmd for reason r on market m. The command still
+// advances m's clock: no clock goes backwards and a deadline, once passed,
+// stays passed, whether the command that passed it was accepted or not. Its
+// EventRejected carries the effective time (see wire.Command.Time), after
+// any GTD expiries the advance triggered.
+func (e *Engine) rejectIn(m *Market, seq uint64, cmd *wire.Command, r wire.RejectReason, dst []wire.Event) ([]wire.Event, error) {
+	start := len(dst)
+	m.counters.in(cmd.Participant, cmd.Kind)
+	dst, now := m.expire(seq, cmd, dst)
+	dst = append(dst, rejected(seq, now, cmd, r))
+	m.counters.out(dst[start:])
+	return dst, r.Err()
+}
+
+// checkOrder validates the fields of a new order that need no state.
+func checkOrder(cmd *wire.Command) wire.RejectReason {
+	switch {
+	case !cmd.Side.Valid():
+		return wire.ReasonInvalidSide
+	case cmd.Type != wire.Limit && cmd.Type != wire.Market:
+		return wire.ReasonInvalidType
+	case cmd.TIF < wire.GTC || cmd.TIF > wire.FOK:
+		return wire.ReasonInvalidTIF
+	case cmd.Type == wire.Market && cmd.TIF != wire.IOC && cmd.TIF != wire.FOK:
+		return wire.ReasonInvalidTIF
+	case cmd.TIF != wire.GTD && cmd.ExpireAt != 0:
+		return wire.ReasonInvalidTIF
+	case cmd.STP > wire.STPCancelBoth:
+		return wire.ReasonInvalidSTP
+	case cmd.Qty <= 0:
+		return wire.ReasonInvalidQty
+	case cmd.MinQty < 0 || cmd.MinQty > cmd.Qty:
+		return wire.ReasonMinQtyExceedsQty
+	case cmd.Type == wire.Limit && cmd.Price <= 0:
+		return wire.ReasonInvalidPrice
+	case cmd.Type == wire.Market && cmd.Price != 0:
+		return wire.ReasonInvalidPrice
+	case cmd.TIF == wire.GTD && cmd.ExpireAt <= cmd.Time:
+		return wire.ReasonExpired
+	}
+	return wire.ReasonNone
+}
+
+// checkSteps validates price and quantities against a category's tick and
+// lot, and the notional against overflow.
+func checkSteps(c *catalog.Category, price catalog.Price, qty, minQty catalog.Qty) wire.RejectReason {
+	// Steps of 1 (prices in ticks, quantities in lots) need no division.
+	switch {
+	case c.Tick != 1 && price%c.Tick != 0:
+		return wire.ReasonPriceNotOnTick
+	case c.Lot != 1 && (qty%c.Lot != 0 || minQty%c.Lot != 0):
+		return wire.ReasonQtyNotOnLot
+	}
+	if _, ok := catalog.Notional(price, qty); !ok {
+		return wire.ReasonOverflow
+	}
+	return wire.ReasonNone
+}
+
+// traderStatus checks that p may trade.
+func (e *Engine) traderStatus(p catalog.ParticipantID) wire.RejectReason {
+	st, ok := e.registry.parts.Status(p)
+	switch {
+	case !ok:
+		return wire.ReasonUnknownParticipant
+	case st == catalog.StatusSuspended:
+		return wire.ReasonSuspended
+	case !st.CanTrade():
+		return wire.ReasonNotVerified
+	}
+	return wire.ReasonNone
+}
+
+// placeLocked places an order whose fields passed checkOrder and
+// checkSteps on m.
+func (e *Engine) placeLocked(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	start := len(dst)
+	m.counters.in(cmd.Participant, cmd.Kind)
+	dst, now := m.expire(seq, cmd, dst)
+	r := wire.ReasonNone
+	if cmd.TIF == wire.GTD && cmd.ExpireAt <= now {
+		// The market's clock never goes backwards: a command older than
+		// the market's latest time must still expire after it.
+		r = wire.ReasonExpired
+	}
+	if r == wire.ReasonNone {
+		r = e.traderStatus(cmd.Participant)
+	}
+	ck := clientKey{owner: cmd.Participant, id: cmd.ClientOrderID}
+	if r == wire.ReasonNone && cmd.ClientOrderID != 0 {
+		if _, dup := m.clientIDs[ck]; dup {
+			r = wire.ReasonDuplicateClientOrderID
+		}
+	}
+	if r == wire.ReasonNone && m.nextLocal >= localMask {
+		r = wire.ReasonCapacity
+	}
+	if r != wire.ReasonNone {
+		dst = append(dst, rejected(seq, now, cmd, r))
+		m.counters.out(dst[start:])
+		return dst, r.Err()
+	}
+	m.nextLocal++
+	id := wire.OrderID(m.index<<marketShift | m.nextLocal)
+	o := orderbook.Order{
+		ID: id, Owner: cmd.Participant, Side: cmd.Side, Type: cmd.Type, TIF: cmd.TIF,
+		Price: cmd.Price, Qty: cmd.Qty, MinQty: cmd.MinQty, ExpireAt: cmd.ExpireAt,
+		STP: cmd.STP, Tag: cmd.ClientOrderID,
+	}
+	dst = append(dst, wire.Event{
+		Seq: seq, Time: now, Kind: wire.EventAccepted, Command: cmd.Kind,
+		Participant: cmd.Participant, Category: m.key.Category, Basis: m.key.Basis,
+		OrderID: id, ClientOrderID: cmd.ClientOrderID, Side: cmd.Side,
+		Price: cmd.Price, Qty: cmd.Qty, Remaining: cmd.Qty,
+	})
+	if cmd.ClientOrderID != 0 {
+		m.clientIDs[ck] = struct{}{}
+	}
+	var err error
+	m.scratch, _, err = m.book.Place(o, now, m.scratch[:0])
+	if err != nil {
+		// Unreachable: the order was validated above. Report it rather
+		// than leave a half-applied command.
+		panic(fmt.Sprintf("engine: book refused a validated order: %v", err))
+	}
+	dst = m.translate(seq, now, cmd, cmd.ClientOrderID, m.scratch, dst)
+	if e.subs.live > 0 {
+		if info, ok := m.book.Order(id); ok {
+			// The order rests: it is a new request or offer.
+			p := posting{
+				kind: cmd.Kind, poster: cmd.Participant, cat: m.key.Category, basis: m.key.Basis,
+				side: cmd.Side, price: cmd.Price, qty: cmd.Qty, remaining: info.Qty, order: id,
+			}
+			dst = e.notify(seq, now, &p, &m.hits, dst)
+		}
+	}
+	m.counters.out(dst[start:])
+	return dst, nil
+}
+
+// expire advances m's book to the command's time (never backwards) and
+// returns the command's effective time on m: the market's clock, that is
+// max(clock, cmd.Time). Every event of the command on m carries it.
+func (m *Market) expire(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, int64) {
+	m.scratch = m.book.Expire(cmd.Time, m.scratch[:0])
+	now := m.book.Now()
+	if len(m.scratch) == 0 {
+		return dst, now
+	}
+	return m.translate(seq, now, cmd, 0, m.scratch, dst), now
+}
+
+// translate turns book events into exchange events, emitting EventDone for
+// orders that filled completely and releasing the client order IDs of
+// orders that left the book. takerTag is the client order ID of the
+// incoming order; now is the command's effective time on m.
+func (m *Market) translate(seq uint64, now int64, cmd *wire.Command, takerTag uint64, bevs []orderbook.Event, dst []wire.Event) []wire.Event {
+	for i := range bevs {
+		b := &bevs[i]
+		e := wire.Event{
+			Seq: seq, Time: now, Command: cmd.Kind, Category: m.key.Category, Basis: m.key.Basis,
+			Participant: b.Owner, OrderID: b.OrderID, ClientOrderID: b.Tag, Side: b.Side,
+			Price: b.Price, Qty: b.Qty, Remaining: b.Remaining,
+		}
+		switch b.Kind {
+		case orderbook.EventFill:
+			tt := takerTag
+			if b.TakerTag != 0 {
+				tt = b.TakerTag // an uncross: both orders were resting
+			}
+			e.Kind = wire.EventFill
+			e.Participant, e.OrderID, e.ClientOrderID = b.TakerOwner, b.TakerID, tt
+			e.Side, e.Remaining = b.Side.Opposite(), b.TakerRemaining
+			e.MakerParticipant, e.MakerOrderID, e.MakerClientOrderID, e.MakerRemaining = b.Owner, b.OrderID, b.Tag, b.Remaining
+			dst = append(dst, e)
+			if b.Remaining == 0 {
+				dst = append(dst, m.done(seq, now, cmd, b.Owner, b.OrderID, b.Tag, b.Side, b.Price))
+			}
+			if b.TakerRemaining == 0 {
+				dst = append(dst, m.done(seq, now, cmd, b.TakerOwner, b.TakerID, tt, b.Side.Opposite(), b.Price))
+			}
+			continue
+		case orderbook.EventCancel:
+			e.Kind, e.Cancel = wire.EventCancelled, b.Reason
+		case orderbook.EventExpire:
+			e.Kind = wire.EventExpired
+		}
+		if b.Remaining == 0 && b.Tag != 0 {
+			delete(m.clientIDs, clientKey{owner: b.Owner, id: b.Tag})
+		}
+		dst = append(dst, e)
+	}
+	return dst
+}
+
+func (m *Market) done(seq uint64, now int64, cmd *wire.Command, owner catalog.ParticipantID, id wire.OrderID, tag uint64, side wire.Side, price catalog.Price) wire.Event {
+	if tag != 0 {
+		delete(m.clientIDs, clientKey{owner: owner, id: tag})
+	}
+	return wire.Event{
+		Seq: seq, Time: now, Kind: wire.EventDone, Command: cmd.Kind,
+		Participant: owner, Category: m.key.Category, Basis: m.key.Basis,
+		OrderID: id, ClientOrderID: tag, Side: side, Price: price,
+	}
+}
+
+// modify handles CmdCancel and CmdAmend on m, after the amend's price and
+// quantity passed their checks.
+func (e *Engine) modify(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	start := len(dst)
+	m.counters.in(cmd.Participant, cmd.Kind)
+	dst, now := m.expire(seq, cmd, dst)
+	r := wire.ReasonNone
+	if cmd.Kind == wire.CmdAmend {
+		r = e.traderStatus(cmd.Participant)
+	} else if _, ok := e.registry.parts.Status(cmd.Participant); !ok {
+		r = wire.ReasonUnknownParticipant
+	}
+	var info orderbook.OrderInfo
+	var err error
+	if r == wire.ReasonNone && cmd.Kind == wire.CmdCancel {
+		// The book checks existence and ownership itself and changes
+		// nothing when either fails.
+		m.scratch, err = m.book.Cancel(cmd.OrderID, cmd.Participant, now, m.scratch[:0])
+		switch {
+		case errors.Is(err, orderbook.ErrUnknownOrder):
+			r = wire.ReasonUnknownOrder
+		case errors.Is(err, orderbook.ErrNotOwner):
+			r = wire.ReasonNotOwner
+		}
+	} else if r == wire.ReasonNone {
+		var ok bool
+		info, ok = m.book.Order(cmd.OrderID)
+		switch {
+		case !ok:
+			r = wire.ReasonUnknownOrder
+		case info.Owner != cmd.Participant:
+			r = wire.ReasonNotOwner
+		}
+	}
+	if r != wire.ReasonNone {
+		dst = append(dst, rejected(seq, now, cmd, r))
+		m.counters.out(dst[start:])
+		return dst, r.Err()
+	}
+	if cmd.Kind == wire.CmdAmend {
+		dst = append(dst, wire.Event{
+			Seq: seq, Time: now, Kind: wire.EventAmended, Command: cmd.Kind,
+			Participant: cmd.Participant, Category: m.key.Category, Basis: m.key.Basis,
+			OrderID: cmd.OrderID, ClientOrderID: info.Tag, Side: info.Side,
+			Price: cmd.Price, Qty: cmd.Qty, Remaining: cmd.Qty,
+		})
+		m.scratch, _, err = m.book.Amend(cmd.OrderID, cmd.Participant, cmd.Price, cmd.Qty, now, m.scratch[:0])
+	}
+	if err != nil {
+		panic(fmt.Sprintf("engine: book refused a validated %v: %v", cmd.Kind, err))
+	}
+	dst = m.translate(seq, now, cmd, info.Tag, m.scratch, dst)
+	m.counters.out(dst[start:])
+	return dst, nil
+}

@@ -1,0 +1,227 @@
+package matching
+
+import "github.com/agora-exchange/agora/wire"
+
+// The command language lives in package wire, so that other modules can
+// use it without the engine; these names forward to it, so that callers
+// of the exchange need import only this package.
+
+type (
+	CancelReason   = wire.CancelReason
+	Command        = wire.Command
+	CommandKind    = wire.CommandKind
+	Evaluation     = wire.Evaluation
+	Event          = wire.Event
+	EventKind      = wire.EventKind
+	MarketKey      = wire.MarketKey
+	MarketMode     = wire.MarketMode
+	OrderID        = wire.OrderID
+	OrderType      = wire.OrderType
+	RejectReason   = wire.RejectReason
+	STP            = wire.STP
+	Side           = wire.Side
+	SubscriptionID = wire.SubscriptionID
+	TenderID       = wire.TenderID
+	TenderMode     = wire.TenderMode
+	TimeInForce    = wire.TimeInForce
+)
+
+const (
+	CodecVersion                 = wire.CodecVersion
+	MaxStringLen                 = wire.MaxStringLen
+	MaxBases                     = wire.MaxBases
+	OrderMarketShift             = wire.OrderMarketShift
+	Buy                          = wire.Buy
+	Sell                         = wire.Sell
+	Limit                        = wire.Limit
+	Market                       = wire.Market
+	GTC                          = wire.GTC
+	GTD                          = wire.GTD
+	IOC                          = wire.IOC
+	FOK                          = wire.FOK
+	STPDefault                   = wire.STPDefault
+	STPCancelResting             = wire.STPCancelResting
+	STPCancelIncoming            = wire.STPCancelIncoming
+	STPCancelBoth                = wire.STPCancelBoth
+	CmdRegister                  = wire.CmdRegister
+	CmdSetStatus                 = wire.CmdSetStatus
+	CmdPlace                     = wire.CmdPlace
+	CmdCancel                    = wire.CmdCancel
+	CmdAmend                     = wire.CmdAmend
+	CmdExpire                    = wire.CmdExpire
+	CmdSubscribe                 = wire.CmdSubscribe
+	CmdUnsubscribe               = wire.CmdUnsubscribe
+	CmdListSubscriptions         = wire.CmdListSubscriptions
+	CmdSetRating                 = wire.CmdSetRating
+	CmdOpenTender                = wire.CmdOpenTender
+	CmdBid                       = wire.CmdBid
+	CmdCloseTender               = wire.CmdCloseTender
+	CmdCancelTender              = wire.CmdCancelTender
+	CmdSetMarketMode             = wire.CmdSetMarketMode
+	CmdUncross                   = wire.CmdUncross
+	MaxCommandKind               = wire.MaxCommandKind
+	MaxFilterBases               = wire.MaxFilterBases
+	MarketContinuous             = wire.MarketContinuous
+	MarketCall                   = wire.MarketCall
+	EventAccepted                = wire.EventAccepted
+	EventRejected                = wire.EventRejected
+	EventFill                    = wire.EventFill
+	EventCancelled               = wire.EventCancelled
+	EventExpired                 = wire.EventExpired
+	EventAmended                 = wire.EventAmended
+	EventDone                    = wire.EventDone
+	EventRegistered              = wire.EventRegistered
+	EventStatusChanged           = wire.EventStatusChanged
+	EventSubscribed              = wire.EventSubscribed
+	EventUnsubscribed            = wire.EventUnsubscribed
+	EventSubscription            = wire.EventSubscription
+	EventNotified                = wire.EventNotified
+	EventRatingChanged           = wire.EventRatingChanged
+	EventTenderOpened            = wire.EventTenderOpened
+	EventBidAccepted             = wire.EventBidAccepted
+	EventTenderExtended          = wire.EventTenderExtended
+	EventAwarded                 = wire.EventAwarded
+	EventNotAwarded              = wire.EventNotAwarded
+	EventTenderClosed            = wire.EventTenderClosed
+	EventTenderFailed            = wire.EventTenderFailed
+	EventTenderCancelled         = wire.EventTenderCancelled
+	EventMarketMode              = wire.EventMarketMode
+	EventUncrossed               = wire.EventUncrossed
+	MaxEventKind                 = wire.MaxEventKind
+	ReasonNone                   = wire.ReasonNone
+	ReasonInvalidCommand         = wire.ReasonInvalidCommand
+	ReasonInvalidSide            = wire.ReasonInvalidSide
+	ReasonInvalidType            = wire.ReasonInvalidType
+	ReasonInvalidTIF             = wire.ReasonInvalidTIF
+	ReasonInvalidSTP             = wire.ReasonInvalidSTP
+	ReasonInvalidQty             = wire.ReasonInvalidQty
+	ReasonInvalidPrice           = wire.ReasonInvalidPrice
+	ReasonPriceNotOnTick         = wire.ReasonPriceNotOnTick
+	ReasonQtyNotOnLot            = wire.ReasonQtyNotOnLot
+	ReasonMinQtyExceedsQty       = wire.ReasonMinQtyExceedsQty
+	ReasonOverflow               = wire.ReasonOverflow
+	ReasonUnknownCategory        = wire.ReasonUnknownCategory
+	ReasonNotLeaf                = wire.ReasonNotLeaf
+	ReasonUnknownBasis           = wire.ReasonUnknownBasis
+	ReasonUnknownParticipant     = wire.ReasonUnknownParticipant
+	ReasonNotVerified            = wire.ReasonNotVerified
+	ReasonSuspended              = wire.ReasonSuspended
+	ReasonDuplicateClientOrderID = wire.ReasonDuplicateClientOrderID
+	ReasonExpired                = wire.ReasonExpired
+	ReasonUnknownOrder           = wire.ReasonUnknownOrder
+	ReasonNotOwner               = wire.ReasonNotOwner
+	ReasonInvalidName            = wire.ReasonInvalidName
+	ReasonInvalidINN             = wire.ReasonInvalidINN
+	ReasonInvalidKPP             = wire.ReasonInvalidKPP
+	ReasonDuplicateParticipant   = wire.ReasonDuplicateParticipant
+	ReasonBadTransition          = wire.ReasonBadTransition
+	ReasonCapacity               = wire.ReasonCapacity
+	ReasonUnknownSubscription    = wire.ReasonUnknownSubscription
+	ReasonInvalidFilter          = wire.ReasonInvalidFilter
+	ReasonInvalidRating          = wire.ReasonInvalidRating
+	ReasonUnknownTender          = wire.ReasonUnknownTender
+	ReasonInvalidTender          = wire.ReasonInvalidTender
+	ReasonBadWeights             = wire.ReasonBadWeights
+	ReasonCloseBeforeOpen        = wire.ReasonCloseBeforeOpen
+	ReasonInvalidWinners         = wire.ReasonInvalidWinners
+	ReasonTenderNotOpen          = wire.ReasonTenderNotOpen
+	ReasonTenderClosed           = wire.ReasonTenderClosed
+	ReasonTenderNotDue           = wire.ReasonTenderNotDue
+	ReasonAboveReserve           = wire.ReasonAboveReserve
+	ReasonBidNotImproved         = wire.ReasonBidNotImproved
+	ReasonOwnTender              = wire.ReasonOwnTender
+	ReasonNotEligible            = wire.ReasonNotEligible
+	ReasonInvalidLeadTime        = wire.ReasonInvalidLeadTime
+	ReasonInvalidMode            = wire.ReasonInvalidMode
+	ReasonCrossed                = wire.ReasonCrossed
+	ReasonNotTenderBuyer         = wire.ReasonNotTenderBuyer
+	ReasonNotSubscriber          = wire.ReasonNotSubscriber
+	ReasonBidQtyAboveTender      = wire.ReasonBidQtyAboveTender
+	ReasonTooLarge               = wire.ReasonTooLarge
+	ReasonUnreadField            = wire.ReasonUnreadField
+	ReasonWrongMarket            = wire.ReasonWrongMarket
+	MaxRejectReason              = wire.MaxRejectReason
+	TenderSealed                 = wire.TenderSealed
+	TenderAuction                = wire.TenderAuction
+	EvalLowestPrice              = wire.EvalLowestPrice
+	EvalWeighted                 = wire.EvalWeighted
+	ScoreScale                   = wire.ScoreScale
+	WeightScale                  = wire.WeightScale
+)
+
+var (
+	ErrCorruptCommand         = wire.ErrCorruptCommand
+	ErrCorruptEvent           = wire.ErrCorruptEvent
+	ErrNotEncodable           = wire.ErrNotEncodable
+	ErrInvalidCommand         = wire.ErrInvalidCommand
+	ErrInvalidSide            = wire.ErrInvalidSide
+	ErrInvalidType            = wire.ErrInvalidType
+	ErrInvalidTIF             = wire.ErrInvalidTIF
+	ErrInvalidSTP             = wire.ErrInvalidSTP
+	ErrInvalidQty             = wire.ErrInvalidQty
+	ErrInvalidPrice           = wire.ErrInvalidPrice
+	ErrPriceNotOnTick         = wire.ErrPriceNotOnTick
+	ErrQtyNotOnLot            = wire.ErrQtyNotOnLot
+	ErrMinQtyExceedsQty       = wire.ErrMinQtyExceedsQty
+	ErrOverflow               = wire.ErrOverflow
+	ErrUnknownCategory        = wire.ErrUnknownCategory
+	ErrNotLeaf                = wire.ErrNotLeaf
+	ErrUnknownBasis           = wire.ErrUnknownBasis
+	ErrUnknownParticipant     = wire.ErrUnknownParticipant
+	ErrNotVerified            = wire.ErrNotVerified
+	ErrSuspended              = wire.ErrSuspended
+	ErrDuplicateClientOrderID = wire.ErrDuplicateClientOrderID
+	ErrExpired                = wire.ErrExpired
+	ErrUnknownOrder           = wire.ErrUnknownOrder
+	ErrNotOwner               = wire.ErrNotOwner
+	ErrNotTenderBuyer         = wire.ErrNotTenderBuyer
+	ErrNotSubscriber          = wire.ErrNotSubscriber
+	ErrBidQtyAboveTender      = wire.ErrBidQtyAboveTender
+	ErrTooLarge               = wire.ErrTooLarge
+	ErrUnreadField            = wire.ErrUnreadField
+	ErrWrongMarket            = wire.ErrWrongMarket
+	ErrInvalidName            = wire.ErrInvalidName
+	ErrInvalidINN             = wire.ErrInvalidINN
+	ErrInvalidKPP             = wire.ErrInvalidKPP
+	ErrDuplicateParticipant   = wire.ErrDuplicateParticipant
+	ErrBadTransition          = wire.ErrBadTransition
+	ErrCapacity               = wire.ErrCapacity
+	ErrUnknownSubscription    = wire.ErrUnknownSubscription
+	ErrInvalidFilter          = wire.ErrInvalidFilter
+	ErrInvalidRating          = wire.ErrInvalidRating
+	ErrUnknownTender          = wire.ErrUnknownTender
+	ErrInvalidTender          = wire.ErrInvalidTender
+	ErrBadWeights             = wire.ErrBadWeights
+	ErrCloseBeforeOpen        = wire.ErrCloseBeforeOpen
+	ErrInvalidWinners         = wire.ErrInvalidWinners
+	ErrTenderNotOpen          = wire.ErrTenderNotOpen
+	ErrTenderClosed           = wire.ErrTenderClosed
+	ErrTenderNotDue           = wire.ErrTenderNotDue
+	ErrAboveReserve           = wire.ErrAboveReserve
+	ErrBidNotImproved         = wire.ErrBidNotImproved
+	ErrOwnTender              = wire.ErrOwnTender
+	ErrNotEligible            = wire.ErrNotEligible
+	ErrInvalidLeadTime        = wire.ErrInvalidLeadTime
+	ErrInvalidMode            = wire.ErrInvalidMode
+	ErrCrossed                = wire.ErrCrossed
+)
+
+// AppendCommand appends the encoding of c to dst; see wire.AppendCommand.
+func AppendCommand(dst []byte, c *Command) []byte { return wire.AppendCommand(dst, c) }
+
+// DecodeCommand decodes one command from b; see wire.DecodeCommand.
+func DecodeCommand(b []byte) (Command, int, error) { return wire.DecodeCommand(b) }
+
+// AppendEvent appends the encoding of e to dst; see wire.AppendEvent.
+func AppendEvent(dst []byte, e *Event) []byte { return wire.AppendEvent(dst, e) }
+
+// DecodeEvent decodes one event from b; see wire.DecodeEvent.
+func DecodeEvent(b []byte) (Event, int, error) { return wire.DecodeEvent(b) }
+
+// CheckCommandEncodable reports whether c's encoding will decode; see
+// wire.CheckCommandEncodable.
+func CheckCommandEncodable(c *Command) error { return wire.CheckCommandEncodable(c) }
+
+// CheckEventEncodable reports whether e's encoding will decode; see
+// wire.CheckEventEncodable.
+func CheckEventEncodable(e *Event) error { return wire.CheckEventEncodable(e) }
