@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/wire"
@@ -17,11 +18,20 @@ type Config struct {
 	// DefaultSTP is the self-trade prevention policy for orders that leave
 	// STP at STPDefault. Zero means STPCancelIncoming.
 	DefaultSTP wire.STP
+	// MaxOrdersPerMarket bounds the orders resting in one market's book;
+	// an order that would rest beyond it is refused with ReasonCapacity
+	// (IOC, FOK and market orders still trade). Zero means the book's
+	// limit, 2^31-1. It is not part of the state: restore a state under
+	// the value it was made with.
+	MaxOrdersPerMarket int
 }
 
 // Validate reports whether the config is usable; errors wrap
 // ErrInvalidConfig.
 func (c Config) Validate() error {
+	if c.MaxOrdersPerMarket < 0 || c.MaxOrdersPerMarket > math.MaxInt32 {
+		return fmt.Errorf("%w: MaxOrdersPerMarket %d", ErrInvalidConfig, c.MaxOrdersPerMarket)
+	}
 	if c.DefaultSTP > wire.STPCancelBoth {
 		return fmt.Errorf("%w: DefaultSTP %v", ErrInvalidConfig, c.DefaultSTP)
 	}

@@ -109,3 +109,50 @@ func TestApplyMarketOnlyTouchesItsMarket(t *testing.T) {
 	require.Equal(t, otherBefore, other.appendState(nil), "another market changed")
 	require.Equal(t, outside, e.outside.appendState(nil), "the outside counters changed")
 }
+
+// TestBookCapacityIsATypedRejection fills a market's book to its bound: an
+// order that would rest beyond it is refused with ReasonCapacity, state
+// unchanged, and one that trades at once still does. No path panics.
+func TestBookCapacityIsATypedRejection(t *testing.T) {
+	e, err := New(Config{MaxOrdersPerMarket: 2})
+	require.NoError(t, err)
+	cat := e.Catalog()
+	cement, _ := cat.Taxonomy.ByCode("23.51.12")
+	msk, _ := cat.Bases.ByCode("MSK")
+	var seq uint64
+	apply := func(c wire.Command) ([]wire.Event, error) {
+		seq++
+		return e.Apply(seq, &c, nil)
+	}
+	evs, err := apply(wire.Command{Kind: wire.CmdRegister, Name: "A", INN: "7707083893"})
+	require.NoError(t, err)
+	p := evs[0].Participant
+	evs, err = apply(wire.Command{Kind: wire.CmdRegister, Name: "B", INN: "7736207543"})
+	require.NoError(t, err)
+	q := evs[0].Participant
+	for _, who := range []catalog.ParticipantID{p, q} {
+		_, err = apply(wire.Command{Kind: wire.CmdSetStatus, Participant: who, Status: catalog.StatusVerified})
+		require.NoError(t, err)
+	}
+	buy := wire.Command{Kind: wire.CmdPlace, Participant: p, Category: cement.ID, Basis: msk.ID, Side: wire.Buy, Type: wire.Limit, TIF: wire.GTC, Price: 500_000, Qty: 1}
+	for range 2 {
+		_, err = apply(buy)
+		require.NoError(t, err)
+	}
+	m := e.Market(wire.MarketKey{Category: cement.ID, Basis: msk.ID})
+	before := m.appendState(nil)
+	evs, err = apply(buy)
+	require.ErrorIs(t, err, wire.ErrCapacity)
+	require.Len(t, evs, 1)
+	require.Equal(t, wire.ReasonCapacity, evs[0].Reject)
+	after := m.appendState(nil)
+	require.NotEqual(t, before, after, "the refusal is counted")
+	require.Equal(t, 2, m.Len(), "no order rested")
+	sell := wire.Command{Kind: wire.CmdPlace, Participant: q, Category: cement.ID, Basis: msk.ID, Side: wire.Sell, Type: wire.Limit, TIF: wire.IOC, Price: 500_000, Qty: 1}
+	evs, err = apply(sell)
+	require.NoError(t, err, "an order that trades at once needs no room")
+	require.Equal(t, wire.EventFill, evs[1].Kind)
+	require.NoError(t, e.CheckInvariants())
+	_, err = New(Config{MaxOrdersPerMarket: -1})
+	require.ErrorIs(t, err, ErrInvalidConfig)
+}

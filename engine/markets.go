@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/orderbook"
@@ -93,7 +92,7 @@ func (e *Engine) MarketFor(cmd *wire.Command) *Market {
 // openMarket creates a market and adds it to the table. Cost: O(1)
 // amortised.
 func (e *Engine) openMarket(key wire.MarketKey, cat catalog.Category, initialOrders int) (*Market, error) {
-	book, err := orderbook.New(orderbook.Config{DefaultSTP: e.cfg.DefaultSTP, InitialOrders: initialOrders})
+	book, err := orderbook.New(e.bookConfig(&cat, initialOrders))
 	if err != nil {
 		return nil, err
 	}
@@ -114,10 +113,8 @@ func (e *Engine) ApplyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wir
 	}
 	switch cmd.Kind {
 	case wire.CmdPlace:
-		if r := checkOrder(cmd); r != wire.ReasonNone {
-			return e.rejectIn(m, seq, cmd, r, dst)
-		}
-		if r := checkSteps(&m.category, cmd.Price, cmd.Qty, cmd.MinQty); r != wire.ReasonNone {
+		// The checks that need no state: the book's own, once.
+		if r := reasonOf(m.book.Config().CheckOrder(stateless(cmd, m.nextID()), cmd.Time)); r != wire.ReasonNone {
 			return e.rejectIn(m, seq, cmd, r, dst)
 		}
 		return e.placeLocked(m, seq, cmd, dst)
@@ -138,7 +135,7 @@ func (e *Engine) ApplyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wir
 			return e.rejectIn(m, seq, cmd, wire.ReasonWrongMarket, dst)
 		}
 		if cmd.Kind == wire.CmdAmend {
-			if r := checkSteps(&m.category, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
+			if r := e.stepsOf(&m.category, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
 				return e.rejectIn(m, seq, cmd, r, dst)
 			}
 		}
@@ -193,7 +190,9 @@ func (e *Engine) applyNoMarket(seq uint64, cmd *wire.Command, dst []wire.Event) 
 		}
 		return e.rejectOutside(seq, cmd, r, dst)
 	case wire.CmdPlace:
-		if r := checkOrder(cmd); r != wire.ReasonNone {
+		// The checks that need neither state nor the market's steps.
+		id := wire.OrderID(uint64(len(e.markets.list)+1)<<marketShift | 1)
+		if r := reasonOf(orderbook.Config{}.CheckOrder(stateless(cmd, id), cmd.Time)); r != wire.ReasonNone && r != wire.ReasonOverflow {
 			return e.rejectOutside(seq, cmd, r, dst)
 		}
 	case wire.CmdSetMarketMode:
@@ -213,7 +212,7 @@ func (e *Engine) applyNoMarket(seq uint64, cmd *wire.Command, dst []wire.Event) 
 	}
 	if cmd.Kind == wire.CmdPlace {
 		if r == wire.ReasonNone {
-			r = checkSteps(&cat, cmd.Price, cmd.Qty, cmd.MinQty)
+			r = e.stepsOf(&cat, cmd.Price, cmd.Qty, cmd.MinQty)
 		}
 		if r == wire.ReasonNone {
 			r = e.traderStatus(cmd.Participant)
@@ -246,124 +245,139 @@ func (e *Engine) rejectIn(m *Market, seq uint64, cmd *wire.Command, r wire.Rejec
 	return dst, r.Err()
 }
 
-// checkOrder validates the fields of a new order that need no state.
-func checkOrder(cmd *wire.Command) wire.RejectReason {
-	switch {
-	case !cmd.Side.Valid():
-		return wire.ReasonInvalidSide
-	case cmd.Type != wire.Limit && cmd.Type != wire.Market:
-		return wire.ReasonInvalidType
-	case cmd.TIF < wire.GTC || cmd.TIF > wire.FOK:
-		return wire.ReasonInvalidTIF
-	case cmd.Type == wire.Market && cmd.TIF != wire.IOC && cmd.TIF != wire.FOK:
-		return wire.ReasonInvalidTIF
-	case cmd.TIF != wire.GTD && cmd.ExpireAt != 0:
-		return wire.ReasonInvalidTIF
-	case cmd.STP > wire.STPCancelBoth:
-		return wire.ReasonInvalidSTP
-	case cmd.Qty <= 0:
-		return wire.ReasonInvalidQty
-	case cmd.MinQty < 0 || cmd.MinQty > cmd.Qty:
-		return wire.ReasonMinQtyExceedsQty
-	case cmd.Type == wire.Limit && cmd.Price <= 0:
-		return wire.ReasonInvalidPrice
-	case cmd.Type == wire.Market && cmd.Price != 0:
-		return wire.ReasonInvalidPrice
-	case cmd.TIF == wire.GTD && cmd.ExpireAt <= cmd.Time:
-		return wire.ReasonExpired
-	}
-	return wire.ReasonNone
+// bookReasons maps the order book's validation errors to the reasons of
+// their rejections: the one table between the book's checks and the
+// command language.
+var bookReasons = [...]struct {
+	err    error
+	reason wire.RejectReason
+}{
+	{orderbook.ErrInvalidOwner, wire.ReasonUnknownParticipant},
+	{orderbook.ErrInvalidSide, wire.ReasonInvalidSide},
+	{orderbook.ErrInvalidType, wire.ReasonInvalidType},
+	{orderbook.ErrInvalidTIF, wire.ReasonInvalidTIF},
+	{orderbook.ErrInvalidSTP, wire.ReasonInvalidSTP},
+	{orderbook.ErrInvalidQty, wire.ReasonInvalidQty},
+	{orderbook.ErrInvalidMinQty, wire.ReasonMinQtyExceedsQty},
+	{orderbook.ErrInvalidPrice, wire.ReasonInvalidPrice},
+	{orderbook.ErrExpired, wire.ReasonExpired},
+	{orderbook.ErrPriceNotOnTick, wire.ReasonPriceNotOnTick},
+	{orderbook.ErrQtyNotOnLot, wire.ReasonQtyNotOnLot},
+	{orderbook.ErrOverflow, wire.ReasonOverflow},
+	{orderbook.ErrCapacity, wire.ReasonCapacity},
+	{orderbook.ErrUnknownOrder, wire.ReasonUnknownOrder},
+	{orderbook.ErrNotOwner, wire.ReasonNotOwner},
+	{orderbook.ErrCrossed, wire.ReasonCrossed},
+	{orderbook.ErrInvalidMode, wire.ReasonInvalidMode},
 }
 
-// checkSteps validates price and quantities against a category's tick and
-// lot, and the notional against overflow.
-func checkSteps(c *catalog.Category, price catalog.Price, qty, minQty catalog.Qty) wire.RejectReason {
-	// Steps of 1 (prices in ticks, quantities in lots) need no division.
-	switch {
-	case c.Tick != 1 && price%c.Tick != 0:
-		return wire.ReasonPriceNotOnTick
-	case c.Lot != 1 && (qty%c.Lot != 0 || minQty%c.Lot != 0):
-		return wire.ReasonQtyNotOnLot
+// reasonOf returns the reason of a book error: ReasonNone for nil, and
+// ReasonInvalidCommand for an error the table does not name (the book's
+// ID errors, which the engine's own IDs never meet). Cost: O(1) for nil,
+// O(table) otherwise.
+func reasonOf(err error) wire.RejectReason {
+	if err == nil {
+		return wire.ReasonNone
 	}
-	if _, ok := catalog.Notional(price, qty); !ok {
-		return wire.ReasonOverflow
+	for _, br := range bookReasons {
+		if errors.Is(err, br.err) {
+			return br.reason
+		}
 	}
-	return wire.ReasonNone
+	return wire.ReasonInvalidCommand
 }
 
-// traderStatus checks that p may trade.
-func (e *Engine) traderStatus(p catalog.ParticipantID) wire.RejectReason {
-	st, ok := e.registry.parts.Status(p)
-	switch {
-	case !ok:
-		return wire.ReasonUnknownParticipant
-	case st == catalog.StatusSuspended:
-		return wire.ReasonSuspended
-	case !st.CanTrade():
-		return wire.ReasonNotVerified
+// bookOrder returns the book order of a CmdPlace, with the ID it will get
+// in market index idx if accepted.
+func bookOrder(cmd *wire.Command, id wire.OrderID) orderbook.Order {
+	return orderbook.Order{
+		ID: id, Owner: cmd.Participant, Side: cmd.Side, Type: cmd.Type, TIF: cmd.TIF,
+		Price: cmd.Price, Qty: cmd.Qty, MinQty: cmd.MinQty, ExpireAt: cmd.ExpireAt,
+		STP: cmd.STP, Tag: cmd.ClientOrderID,
 	}
-	return wire.ReasonNone
 }
 
-// placeLocked places an order whose fields passed checkOrder and
-// checkSteps on m.
+// stateless returns the order of a CmdPlace for the book's stateless checks:
+// the participant is the registry's to judge (traderStatus, later), so a
+// zero one stands in as 1 here.
+func stateless(cmd *wire.Command, id wire.OrderID) orderbook.Order {
+	o := bookOrder(cmd, id)
+	o.Owner = max(o.Owner, 1)
+	return o
+}
+
+// nextID returns the ID m gives its next order.
+func (m *Market) nextID() wire.OrderID {
+	return wire.OrderID(m.index<<marketShift | (m.nextLocal+1)&localMask)
+}
+
+// bookConfig returns the configuration of a book for category c.
+func (e *Engine) bookConfig(c *catalog.Category, initialOrders int) orderbook.Config {
+	return orderbook.Config{DefaultSTP: e.cfg.DefaultSTP, Tick: c.Tick, Lot: c.Lot, InitialOrders: initialOrders, MaxOrders: e.cfg.MaxOrdersPerMarket}
+}
+
+// stepsOf checks price and quantities against category c's tick and lot,
+// and their notional against overflow (see orderbook.Config.CheckSteps).
+func (e *Engine) stepsOf(c *catalog.Category, price catalog.Price, qty, minQty catalog.Qty) wire.RejectReason {
+	return reasonOf(e.bookConfig(c, 0).CheckSteps(price, qty, minQty))
+}
+
+// placeLocked places an order whose fields passed the book's stateless
+// checks (orderbook.Config.CheckOrder) on m. The checks that need state run
+// in this order: the GTD expiry against the market's clock, the trader's
+// status, the client order ID, and the book's capacity; the book runs its
+// own (Book.Check) once, and its refusal is a typed rejection, never a
+// panic.
 func (e *Engine) placeLocked(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	start := len(dst)
 	m.counters.in(cmd.Participant, cmd.Kind)
 	dst, now := m.expire(seq, cmd, dst)
-	r := wire.ReasonNone
-	if cmd.TIF == wire.GTD && cmd.ExpireAt <= now {
-		// The market's clock never goes backwards: a command older than
-		// the market's latest time must still expire after it.
-		r = wire.ReasonExpired
-	}
-	if r == wire.ReasonNone {
-		r = e.traderStatus(cmd.Participant)
-	}
-	ck := clientKey{owner: cmd.Participant, id: cmd.ClientOrderID}
-	if r == wire.ReasonNone && cmd.ClientOrderID != 0 {
-		if _, dup := m.clientIDs[ck]; dup {
+	expired := len(dst) // the expiries stand, whatever follows
+	o := bookOrder(cmd, m.nextID())
+	r := reasonOf(m.book.Check(o, now))
+	if r == wire.ReasonNone || r == wire.ReasonCapacity {
+		// The registry and the client order IDs come before the book's
+		// capacity.
+		if tr := e.traderStatus(cmd.Participant); tr != wire.ReasonNone {
+			r = tr
+		} else if _, dup := m.clientIDs[clientKey{owner: cmd.Participant, id: cmd.ClientOrderID}]; dup && cmd.ClientOrderID != 0 {
 			r = wire.ReasonDuplicateClientOrderID
+		} else if m.nextLocal >= localMask {
+			r = wire.ReasonCapacity
 		}
-	}
-	if r == wire.ReasonNone && m.nextLocal >= localMask {
-		r = wire.ReasonCapacity
 	}
 	if r != wire.ReasonNone {
 		dst = append(dst, rejected(seq, now, cmd, r))
 		m.counters.out(dst[start:])
 		return dst, r.Err()
 	}
-	m.nextLocal++
-	id := wire.OrderID(m.index<<marketShift | m.nextLocal)
-	o := orderbook.Order{
-		ID: id, Owner: cmd.Participant, Side: cmd.Side, Type: cmd.Type, TIF: cmd.TIF,
-		Price: cmd.Price, Qty: cmd.Qty, MinQty: cmd.MinQty, ExpireAt: cmd.ExpireAt,
-		STP: cmd.STP, Tag: cmd.ClientOrderID,
-	}
 	dst = append(dst, wire.Event{
 		Seq: seq, Time: now, Kind: wire.EventAccepted, Command: cmd.Kind,
 		Participant: cmd.Participant, Category: m.key.Category, Basis: m.key.Basis,
-		OrderID: id, ClientOrderID: cmd.ClientOrderID, Side: cmd.Side,
+		OrderID: o.ID, ClientOrderID: cmd.ClientOrderID, Side: cmd.Side,
 		Price: cmd.Price, Qty: cmd.Qty, Remaining: cmd.Qty,
 	})
-	if cmd.ClientOrderID != 0 {
-		m.clientIDs[ck] = struct{}{}
-	}
 	var err error
 	m.scratch, _, err = m.book.Place(o, now, m.scratch[:0])
 	if err != nil {
-		// Unreachable: the order was validated above. Report it rather
-		// than leave a half-applied command.
-		panic(fmt.Sprintf("engine: book refused a validated order: %v", err))
+		// The book refused what it had accepted in Check: refuse the
+		// command, whole.
+		r = reasonOf(err)
+		dst = append(dst[:expired], rejected(seq, now, cmd, r))
+		m.counters.out(dst[start:])
+		return dst, r.Err()
+	}
+	m.nextLocal++
+	if cmd.ClientOrderID != 0 {
+		m.clientIDs[clientKey{owner: cmd.Participant, id: cmd.ClientOrderID}] = struct{}{}
 	}
 	dst = m.translate(seq, now, cmd, cmd.ClientOrderID, m.scratch, dst)
 	if e.subs.live > 0 {
-		if info, ok := m.book.Order(id); ok {
+		if info, ok := m.book.Order(o.ID); ok {
 			// The order rests: it is a new request or offer.
 			p := posting{
 				kind: cmd.Kind, poster: cmd.Participant, cat: m.key.Category, basis: m.key.Basis,
-				side: cmd.Side, price: cmd.Price, qty: cmd.Qty, remaining: info.Qty, order: id,
+				side: cmd.Side, price: cmd.Price, qty: cmd.Qty, remaining: info.Qty, order: o.ID,
 			}
 			dst = e.notify(seq, now, &p, &m.hits, dst)
 		}
@@ -444,6 +458,7 @@ func (e *Engine) modify(m *Market, seq uint64, cmd *wire.Command, dst []wire.Eve
 	start := len(dst)
 	m.counters.in(cmd.Participant, cmd.Kind)
 	dst, now := m.expire(seq, cmd, dst)
+	expired := len(dst) // the expiries stand, whatever follows
 	r := wire.ReasonNone
 	if cmd.Kind == wire.CmdAmend {
 		r = e.traderStatus(cmd.Participant)
@@ -463,13 +478,10 @@ func (e *Engine) modify(m *Market, seq uint64, cmd *wire.Command, dst []wire.Eve
 			r = wire.ReasonNotOwner
 		}
 	} else if r == wire.ReasonNone {
-		var ok bool
-		info, ok = m.book.Order(cmd.OrderID)
-		switch {
-		case !ok:
-			r = wire.ReasonUnknownOrder
-		case info.Owner != cmd.Participant:
-			r = wire.ReasonNotOwner
+		// The book's checks of an amend, once: existence and ownership
+		// (price, quantity and steps passed in ApplyMarket).
+		if r = reasonOf(m.book.CheckAmend(cmd.OrderID, cmd.Participant, cmd.Price, cmd.Qty)); r == wire.ReasonNone {
+			info, _ = m.book.Order(cmd.OrderID)
 		}
 	}
 	if r != wire.ReasonNone {
@@ -485,9 +497,14 @@ func (e *Engine) modify(m *Market, seq uint64, cmd *wire.Command, dst []wire.Eve
 			Price: cmd.Price, Qty: cmd.Qty, Remaining: cmd.Qty,
 		})
 		m.scratch, _, err = m.book.Amend(cmd.OrderID, cmd.Participant, cmd.Price, cmd.Qty, now, m.scratch[:0])
-	}
-	if err != nil {
-		panic(fmt.Sprintf("engine: book refused a validated %v: %v", cmd.Kind, err))
+		if err != nil {
+			// The book refused what CheckAmend accepted: refuse the
+			// command, whole (Amend changes nothing when it fails).
+			r = reasonOf(err)
+			dst = append(dst[:expired], rejected(seq, now, cmd, r))
+			m.counters.out(dst[start:])
+			return dst, r.Err()
+		}
 	}
 	dst = m.translate(seq, now, cmd, info.Tag, m.scratch, dst)
 	m.counters.out(dst[start:])

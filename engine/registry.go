@@ -118,3 +118,18 @@ func (e *Engine) expireAll(seq uint64, cmd *wire.Command, dst []wire.Event) ([]w
 	e.outside.in(cmd.Participant, cmd.Kind)
 	return dst, nil
 }
+
+// traderStatus checks that p may trade: registered, verified, not
+// suspended.
+func (e *Engine) traderStatus(p catalog.ParticipantID) wire.RejectReason {
+	st, ok := e.registry.parts.Status(p)
+	switch {
+	case !ok:
+		return wire.ReasonUnknownParticipant
+	case st == catalog.StatusSuspended:
+		return wire.ReasonSuspended
+	case !st.CanTrade():
+		return wire.ReasonNotVerified
+	}
+	return wire.ReasonNone
+}

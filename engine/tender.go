@@ -198,7 +198,7 @@ func (e *Engine) checkTender(cmd *wire.Command) (catalog.Category, int64, wire.R
 	case cmd.Price < 0:
 		return cat, 0, wire.ReasonInvalidPrice
 	}
-	if r := checkSteps(&cat, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
+	if r := e.stepsOf(&cat, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
 		return cat, 0, r
 	}
 	switch cmd.TenderMode {
@@ -331,7 +331,7 @@ func (e *Engine) bid(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Ev
 			return dst, wire.ReasonInvalidLeadTime
 		}
 		cat, _ := e.cat.Taxonomy.ByID(t.info.Category)
-		if r := checkSteps(&cat, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
+		if r := e.stepsOf(&cat, cmd.Price, cmd.Qty, 0); r != wire.ReasonNone {
 			return dst, r
 		}
 		if t.info.Reserve != 0 && cmd.Price > t.info.Reserve {

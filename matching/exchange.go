@@ -57,6 +57,9 @@ type Config struct {
 	// DefaultSTP is the self-trade prevention policy for orders that leave
 	// STP at STPDefault. Zero means STPCancelIncoming.
 	DefaultSTP STP
+	// MaxOrdersPerMarket bounds the orders resting in one market; see
+	// engine.Config. Zero means no bound but the book's, 2^31-1.
+	MaxOrdersPerMarket int
 	// FeedBytes bounds the memory of the ordered output feed (see
 	// Exchange.Feed): the encoded outputs of the newest commands that fit
 	// in it are kept for readers. Zero means DefaultFeedBytes.
@@ -73,7 +76,7 @@ func (c Config) Validate() error {
 }
 
 func (c Config) engine() engine.Config {
-	return engine.Config{Catalog: c.Catalog, DefaultSTP: c.DefaultSTP}
+	return engine.Config{Catalog: c.Catalog, DefaultSTP: c.DefaultSTP, MaxOrdersPerMarket: c.MaxOrdersPerMarket}
 }
 
 // Exchange is Agora's central exchange: the concurrent front door of the

@@ -118,12 +118,15 @@ func (c Config) CheckOrder(o Order, now int64) error {
 	case o.TIF == GTD && o.ExpireAt <= now:
 		return ErrExpired
 	}
-	return c.checkSteps(o.Price, o.Qty, o.MinQty)
+	return c.CheckSteps(o.Price, o.Qty, o.MinQty)
 }
 
-// checkSteps checks price and quantities against the tick and lot (zero
-// meaning 1), and the notional against overflow.
-func (c Config) checkSteps(price catalog.Price, qty, minQty catalog.Qty) error {
+// CheckSteps checks a price and quantities against the steps of c (a zero
+// Tick or Lot means 1) and their notional against overflow: the last three
+// checks of CheckOrder, for callers that price something other than an
+// order (a tender). Errors: ErrPriceNotOnTick, ErrQtyNotOnLot,
+// ErrOverflow. Cost: O(1).
+func (c Config) CheckSteps(price catalog.Price, qty, minQty catalog.Qty) error {
 	switch {
 	case c.Tick > 1 && price%c.Tick != 0:
 		return ErrPriceNotOnTick
@@ -259,6 +262,9 @@ func (b *Book) mustHold() {
 	}
 }
 
+// Config returns the book's configuration, defaults applied.
+func (b *Book) Config() Config { return b.cfg }
+
 // Len returns the number of resting orders.
 func (b *Book) Len() int { return b.index.Len() }
 
@@ -316,7 +322,7 @@ func (b *Book) CheckAmend(id OrderID, owner catalog.ParticipantID, price catalog
 	case price <= 0:
 		return ErrInvalidPrice
 	}
-	if err := b.cfg.checkSteps(price, qty, 0); err != nil {
+	if err := b.cfg.CheckSteps(price, qty, 0); err != nil {
 		return err
 	}
 	oi, ok := b.index.get(uint64(id))
@@ -793,7 +799,7 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 	if price <= 0 {
 		return dst, Result{}, ErrInvalidPrice
 	}
-	if err := b.cfg.checkSteps(price, qty, 0); err != nil {
+	if err := b.cfg.CheckSteps(price, qty, 0); err != nil {
 		return dst, Result{}, err
 	}
 	dst = b.advance(now, dst)
