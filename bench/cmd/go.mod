@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261127043252-ff893c031b29
+	github.com/agora-exchange/agora v0.0.0-20261201205028-bc872ece1dfe
 	gonum.org/v1/plot v0.17.0
 )
 
