@@ -22,7 +22,7 @@ type runner interface {
 func newRunner(b *testing.B, path string, setup []Op, maxID int) func() runner {
 	var cat *catalog.Catalog
 	var key matching.MarketKey
-	if path == "exchange" {
+	if path == "exchange" || path == "engine" {
 		c, keys, err := NewCatalog(1)
 		if err != nil {
 			b.Fatal(err)
@@ -43,10 +43,21 @@ func newRunner(b *testing.B, path string, setup []Op, maxID int) func() runner {
 				b.Fatal(err)
 			}
 			r = br
+		case "engine":
+			er, err := NewEngineRunner(cat, key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r = er
 		case "exchange":
 			var err error
 			if xr == nil {
 				xr, err = NewExchangeRunner(cat, key)
+				if err == nil {
+					// The ordered feed is on, with one reader attached.
+					xr.AttachReader()
+					b.Cleanup(xr.Close)
+				}
 			} else {
 				err = xr.Reset(cat)
 			}
@@ -66,7 +77,10 @@ func newRunner(b *testing.B, path string, setup []Op, maxID int) func() runner {
 	}
 }
 
-var paths = []string{"book", "exchange"}
+// paths are the engines a workload runs on: the bare book, the
+// deterministic engine without its front door (engine.ApplyMarket), and the
+// exchange with its ordered feed on and one reader attached.
+var paths = []string{"book", "engine", "exchange"}
 
 // replay times b.N operations of ops, cycling through the stream: each pass
 // starts from fresh state (fresh(), untimed). The loop calls the concrete
@@ -83,6 +97,20 @@ func replay(b *testing.B, path string, setup, ops []Op, maxID int) (fills int) {
 			if pos == len(ops) {
 				b.StopTimer()
 				r = fresh().(*BookRunner)
+				pos = 0
+				b.StartTimer()
+			}
+			f, err := r.Apply(&ops[pos])
+			if err != nil {
+				b.Fatalf("operation %d: %v", pos, err)
+			}
+			fills += f
+		}
+	case *EngineRunner:
+		for i, pos := 0, 0; i < b.N; i, pos = i+1, pos+1 {
+			if pos == len(ops) {
+				b.StopTimer()
+				r = fresh().(*EngineRunner)
 				pos = 0
 				b.StartTimer()
 			}
@@ -117,7 +145,7 @@ func replay(b *testing.B, path string, setup, ops []Op, maxID int) (fills int) {
 // the difference to book is the cost of growing the order slab and index.
 func BenchmarkW1InsertNoCross(b *testing.B) {
 	ops := W1(W1Orders)
-	for _, path := range []string{"book", "book-prealloc", "exchange"} {
+	for _, path := range []string{"book", "book-prealloc", "engine", "exchange"} {
 		b.Run(path, func(b *testing.B) {
 			replay(b, path, nil, ops, len(ops))
 		})

@@ -186,8 +186,35 @@ func exchangeFills(t *testing.T, streams ...[]Op) ([]fill, *ExchangeRunner) {
 	return out, r
 }
 
-// TestPathsAgree runs each workload, scaled down, through the bare book and
-// through the exchange: the fills and the final books must be identical.
+// engineFills is exchangeFills on the bare engine.
+func engineFills(t *testing.T, streams ...[]Op) ([]fill, *EngineRunner) {
+	t.Helper()
+	cat, keys, err := NewCatalog(1)
+	require.NoError(t, err)
+	r, err := NewEngineRunner(cat, keys[0])
+	require.NoError(t, err)
+	wid := map[matching.OrderID]orderbook.OrderID{}
+	var out []fill
+	for _, ops := range streams {
+		for i := range ops {
+			_, err := r.Apply(&ops[i])
+			require.NoError(t, err)
+			if ops[i].Kind != OpCancel {
+				wid[r.ID(ops[i].ID)] = ops[i].ID
+			}
+			for _, e := range r.dst {
+				if e.Kind == matching.EventFill {
+					out = append(out, fill{wid[e.MakerOrderID], wid[e.OrderID], e.Price, e.Qty, e.MakerRemaining, e.Remaining})
+				}
+			}
+		}
+	}
+	return out, r
+}
+
+// TestPathsAgree runs each workload, scaled down, through the bare book,
+// the bare engine and the exchange: the fills and the final books must be
+// identical.
 func TestPathsAgree(t *testing.T) {
 	w2, _, err := W2(testW2)
 	require.NoError(t, err)
@@ -204,6 +231,12 @@ func TestPathsAgree(t *testing.T) {
 			bf, br := bookFills(t, tc.streams...)
 			xf, xr := exchangeFills(t, tc.streams...)
 			require.Equal(t, bf, xf)
+			ef, er := engineFills(t, tc.streams...)
+			require.Equal(t, bf, ef)
+			for _, side := range []orderbook.Side{orderbook.Buy, orderbook.Sell} {
+				require.Equal(t, br.Book.Depth(side, 1<<30, nil), er.M.Depth(side, 1<<30, nil))
+			}
+			require.NoError(t, er.E.CheckInvariants())
 			for _, side := range []orderbook.Side{orderbook.Buy, orderbook.Sell} {
 				require.Equal(t,
 					br.Book.Depth(side, 1<<30, nil),
@@ -215,8 +248,8 @@ func TestPathsAgree(t *testing.T) {
 }
 
 // TestSteadyStateAllocs holds placing and cancelling a non-crossing order on
-// a book that has reached its working size at zero allocations, on both
-// paths.
+// a book that has reached its working size at zero allocations, on every
+// path: the exchange with its ordered feed on and a reader attached.
 func TestSteadyStateAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
@@ -236,7 +269,11 @@ func TestSteadyStateAllocs(t *testing.T) {
 	require.NoError(t, err)
 	xr, err := NewExchangeRunner(cat, keys[0])
 	require.NoError(t, err)
-	for path, apply := range map[string]func(*Op) (int, error){"book": br.Apply, "exchange": xr.Apply} {
+	xr.AttachReader()
+	defer xr.Close()
+	er, err := NewEngineRunner(cat, keys[0])
+	require.NoError(t, err)
+	for path, apply := range map[string]func(*Op) (int, error){"book": br.Apply, "engine": er.Apply, "exchange": xr.Apply} {
 		for i := range setup {
 			_, err := apply(&setup[i])
 			require.NoError(t, err)

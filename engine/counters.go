@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"math/bits"
+	"slices"
+
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/wire"
 )
@@ -87,7 +90,7 @@ type counterSet struct {
 	total Counters
 	// onboarding counts the onboarding messages among total.
 	onboarding Onboarding
-	by         map[catalog.ParticipantID]*Counters
+	by         byParticipant
 	// A one-entry cache of by: a command's events are mostly addressed to
 	// its issuer, so most lookups hit it.
 	last  catalog.ParticipantID
@@ -98,16 +101,89 @@ func (s *counterSet) of(p catalog.ParticipantID) *Counters {
 	if p == s.last && s.lastC != nil {
 		return s.lastC
 	}
-	c := s.by[p]
-	if c == nil {
-		if s.by == nil {
-			s.by = make(map[catalog.ParticipantID]*Counters)
-		}
-		c = new(Counters)
-		s.by[p] = c
-	}
+	c := s.by.add(p)
 	s.last, s.lastC = p, c
 	return c
+}
+
+// byParticipant maps participant IDs (non-zero) to their counters: open
+// addressing with linear probing over a power-of-two table. Each
+// participant's counters are allocated once, so a *Counters stays valid as
+// the table grows. Lookups cost O(1) expected and allocate nothing; the
+// table doubles when half full.
+type byParticipant struct {
+	keys  []catalog.ParticipantID // 0: empty slot
+	vals  []*Counters             // the counters of keys[i]
+	n     int
+	shift uint8
+}
+
+func (t *byParticipant) home(p catalog.ParticipantID) int {
+	return int((uint32(p) * 0x9e3779b1) >> t.shift)
+}
+
+// get returns the counters of p, or nil.
+func (t *byParticipant) get(p catalog.ParticipantID) *Counters {
+	if t.n == 0 || p == 0 {
+		return nil
+	}
+	mask := len(t.keys) - 1
+	for i := t.home(p); ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case p:
+			return t.vals[i]
+		case 0:
+			return nil
+		}
+	}
+}
+
+// add returns the counters of p (non-zero), adding zero counters if p has
+// none.
+func (t *byParticipant) add(p catalog.ParticipantID) *Counters {
+	if c := t.get(p); c != nil {
+		return c
+	}
+	if 2*(t.n+1) > len(t.keys) {
+		t.grow()
+	}
+	c := new(Counters)
+	t.n++
+	t.insert(p, c)
+	return c
+}
+
+func (t *byParticipant) insert(p catalog.ParticipantID, c *Counters) {
+	mask := len(t.keys) - 1
+	i := t.home(p)
+	for t.keys[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.keys[i], t.vals[i] = p, c
+}
+
+func (t *byParticipant) grow() {
+	keys, vals := t.keys, t.vals
+	size := max(4, 2*len(keys))
+	t.keys, t.vals = make([]catalog.ParticipantID, size), make([]*Counters, size)
+	t.shift = uint8(32 - bits.TrailingZeros(uint(size)))
+	for i, p := range keys {
+		if p != 0 {
+			t.insert(p, vals[i])
+		}
+	}
+}
+
+// ids returns the participants with counters, ascending. It allocates.
+func (t *byParticipant) ids() []catalog.ParticipantID {
+	ids := make([]catalog.ParticipantID, 0, t.n)
+	for _, p := range t.keys {
+		if p != 0 {
+			ids = append(ids, p)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // in counts a command received from p.

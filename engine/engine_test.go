@@ -156,3 +156,34 @@ func TestBookCapacityIsATypedRejection(t *testing.T) {
 	_, err = New(Config{MaxOrdersPerMarket: -1})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 }
+
+// TestByParticipantAgainstMap drives the counters' participant table and a
+// map with the same random IDs: the same counters, pointers that stay
+// valid as the table grows, and IDs listed in order.
+func TestByParticipantAgainstMap(t *testing.T) {
+	var tab byParticipant
+	ref := map[catalog.ParticipantID]uint64{}
+	ptrs := map[catalog.ParticipantID]*Counters{}
+	for i := range 20000 {
+		p := catalog.ParticipantID(1 + (i*7919)%5003)
+		if i%3 == 0 {
+			p = catalog.ParticipantID(1 + i%97)
+		}
+		c := tab.add(p)
+		if old, ok := ptrs[p]; ok {
+			require.Same(t, old, c)
+		}
+		ptrs[p] = c
+		c.Postings++
+		ref[p]++
+		require.Nil(t, tab.get(catalog.ParticipantID(100000+i)))
+	}
+	ids := tab.ids()
+	require.Len(t, ids, len(ref))
+	for i, p := range ids {
+		if i > 0 {
+			require.Less(t, ids[i-1], p)
+		}
+		require.Equal(t, ref[p], tab.get(p).Postings)
+	}
+}

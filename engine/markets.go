@@ -113,10 +113,6 @@ func (e *Engine) ApplyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wir
 	}
 	switch cmd.Kind {
 	case wire.CmdPlace:
-		// The checks that need no state: the book's own, once.
-		if r := reasonOf(m.book.Config().CheckOrder(stateless(cmd, m.nextID()), cmd.Time)); r != wire.ReasonNone {
-			return e.rejectIn(m, seq, cmd, r, dst)
-		}
 		return e.placeLocked(m, seq, cmd, dst)
 	case wire.CmdCancel, wire.CmdAmend:
 		if cmd.Kind == wire.CmdAmend {
@@ -322,11 +318,10 @@ func (e *Engine) stepsOf(c *catalog.Category, price catalog.Price, qty, minQty c
 	return reasonOf(e.bookConfig(c, 0).CheckSteps(price, qty, minQty))
 }
 
-// placeLocked places an order whose fields passed the book's stateless
-// checks (orderbook.Config.CheckOrder) on m. The checks that need state run
-// in this order: the GTD expiry against the market's clock, the trader's
-// status, the client order ID, and the book's capacity; the book runs its
-// own (Book.Check) once, and its refusal is a typed rejection, never a
+// placeLocked places an order on m. The checks run in this order: the
+// book's own (Book.Check: the order's fields, its steps, its expiry against
+// the market's clock), the trader's status, the client order ID, and the
+// book's capacity. A refusal by the book is a typed rejection, never a
 // panic.
 func (e *Engine) placeLocked(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	start := len(dst)
@@ -334,7 +329,10 @@ func (e *Engine) placeLocked(m *Market, seq uint64, cmd *wire.Command, dst []wir
 	dst, now := m.expire(seq, cmd, dst)
 	expired := len(dst) // the expiries stand, whatever follows
 	o := bookOrder(cmd, m.nextID())
-	r := reasonOf(m.book.Check(o, now))
+	// The book's checks, once: the order's fields against the command's
+	// time and the market's steps, then the expiry against the market's
+	// clock, then room in the book.
+	r := reasonOf(m.book.Check(stateless(cmd, o.ID), now))
 	if r == wire.ReasonNone || r == wire.ReasonCapacity {
 		// The registry and the client order IDs come before the book's
 		// capacity.

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"maps"
-	"slices"
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/orderbook"
@@ -236,11 +234,11 @@ func appendCounters(dst []byte, c *Counters) []byte {
 
 func (s *counterSet) appendState(dst []byte) []byte {
 	dst = appendCounters(dst, &s.total)
-	ids := slices.Sorted(maps.Keys(s.by))
+	ids := s.by.ids()
 	dst = binary.AppendUvarint(dst, uint64(len(ids)))
 	for _, p := range ids {
 		dst = binary.AppendUvarint(dst, uint64(p))
-		dst = appendCounters(dst, s.by[p])
+		dst = appendCounters(dst, s.by.get(p))
 	}
 	return dst
 }
@@ -624,6 +622,9 @@ func (s *counterSet) restore(r *stateReader) error {
 		p := catalog.ParticipantID(r.uvarint32())
 		if r.err == nil && i > 0 && p <= last {
 			return fmt.Errorf("participant %d out of order", p)
+		}
+		if r.err == nil && p == 0 {
+			return errors.New("counters of participant 0")
 		}
 		last = p
 		decodeCounters(r, s.of(p))

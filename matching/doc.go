@@ -132,7 +132,7 @@
 // in sequence order to any number of readers, each starting at a sequence
 // number of its choice: 1, 2, 3, ... with no gap and no duplicate, whatever
 // order concurrent submitters finished in. The newest outputs are kept in
-// memory up to Config.FeedBytes of their encoding (one command can fan out
+// memory up to Config.FeedBytes of their events (one command can fan out
 // thousands of notifications, so the bound is in bytes). A reader that
 // asks for an output no longer held gets a *FeedTruncatedError (errors.Is
 // ErrFeedTruncated) naming what it asked for and the oldest output held,

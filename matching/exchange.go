@@ -61,8 +61,9 @@ type Config struct {
 	// engine.Config. Zero means no bound but the book's, 2^31-1.
 	MaxOrdersPerMarket int
 	// FeedBytes bounds the memory of the ordered output feed (see
-	// Exchange.Feed): the encoded outputs of the newest commands that fit
-	// in it are kept for readers. Zero means DefaultFeedBytes.
+	// Exchange.Feed): the outputs of the newest commands that fit in it
+	// are kept for readers, each event counting its size in memory. Zero
+	// means DefaultFeedBytes.
 	FeedBytes int
 }
 
@@ -98,14 +99,14 @@ type Exchange struct {
 	// adminMu serialises the ScopeAdmin commands (tenders, opening a
 	// market) and, with every market lock, the ScopeAll ones.
 	adminMu  sync.Mutex
-	adminBuf []byte // feed encoding scratch, under adminMu
+	adminBuf []Event // feed scratch, under adminMu
 
 	// The open markets, by key and by index (the engine's index - 1). Both
 	// are added to under adminMu and read without a lock.
 	byKey   table.Map[slot]
 	byIndex table.List[slot]
 
-	outputs *feed.Buffer
+	outputs *feed.Buffer[Event]
 
 	// dur is the journal of an exchange made by Open (durable.go); nil
 	// for one made by New. It is set before the exchange is returned and
@@ -117,7 +118,7 @@ type Exchange struct {
 type slot struct {
 	mu  sync.Mutex
 	m   *engine.Market
-	buf []byte // feed encoding scratch, under mu
+	buf []Event // feed scratch, under mu
 }
 
 // keyOf packs a market key into the 64-bit key of the market index.
@@ -142,7 +143,7 @@ func newExchange(eng *engine.Engine, seq uint64, feedBytes int) (*Exchange, erro
 	if feedBytes == 0 {
 		feedBytes = DefaultFeedBytes
 	}
-	out, err := feed.New(feedBytes, seq)
+	out, err := feed.New(feedBytes, seq, eventBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
@@ -179,7 +180,7 @@ func (x *Exchange) Seq() uint64 { return x.seq.Load() }
 // with errors.Is. A nil error means the command was accepted.
 //
 // Cost: what engine.Engine.Apply costs, plus the lock of the command's
-// scope and the encoding of its events into the feed. CmdPlace, CmdCancel
+// scope and the copy of its events into the feed. CmdPlace, CmdCancel
 // and CmdAmend on an open market take that market's lock alone and
 // allocate nothing when steady, once dst has room; CmdRegister,
 // CmdSetStatus, a global CmdExpire, CmdSubscribe, CmdUnsubscribe and

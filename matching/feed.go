@@ -2,9 +2,9 @@ package matching
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
+	"slices"
+	"unsafe"
 
 	"github.com/agora-exchange/agora/internal/feed"
 )
@@ -23,20 +23,32 @@ var (
 // is the sequence number asked for, Oldest the oldest one still held.
 type FeedTruncatedError = feed.TruncatedError
 
-// publish encodes the output of seq (its events: uvarint count, then each
-// event's AppendEvent encoding) into scratch and publishes it. It returns
-// scratch for reuse. The caller holds the lock that owns scratch.
-func (x *Exchange) publish(seq uint64, evs []Event, scratch []byte) []byte {
-	b := binary.AppendUvarint(scratch[:0], uint64(len(evs)))
+// eventBytes is the feed's measure of an event: its struct and its Bases.
+func eventBytes(e *Event) int { return int(unsafe.Sizeof(*e)) + 4*len(e.Bases) }
+
+// publish publishes the output of seq: the events Submit returns for it.
+// The feed keeps copies; an event's Bases, which its receiver owns, is
+// copied too (only subscription events carry one). scratch is the caller's
+// reusable buffer for that, returned for reuse; the caller holds the lock
+// that owns it.
+func (x *Exchange) publish(seq uint64, evs []Event, scratch []Event) []Event {
+	out := evs
 	for i := range evs {
-		b = AppendEvent(b, &evs[i])
+		if len(evs[i].Bases) > 0 {
+			out = append(scratch[:0], evs...)
+			for j := range out {
+				out[j].Bases = slices.Clone(out[j].Bases)
+			}
+			scratch = out
+			break
+		}
 	}
-	if err := x.outputs.Publish(seq, b); err != nil {
+	if err := x.outputs.Publish(seq, out); err != nil {
 		// Unreachable: every sequence number is taken once and published
 		// once, and no more than the commands in flight are ahead.
 		panic(fmt.Sprintf("matching: output feed: %v", err))
 	}
-	return b
+	return scratch
 }
 
 // Feed returns a reader of the ordered output feed positioned at sequence
@@ -55,35 +67,54 @@ func (x *Exchange) publish(seq uint64, evs []Event, scratch []byte) []byte {
 // from = Seq()+1 reads from the next command on; from must be at least 1.
 // Any number of readers may exist; a reader is not safe for concurrent use.
 func (x *Exchange) Feed(from uint64) *FeedReader {
-	return &FeedReader{x: x, next: max(from, 1)}
+	return &FeedReader{x: x, next: max(from, 1), wake: feed.NewWaiter()}
 }
 
 // FeedReader reads the ordered output feed; see Exchange.Feed.
 type FeedReader struct {
 	x    *Exchange
 	next uint64
-	buf  []byte
+	wake *feed.Waiter
+	// A batch read ahead: the outputs from next on, their events in
+	// events[at:] and their event counts in counts[ci:].
+	events []Event
+	counts []int
+	at, ci int
 }
 
+// readAhead is the most events a reader copies from the feed at once.
+const readAhead = 4096
+
 // Next returns the next output: its sequence number and its events,
-// appended to dst. It waits until that output is published, or ctx is
-// done. Errors: ErrFeedTruncated (the output is no longer held; the reader
-// stays where it is, see Oldest), ctx's error (wrapped), ErrFeedClosed
-// (the exchange was closed before the output was published), and
-// ErrBadRecord if an output does not decode (a bug, never expected).
+// appended to dst (copies: the caller owns them). It waits until that
+// output is published, or ctx is done. Errors: ErrFeedTruncated (the output
+// is no longer held; the reader stays where it is, see Seek and
+// Exchange.FeedOldest), ctx's error (wrapped), ErrFeedClosed (the exchange
+// was closed before the output was published). Cost: the copy; it
+// allocates only to grow dst (and for the Bases of subscription events).
 func (r *FeedReader) Next(ctx context.Context, dst []Event) (uint64, []Event, error) {
 	seq := r.next
-	if err := r.x.outputs.Wait(ctx, seq); err != nil {
-		return seq, dst, err
+	if r.ci == len(r.counts) {
+		if err := r.x.outputs.Wait(ctx, seq, r.wake); err != nil {
+			return seq, dst, err
+		}
+		var err error
+		r.events, r.counts, _, err = r.x.outputs.ReadRange(seq, readAhead, r.events[:0], r.counts[:0])
+		r.at, r.ci = 0, 0
+		if err != nil {
+			return seq, dst, err
+		}
 	}
-	var err error
-	r.buf, err = r.x.outputs.Read(seq, r.buf[:0])
-	if err != nil {
-		return seq, dst, err
-	}
-	dst, err = decodeOutput(r.buf, dst)
-	if err != nil {
-		return seq, dst, fmt.Errorf("%w: output %d: %w", ErrBadRecord, seq, err)
+	n := r.counts[r.ci]
+	start := len(dst)
+	dst = append(dst, r.events[r.at:r.at+n]...)
+	clear(r.events[r.at : r.at+n])
+	r.at += n
+	r.ci++
+	for i := start; i < len(dst); i++ {
+		if len(dst[i].Bases) > 0 {
+			dst[i].Bases = slices.Clone(dst[i].Bases) // the receiver owns it
+		}
 	}
 	r.next++
 	return seq, dst, nil
@@ -92,8 +123,13 @@ func (r *FeedReader) Next(ctx context.Context, dst []Event) (uint64, []Event, er
 // Pos returns the sequence number the next call to Next reads.
 func (r *FeedReader) Pos() uint64 { return r.next }
 
-// Seek moves the reader to sequence number seq (at least 1).
-func (r *FeedReader) Seek(seq uint64) { r.next = max(seq, 1) }
+// Seek moves the reader to sequence number seq (at least 1), dropping
+// what it had read ahead.
+func (r *FeedReader) Seek(seq uint64) {
+	r.next = max(seq, 1)
+	clear(r.events)
+	r.events, r.counts, r.at, r.ci = r.events[:0], r.counts[:0], 0, 0
+}
 
 // Lag returns how many published outputs the reader has not read yet.
 func (r *FeedReader) Lag() uint64 {
@@ -112,24 +148,3 @@ func (x *Exchange) FeedOldest() uint64 { return x.outputs.Oldest() }
 // FeedLast returns the newest sequence number a reader can read without
 // waiting.
 func (x *Exchange) FeedLast() uint64 { return x.outputs.Last() }
-
-// decodeOutput appends the events of one encoded output to dst.
-func decodeOutput(b []byte, dst []Event) ([]Event, error) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return dst, errors.New("bad event count")
-	}
-	b = b[k:]
-	for range n {
-		e, m, err := DecodeEvent(b)
-		if err != nil {
-			return dst, err
-		}
-		dst = append(dst, e)
-		b = b[m:]
-	}
-	if len(b) != 0 {
-		return dst, fmt.Errorf("%d trailing bytes", len(b))
-	}
-	return dst, nil
-}

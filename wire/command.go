@@ -294,48 +294,117 @@ func fields(fs ...cmdField) fieldSet {
 // Time are always read and are not in the set. Cost: O(1).
 func (c *Command) set() fieldSet {
 	var s fieldSet
-	bit := func(f cmdField, on bool) {
-		if on {
-			s |= 1 << f
-		}
+	if c.Participant != 0 {
+		s |= 1 << fParticipant
 	}
-	bit(fParticipant, c.Participant != 0)
-	bit(fCategory, c.Category != 0)
-	bit(fBasis, c.Basis != 0)
-	bit(fOrderID, c.OrderID != 0)
-	bit(fClientOrderID, c.ClientOrderID != 0)
-	bit(fSide, c.Side != 0)
-	bit(fType, c.Type != 0)
-	bit(fTIF, c.TIF != 0)
-	bit(fSTP, c.STP != 0)
-	bit(fPrice, c.Price != 0)
-	bit(fQty, c.Qty != 0)
-	bit(fMinQty, c.MinQty != 0)
-	bit(fExpireAt, c.ExpireAt != 0)
-	bit(fStatus, c.Status != 0)
-	bit(fName, c.Name != "")
-	bit(fINN, c.INN != "")
-	bit(fKPP, c.KPP != "")
-	bit(fBases, len(c.Bases) != 0)
-	bit(fMaxQty, c.MaxQty != 0)
-	bit(fSubscription, c.Subscription != 0)
-	bit(fRating, c.Rating != 0)
-	bit(fTender, c.Tender != 0)
-	bit(fTenderMode, c.TenderMode != 0)
-	bit(fEvaluation, c.Evaluation != 0)
-	bit(fOpenAt, c.OpenAt != 0)
-	bit(fCloseAt, c.CloseAt != 0)
-	bit(fDecrement, c.Decrement != 0)
-	bit(fExtension, c.Extension != 0)
-	bit(fWeightPrice, c.WeightPrice != 0)
-	bit(fWeightLeadTime, c.WeightLeadTime != 0)
-	bit(fWeightRating, c.WeightRating != 0)
-	bit(fMinWinners, c.MinWinners != 0)
-	bit(fMaxWinners, c.MaxWinners != 0)
-	bit(fSubscribersOnly, c.SubscribersOnly)
-	bit(fLeadTime, c.LeadTime != 0)
-	bit(fMarketMode, c.MarketMode != 0)
-	bit(fRefPrice, c.RefPrice != 0)
+	if c.Category != 0 {
+		s |= 1 << fCategory
+	}
+	if c.Basis != 0 {
+		s |= 1 << fBasis
+	}
+	if c.OrderID != 0 {
+		s |= 1 << fOrderID
+	}
+	if c.ClientOrderID != 0 {
+		s |= 1 << fClientOrderID
+	}
+	if c.Side != 0 {
+		s |= 1 << fSide
+	}
+	if c.Type != 0 {
+		s |= 1 << fType
+	}
+	if c.TIF != 0 {
+		s |= 1 << fTIF
+	}
+	if c.STP != 0 {
+		s |= 1 << fSTP
+	}
+	if c.Price != 0 {
+		s |= 1 << fPrice
+	}
+	if c.Qty != 0 {
+		s |= 1 << fQty
+	}
+	if c.MinQty != 0 {
+		s |= 1 << fMinQty
+	}
+	if c.ExpireAt != 0 {
+		s |= 1 << fExpireAt
+	}
+	if c.Status != 0 {
+		s |= 1 << fStatus
+	}
+	if c.Name != "" {
+		s |= 1 << fName
+	}
+	if c.INN != "" {
+		s |= 1 << fINN
+	}
+	if c.KPP != "" {
+		s |= 1 << fKPP
+	}
+	if len(c.Bases) != 0 {
+		s |= 1 << fBases
+	}
+	if c.MaxQty != 0 {
+		s |= 1 << fMaxQty
+	}
+	if c.Subscription != 0 {
+		s |= 1 << fSubscription
+	}
+	if c.Rating != 0 {
+		s |= 1 << fRating
+	}
+	if c.Tender != 0 {
+		s |= 1 << fTender
+	}
+	if c.TenderMode != 0 {
+		s |= 1 << fTenderMode
+	}
+	if c.Evaluation != 0 {
+		s |= 1 << fEvaluation
+	}
+	if c.OpenAt != 0 {
+		s |= 1 << fOpenAt
+	}
+	if c.CloseAt != 0 {
+		s |= 1 << fCloseAt
+	}
+	if c.Decrement != 0 {
+		s |= 1 << fDecrement
+	}
+	if c.Extension != 0 {
+		s |= 1 << fExtension
+	}
+	if c.WeightPrice != 0 {
+		s |= 1 << fWeightPrice
+	}
+	if c.WeightLeadTime != 0 {
+		s |= 1 << fWeightLeadTime
+	}
+	if c.WeightRating != 0 {
+		s |= 1 << fWeightRating
+	}
+	if c.MinWinners != 0 {
+		s |= 1 << fMinWinners
+	}
+	if c.MaxWinners != 0 {
+		s |= 1 << fMaxWinners
+	}
+	if c.SubscribersOnly {
+		s |= 1 << fSubscribersOnly
+	}
+	if c.LeadTime != 0 {
+		s |= 1 << fLeadTime
+	}
+	if c.MarketMode != 0 {
+		s |= 1 << fMarketMode
+	}
+	if c.RefPrice != 0 {
+		s |= 1 << fRefPrice
+	}
 	return s
 }
 

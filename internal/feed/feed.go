@@ -1,32 +1,38 @@
-// Package feed is Agora's ordered output buffer: the encoded outputs of
-// consecutive sequence numbers, kept in a ring bounded in bytes, served to
-// any number of readers from any sequence number still held.
+// Package feed is Agora's ordered output buffer: the outputs of consecutive
+// sequence numbers (each a slice of items, the events of one command), kept
+// in a ring bounded in bytes, served to any number of readers from any
+// sequence number still held.
 //
 // # Model
 //
-// Every sequence number has exactly one output, an opaque byte string (the
-// encoded events of one command; empty is allowed). Writers publish outputs
-// in any order: an output whose predecessors are not all published yet is
-// staged, and becomes visible when the gap before it closes, so readers
-// always see 1, 2, 3, ... with no gap and no duplicate.
+// Every sequence number has exactly one output, a slice of items (empty is
+// allowed). Writers publish outputs in any order: an output whose
+// predecessors are not all published yet is staged, and becomes visible
+// when the gap before it closes, so readers always see 1, 2, 3, ... with no
+// gap and no duplicate.
 //
 // The ring holds the newest outputs whose total size fits in the byte
-// budget (the newest one always, even when it alone exceeds the budget).
-// Publishing never waits for readers: a reader that falls behind the ring
-// gets ErrTruncated, never a silent gap.
+// budget (the newest one always, even when it alone exceeds the budget); an
+// item's size is given by the Size function of the buffer. Publishing never
+// waits for readers: a reader that falls behind the ring gets ErrTruncated,
+// never a silent gap.
 //
 // # Concurrency
 //
-// A Buffer is safe for concurrent use. Publish, Read and Wait take one
-// short mutex; Wait blocks outside it. Publish allocates nothing once the
-// ring and the staging area have grown to their working size.
+// A Buffer is safe for concurrent use. Publish and Read take one short
+// mutex; Last is a single atomic load, which Wait polls: writers never wake
+// readers. Publish and Read allocate nothing once the ring and the staging
+// area have grown to their working size.
 package feed
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 var (
@@ -50,6 +56,10 @@ var (
 // published: the number of commands that may be in flight at once.
 const MaxPending = 1 << 20
 
+// spins is how many times Wait polls for a publication, yielding between
+// polls, before it sleeps between polls.
+const spins = 4
+
 // TruncatedError is the error of a read older than what is held.
 type TruncatedError struct {
 	Want   uint64 // the sequence number asked for
@@ -63,131 +73,131 @@ func (e *TruncatedError) Error() string {
 // Unwrap makes errors.Is(err, ErrTruncated) true.
 func (e *TruncatedError) Unwrap() error { return ErrTruncated }
 
-// entry locates one held output in the ring's byte buffer.
+// entry locates one held output in the ring of items.
 type entry struct {
-	off, n int
+	off, n int // items ring[off : off+n]
+	bytes  int // their size
 }
 
 // staged is an output published ahead of its turn.
-type staged struct {
-	seq uint64
-	buf []byte
+type staged[T any] struct {
+	seq   uint64
+	items []T
 }
 
-// Buffer is the ordered, bounded output buffer. The zero value is not
-// usable; call New.
-type Buffer struct {
+// Buffer is the ordered, bounded output buffer of items T. The zero value
+// is not usable; call New.
+type Buffer[T any] struct {
 	mu     sync.Mutex
 	budget int
+	size   func(*T) int
 
 	// The held outputs are oldest..last, entries[(head+i)%len(entries)]
-	// locating output oldest+i in data.
-	data    []byte
+	// locating output oldest+i in ring.
+	ring    []T
 	entries []entry
 	head    int
 	count   int
 	oldest  uint64 // sequence number of entries[head]; last+1 when empty
-	last    uint64 // last contiguous published sequence number
-	used    int    // bytes of data held by entries
-	writeAt int    // next free byte in data
+	last    atomic.Uint64
+	used    int // bytes held
+	items   int // items held
+	writeAt int // next free item in ring
 
-	pending []staged // outputs ahead of last+1, unordered
-	spare   [][]byte // reusable staging buffers
+	pending []staged[T] // outputs ahead of last+1, unordered
+	spare   [][]T       // reusable staging slices
 
-	waiters map[chan struct{}]struct{}
-	closed  bool
+	closed atomic.Bool
 }
 
-// New returns an empty buffer whose next output is after, that is whose
-// first published sequence number must be after+1, holding at most budget
-// bytes of outputs (the newest output always). budget must be positive.
-func New(budget int, after uint64) (*Buffer, error) {
+// New returns an empty buffer whose first published sequence number must
+// be after+1, holding at most budget bytes of outputs (the newest output
+// always), where size gives the bytes of one item (at least 1 is counted
+// per item). budget must be positive.
+func New[T any](budget int, after uint64, size func(*T) int) (*Buffer[T], error) {
 	if budget <= 0 {
 		return nil, fmt.Errorf("feed: budget %d must be positive", budget)
 	}
-	return &Buffer{
+	b := &Buffer[T]{
 		budget:  budget,
-		data:    make([]byte, 0, min(budget, 1<<16)),
+		size:    size,
 		entries: make([]entry, 64),
 		oldest:  after + 1,
-		last:    after,
-		waiters: map[chan struct{}]struct{}{},
-	}, nil
+	}
+	b.last.Store(after)
+	return b, nil
 }
 
 // Last returns the last sequence number published with all its
-// predecessors: readers may read up to it.
-func (b *Buffer) Last() uint64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.last
-}
+// predecessors: readers may read up to it. It takes no lock.
+func (b *Buffer[T]) Last() uint64 { return b.last.Load() }
 
 // Oldest returns the oldest sequence number still held; Last()+1 when
 // nothing is held.
-func (b *Buffer) Oldest() uint64 {
+func (b *Buffer[T]) Oldest() uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.oldest
 }
 
 // Bytes returns the bytes of outputs held now.
-func (b *Buffer) Bytes() int {
+func (b *Buffer[T]) Bytes() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.used
 }
 
-// Publish records the output of seq, copying out. Outputs may be published
+// Publish records the output of seq, copying the items (a shallow copy:
+// the caller must not change what they point to). Outputs may be published
 // in any order; each becomes readable once every earlier one is. Cost: the
-// copy, plus O(p) in the outputs staged ahead of their turn.
-// Errors: ErrDuplicate, ErrTooFar.
-func (b *Buffer) Publish(seq uint64, out []byte) error {
+// copy, plus O(p) in the outputs staged ahead of their turn. Errors:
+// ErrDuplicate, ErrTooFar.
+func (b *Buffer[T]) Publish(seq uint64, items []T) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	last := b.last.Load()
 	switch {
-	case seq <= b.last:
-		return fmt.Errorf("%w: %d (last %d)", ErrDuplicate, seq, b.last)
-	case seq-b.last > MaxPending:
-		return fmt.Errorf("%w: %d (last %d)", ErrTooFar, seq, b.last)
+	case seq <= last:
+		b.mu.Unlock()
+		return fmt.Errorf("%w: %d (last %d)", ErrDuplicate, seq, last)
+	case seq-last > MaxPending:
+		b.mu.Unlock()
+		return fmt.Errorf("%w: %d (last %d)", ErrTooFar, seq, last)
 	}
-	if seq != b.last+1 {
+	if seq != last+1 {
 		for i := range b.pending {
 			if b.pending[i].seq == seq {
+				b.mu.Unlock()
 				return fmt.Errorf("%w: %d (staged)", ErrDuplicate, seq)
 			}
 		}
-		var buf []byte
+		var buf []T
 		if n := len(b.spare); n > 0 {
 			buf, b.spare = b.spare[n-1][:0], b.spare[:n-1]
 		}
-		b.pending = append(b.pending, staged{seq: seq, buf: append(buf, out...)})
+		b.pending = append(b.pending, staged[T]{seq: seq, items: append(buf, items...)})
+		b.mu.Unlock()
 		return nil
 	}
-	b.push(out)
+	b.push(items)
 	for len(b.pending) > 0 {
-		i := b.stagedIndex(b.last + 1)
+		i := b.stagedIndex(b.last.Load() + 1)
 		if i < 0 {
 			break
 		}
 		p := b.pending[i]
-		b.push(p.buf)
-		last := len(b.pending) - 1
-		b.pending[i] = b.pending[last]
-		b.pending[last] = staged{}
-		b.pending = b.pending[:last]
-		b.spare = append(b.spare, p.buf)
+		b.push(p.items)
+		end := len(b.pending) - 1
+		b.pending[i] = b.pending[end]
+		b.pending[end] = staged[T]{}
+		b.pending = b.pending[:end]
+		clear(p.items)
+		b.spare = append(b.spare, p.items[:0])
 	}
-	for ch := range b.waiters {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
+	b.mu.Unlock()
 	return nil
 }
 
-func (b *Buffer) stagedIndex(seq uint64) int {
+func (b *Buffer[T]) stagedIndex(seq uint64) int {
 	for i := range b.pending {
 		if b.pending[i].seq == seq {
 			return i
@@ -198,48 +208,46 @@ func (b *Buffer) stagedIndex(seq uint64) int {
 
 // push appends the output of last+1 to the ring, dropping the oldest
 // outputs until it fits the budget. The caller holds mu.
-func (b *Buffer) push(out []byte) {
-	n := len(out)
-	for b.count > 0 && b.used+n > b.budget {
+func (b *Buffer[T]) push(items []T) {
+	n := len(items)
+	bytes := 0
+	for i := range items {
+		bytes += max(b.size(&items[i]), 1)
+	}
+	bytes = max(bytes, 1) // an empty output counts too, so the ring stays bounded
+	for b.count > 0 && b.used+bytes > b.budget {
 		b.dropOldest()
 	}
 	off := b.place(n)
-	if len(b.data) < off+n {
-		b.data = b.data[:off+n]
-	}
-	copy(b.data[off:off+n], out)
+	copy(b.ring[off:off+n], items)
 	b.writeAt = off + n
 	if b.count == len(b.entries) {
 		b.growEntries()
 	}
-	b.entries[(b.head+b.count)%len(b.entries)] = entry{off: off, n: n}
+	b.entries[(b.head+b.count)%len(b.entries)] = entry{off: off, n: n, bytes: bytes}
 	b.count++
-	b.used += n
-	b.last++
+	b.used += bytes
+	b.items += n
+	b.last.Add(1)
 }
 
-// place returns the offset in data where the next n bytes go, dropping the
-// oldest outputs whose bytes are in the way. The held bytes run from the
-// oldest entry's offset to writeAt, possibly wrapping round the end of
-// data; data grows up to the budget (or to n, for one output larger than
-// the budget). The caller holds mu.
-func (b *Buffer) place(n int) int {
+// place returns the ring offset where the next n items go: after the held
+// items, or wrapped to the start of the ring, or, when neither has room,
+// in a ring grown (by doubling) and compacted. The caller holds mu.
+func (b *Buffer[T]) place(n int) int {
 	for {
 		if b.count == 0 {
 			b.writeAt = 0
-			if cap(b.data) < n {
-				b.data = make([]byte, 0, max(n, min(b.budget, 2*cap(b.data))))
+			if len(b.ring) < n {
+				b.ring = make([]T, max(n, 2*len(b.ring), 64))
 			}
 			return 0
 		}
 		first := b.entries[b.head].off
-		wrapped := first > b.writeAt || (first == b.writeAt && b.used > 0)
+		wrapped := first > b.writeAt || (first == b.writeAt && b.heldItems() > 0)
 		if !wrapped {
 			switch {
-			case b.writeAt+n <= cap(b.data):
-				return b.writeAt
-			case b.writeAt+n <= b.budget:
-				b.grow(b.writeAt + n)
+			case b.writeAt+n <= len(b.ring):
 				return b.writeAt
 			case n <= first:
 				return 0
@@ -247,20 +255,30 @@ func (b *Buffer) place(n int) int {
 		} else if b.writeAt+n <= first {
 			return b.writeAt
 		}
-		b.dropOldest()
+		// No contiguous room: compact into a larger ring. The held items
+		// are bounded by the byte budget, so the ring is too.
+		b.grow(b.heldItems() + n)
 	}
 }
 
-// grow extends data's capacity to at least need bytes, keeping its
-// contents. The caller holds mu.
-func (b *Buffer) grow(need int) {
-	c := max(need, min(b.budget, 2*cap(b.data)))
-	d := make([]byte, len(b.data), c)
-	copy(d, b.data)
-	b.data = d
+// heldItems returns the number of items held. The caller holds mu.
+func (b *Buffer[T]) heldItems() int { return b.items }
+
+// grow reallocates the ring with room for at least need items, moving the
+// held outputs to its start. The caller holds mu.
+func (b *Buffer[T]) grow(need int) {
+	r := make([]T, max(need, 2*len(b.ring)))
+	at := 0
+	for i := 0; i < b.count; i++ {
+		e := &b.entries[(b.head+i)%len(b.entries)]
+		copy(r[at:at+e.n], b.ring[e.off:e.off+e.n])
+		e.off = at
+		at += e.n
+	}
+	b.ring, b.writeAt = r, at
 }
 
-func (b *Buffer) growEntries() {
+func (b *Buffer[T]) growEntries() {
 	e := make([]entry, 2*len(b.entries))
 	for i := 0; i < b.count; i++ {
 		e[i] = b.entries[(b.head+i)%len(b.entries)]
@@ -268,8 +286,12 @@ func (b *Buffer) growEntries() {
 	b.entries, b.head = e, 0
 }
 
-func (b *Buffer) dropOldest() {
-	b.used -= b.entries[b.head].n
+func (b *Buffer[T]) dropOldest() {
+	// The dropped items stay in the ring until overwritten: what they
+	// reference lives at most one ring's length longer.
+	e := b.entries[b.head]
+	b.used -= e.bytes
+	b.items -= e.n
 	b.head = (b.head + 1) % len(b.entries)
 	b.count--
 	b.oldest++
@@ -278,72 +300,110 @@ func (b *Buffer) dropOldest() {
 	}
 }
 
-// Read appends the output of seq to dst and returns it, without waiting.
-// Errors: a *TruncatedError (errors.Is ErrTruncated) when seq is older than
-// what is held; ErrNotYet when seq is after Last(). Cost: the copy.
-func (b *Buffer) Read(seq uint64, dst []byte) ([]byte, error) {
+// Read appends the items of output seq to dst and returns it, without
+// waiting. Errors: a *TruncatedError (errors.Is ErrTruncated) when seq is
+// older than what is held; ErrNotYet when seq is after Last(). Cost: the
+// copy.
+func (b *Buffer[T]) Read(seq uint64, dst []T) ([]T, error) {
+	if seq > b.last.Load() {
+		return dst, ErrNotYet
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	switch {
-	case seq > b.last:
-		return dst, ErrNotYet
-	case seq < b.oldest:
+	if seq < b.oldest {
 		return dst, &TruncatedError{Want: seq, Oldest: b.heldOldest()}
 	}
 	e := b.entries[(b.head+int(seq-b.oldest))%len(b.entries)]
-	return append(dst, b.data[e.off:e.off+e.n]...), nil
+	return append(dst, b.ring[e.off:e.off+e.n]...), nil
 }
 
-func (b *Buffer) heldOldest() uint64 {
+// ReadRange appends the items of the outputs from seq on, as many as are
+// published and fit in max items (at least one output, whatever its size),
+// to dst, and the item count of each output to counts. It returns both and
+// the number of outputs read, without waiting. Errors as Read. Cost: the
+// copy, under one lock, so a reader that is behind pays the lock once per
+// batch.
+func (b *Buffer[T]) ReadRange(seq uint64, maxItems int, dst []T, counts []int) ([]T, []int, int, error) {
+	last := b.last.Load()
+	if seq > last {
+		return dst, counts, 0, ErrNotYet
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if seq < b.oldest {
+		return dst, counts, 0, &TruncatedError{Want: seq, Oldest: b.heldOldest()}
+	}
+	n, got := 0, 0
+	for s := seq; s <= last; s++ {
+		e := b.entries[(b.head+int(s-b.oldest))%len(b.entries)]
+		if n > 0 && got+e.n > maxItems {
+			break
+		}
+		got += e.n
+		dst = append(dst, b.ring[e.off:e.off+e.n]...)
+		counts = append(counts, e.n)
+		n++
+	}
+	return dst, counts, n, nil
+}
+
+func (b *Buffer[T]) heldOldest() uint64 {
 	if b.count == 0 {
 		return 0
 	}
 	return b.oldest
 }
 
+// Waiter is a reader's reusable timer for Wait, so that waiting allocates
+// nothing. A Waiter serves one goroutine at a time.
+type Waiter struct{ t *time.Timer }
+
+// NewWaiter returns a Waiter.
+func NewWaiter() *Waiter {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &Waiter{t: t}
+}
+
 // Wait blocks until seq is published (Last() >= seq), ctx is done, or the
 // buffer is closed. It returns nil, ctx.Err() wrapped, or ErrClosed.
-func (b *Buffer) Wait(ctx context.Context, seq uint64) error {
-	var ch chan struct{}
-	for {
-		b.mu.Lock()
-		if b.last >= seq {
-			if ch != nil {
-				delete(b.waiters, ch)
-			}
-			b.mu.Unlock()
+//
+// A waiting reader costs the writers nothing: Wait polls Last, first
+// yielding the processor a few times, then sleeping between polls, from
+// 50µs doubling up to MaxPoll. So an output is seen at most MaxPoll after
+// it is published, and a writer never has to wake a reader. w is the
+// caller's Waiter (nil: one is made for the call). It allocates nothing
+// with a Waiter.
+func (b *Buffer[T]) Wait(ctx context.Context, seq uint64, w *Waiter) error {
+	for i := 0; ; i++ {
+		if b.last.Load() >= seq {
 			return nil
 		}
-		if b.closed {
-			b.mu.Unlock()
+		if b.closed.Load() {
 			return ErrClosed
 		}
-		if ch == nil {
-			ch = make(chan struct{}, 1)
-			b.waiters[ch] = struct{}{}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("feed: waiting for %d: %w", seq, err)
 		}
-		b.mu.Unlock()
+		if i < spins {
+			runtime.Gosched()
+			continue
+		}
+		if w == nil {
+			w = NewWaiter()
+		}
+		w.t.Reset(min(50*time.Microsecond<<min(i-spins, 10), MaxPoll))
 		select {
-		case <-ch:
+		case <-w.t.C:
 		case <-ctx.Done():
-			b.mu.Lock()
-			delete(b.waiters, ch)
-			b.mu.Unlock()
-			return fmt.Errorf("feed: waiting for %d: %w", seq, ctx.Err())
+			w.t.Stop()
 		}
 	}
 }
 
-// Close wakes every waiter with ErrClosed; later Waits that would block
-// return ErrClosed. Reads of held outputs still work.
-func (b *Buffer) Close() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.closed = true
-	for ch := range b.waiters {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}
+// MaxPoll is the longest a waiting reader sleeps between two polls.
+const MaxPoll = time.Millisecond
+
+// Close makes Waits that would block return ErrClosed (within MaxPoll).
+// Reads of held outputs still work.
+func (b *Buffer[T]) Close() { b.closed.Store(true) }

@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// byteSize counts each byte as one byte of the budget.
+func byteSize(*byte) int { return 1 }
+
 // output is the deterministic payload of seq in these tests.
 func output(seq uint64, n int) []byte {
 	b := make([]byte, n)
@@ -25,7 +28,7 @@ func output(seq uint64, n int) []byte {
 // check verifies the buffer against the outputs published so far: the held
 // outputs are a suffix ending at Last, within the budget (or one output),
 // byte-identical to what was published.
-func check(t *testing.T, b *Buffer, want map[uint64][]byte, budget int) {
+func check(t *testing.T, b *Buffer[byte], want map[uint64][]byte, budget int) {
 	t.Helper()
 	last, oldest := b.Last(), b.Oldest()
 	require.LessOrEqual(t, oldest, last+1)
@@ -34,7 +37,7 @@ func check(t *testing.T, b *Buffer, want map[uint64][]byte, budget int) {
 		got, err := b.Read(s, nil)
 		require.NoError(t, err, "seq %d", s)
 		require.True(t, bytes.Equal(want[s], got), "seq %d", s)
-		held += len(got)
+		held += max(len(got), 1)
 	}
 	require.Equal(t, held, b.Bytes())
 	if last >= oldest+1 {
@@ -53,14 +56,14 @@ func check(t *testing.T, b *Buffer, want map[uint64][]byte, budget int) {
 
 func TestNewRejectsBadBudget(t *testing.T) {
 	for _, budget := range []int{0, -1} {
-		_, err := New(budget, 0)
+		_, err := New(budget, 0, byteSize)
 		require.Error(t, err)
 	}
 }
 
 func TestInOrderKeepsNewestWithinBudget(t *testing.T) {
 	const budget = 100
-	b, err := New(budget, 0)
+	b, err := New(budget, 0, byteSize)
 	require.NoError(t, err)
 	want := map[uint64][]byte{}
 	for s := uint64(1); s <= 200; s++ {
@@ -74,7 +77,7 @@ func TestInOrderKeepsNewestWithinBudget(t *testing.T) {
 }
 
 func TestOutOfOrderBecomesVisibleWhenTheGapCloses(t *testing.T) {
-	b, err := New(1<<10, 10)
+	b, err := New(1<<10, 10, byteSize)
 	require.NoError(t, err)
 	require.NoError(t, b.Publish(13, []byte("c")))
 	require.NoError(t, b.Publish(12, []byte("b")))
@@ -91,7 +94,7 @@ func TestOutOfOrderBecomesVisibleWhenTheGapCloses(t *testing.T) {
 }
 
 func TestPublishErrors(t *testing.T) {
-	b, err := New(1<<10, 5)
+	b, err := New(1<<10, 5, byteSize)
 	require.NoError(t, err)
 	require.ErrorIs(t, b.Publish(5, nil), ErrDuplicate, "at the start")
 	require.NoError(t, b.Publish(6, nil))
@@ -107,7 +110,7 @@ func TestPublishErrors(t *testing.T) {
 }
 
 func TestOversizedOutputIsHeldAlone(t *testing.T) {
-	b, err := New(10, 0)
+	b, err := New(10, 0, byteSize)
 	require.NoError(t, err)
 	require.NoError(t, b.Publish(1, output(1, 4)))
 	require.NoError(t, b.Publish(2, output(2, 25)))
@@ -126,7 +129,7 @@ func TestRandomAgainstModel(t *testing.T) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 7))
 			budget := 1 + rng.IntN(300)
-			b, err := New(budget, 0)
+			b, err := New(budget, 0, byteSize)
 			require.NoError(t, err)
 			want := map[uint64][]byte{}
 			var next uint64 = 1
@@ -153,7 +156,7 @@ func TestRandomAgainstModel(t *testing.T) {
 // truncation error, never a gap.
 func TestConcurrentPublishersAndReaders(t *testing.T) {
 	const n = 20000
-	b, err := New(64<<10, 0)
+	b, err := New(64<<10, 0, byteSize)
 	require.NoError(t, err)
 	var next sync.Mutex
 	var seq uint64
@@ -185,8 +188,9 @@ func TestConcurrentPublishersAndReaders(t *testing.T) {
 		wg.Go(func() {
 			from := uint64(1 + r*10)
 			var buf []byte
+			w := NewWaiter()
 			for s := from; s <= n; s++ {
-				if err := b.Wait(ctx, s); err != nil {
+				if err := b.Wait(ctx, s, w); err != nil {
 					results[r] = err.Error()
 					return
 				}
@@ -217,21 +221,21 @@ func TestConcurrentPublishersAndReaders(t *testing.T) {
 }
 
 func TestWaitHonoursContextAndClose(t *testing.T) {
-	b, err := New(1<<10, 0)
+	b, err := New(1<<10, 0, byteSize)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	require.ErrorIs(t, b.Wait(ctx, 1), context.Canceled)
+	require.ErrorIs(t, b.Wait(ctx, 1, nil), context.Canceled)
 	done := make(chan error, 1)
-	go func() { done <- b.Wait(context.Background(), 1) }()
+	go func() { done <- b.Wait(context.Background(), 1, NewWaiter()) }()
 	b.Close()
 	require.ErrorIs(t, <-done, ErrClosed)
 	require.NoError(t, b.Publish(1, []byte("late")), "publishing after Close still records")
-	require.NoError(t, b.Wait(context.Background(), 1))
+	require.NoError(t, b.Wait(context.Background(), 1, nil))
 }
 
 func TestPublishAllocatesNothingWhenSteady(t *testing.T) {
-	b, err := New(4<<10, 0)
+	b, err := New(4<<10, 0, byteSize)
 	require.NoError(t, err)
 	out := output(1, 40)
 	var s uint64
@@ -254,7 +258,7 @@ func TestPublishAllocatesNothingWhenSteady(t *testing.T) {
 }
 
 func BenchmarkPublish(b *testing.B) {
-	buf, err := New(1<<20, 0)
+	buf, err := New(1<<20, 0, byteSize)
 	require.NoError(b, err)
 	out := output(1, 64)
 	b.ReportAllocs()
