@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/agora-exchange/agora/internal/enumtext"
 )
 
 // Sentinel errors. Functions wrap them with %w to add context; test for them
@@ -56,6 +58,14 @@ var (
 	ErrFull = errors.New("catalog: out of IDs")
 	// ErrIncomplete reports a Catalog without a taxonomy or without bases.
 	ErrIncomplete = errors.New("catalog: incomplete catalog")
+	// ErrUnknownName reports a name that is not one of an enum's (ParseStatus,
+	// Status.UnmarshalText), or an enum value without a name (MarshalText).
+	// It is the same value as orderbook.ErrUnknownName, wire.ErrUnknownName
+	// and engine.ErrUnknownName, so one errors.Is check covers every enum.
+	ErrUnknownName = enumtext.ErrUnknownName
+	// ErrMalformedID reports an ID text or JSON value that is not a decimal
+	// number of the ID's size. It is the same value as wire.ErrMalformedID.
+	ErrMalformedID = enumtext.ErrMalformedID
 )
 
 // ParseError reports a bad row of a CSV input. Line is 1-based and counts

@@ -5,9 +5,10 @@ import (
 	"iter"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/agora-exchange/agora/internal/enumtext"
 )
 
 // Status is a participant's moderation status. The zero value is invalid.
@@ -19,20 +20,19 @@ const (
 	StatusPending Status = 1 + iota
 	StatusVerified
 	StatusSuspended
+	statusEnd
 )
 
-// String returns "pending", "verified", "suspended", or "Status(N)".
-func (s Status) String() string {
-	switch s {
-	case StatusPending:
-		return "pending"
-	case StatusVerified:
-		return "verified"
-	case StatusSuspended:
-		return "suspended"
-	}
-	return "Status(" + strconv.Itoa(int(s)) + ")"
+// statusNames is the text name of each Status, indexed by Status.
+var statusNames = [statusEnd]string{
+	StatusPending:   "pending",
+	StatusVerified:  "verified",
+	StatusSuspended: "suspended",
 }
+
+// String returns the status's name ("pending", "verified", "suspended"),
+// or "Status(N)" for a value without one.
+func (s Status) String() string { return enumtext.String(statusNames[:], "Status", s) }
 
 // Valid reports whether s is one of the defined statuses.
 func (s Status) Valid() bool { return s >= StatusPending && s <= StatusSuspended }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
 	"slices"
@@ -19,21 +18,8 @@ const (
 	TenderAwarded                          // closed with an award
 	TenderFailed                           // closed without an award
 	TenderCancelled                        // cancelled by its buyer
+	tenderStateEnd
 )
-
-func (s TenderState) String() string {
-	switch s {
-	case TenderOpen:
-		return "open"
-	case TenderAwarded:
-		return "awarded"
-	case TenderFailed:
-		return "failed"
-	case TenderCancelled:
-		return "cancelled"
-	}
-	return fmt.Sprintf("TenderState(%d)", uint8(s))
-}
 
 // TenderInfo is the public description of a tender. It never reveals a
 // sealed bid.

@@ -127,11 +127,11 @@ func ExampleExchange_Submit_cancel() {
 	printEvents(evs)
 	// Output:
 	// true
-	// #6 rejected cancel: order belongs to another participant
+	// #6 rejected cancel: not-owner
 	// <nil>
 	// #7 cancelled order=1 qty=15 reason=requested
 	// true
-	// #8 rejected cancel: unknown order
+	// #8 rejected cancel: unknown-order
 }
 
 func ExampleExchange_Depth() {

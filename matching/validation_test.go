@@ -422,12 +422,15 @@ func TestRejectReasonsCovered(t *testing.T) {
 		require.NotContains(t, r.String(), "RejectReason(")
 		require.False(t, errors.Is(err, ErrInvalidConfig))
 	}
-	// Each text says what was wrong, and no two say the same.
+	// Each description says what was wrong, and no two names or
+	// descriptions are the same.
 	texts := map[string]RejectReason{}
 	for r := ReasonNone + 1; r < reasonEnd; r++ {
-		prev, dup := texts[r.String()]
-		require.False(t, dup, "%d and %d share the text %q", prev, r, r.String())
-		texts[r.String()] = r
+		for _, text := range []string{r.String(), r.Description()} {
+			prev, dup := texts[text]
+			require.False(t, dup, "%d and %d share the text %q", prev, r, text)
+			texts[text] = r
+		}
 	}
 	for r, want := range map[RejectReason]string{
 		ReasonNotOwner:          "order belongs",
@@ -439,7 +442,7 @@ func TestRejectReasonsCovered(t *testing.T) {
 		ReasonUnreadField:       "does not read",
 		ReasonWrongMarket:       "another market",
 	} {
-		require.Contains(t, r.String(), want, "reason %d", r)
+		require.Contains(t, r.Description(), want, "reason %d", r)
 	}
 	require.Nil(t, ReasonNone.Err())
 	require.Nil(t, reasonEnd.Err())

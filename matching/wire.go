@@ -1,6 +1,9 @@
 package matching
 
-import "github.com/agora-exchange/agora/wire"
+import (
+	"github.com/agora-exchange/agora/engine"
+	"github.com/agora-exchange/agora/wire"
+)
 
 // The command language lives in package wire, so that other modules can
 // use it without the engine; these names forward to it, so that callers
@@ -204,6 +207,8 @@ var (
 	ErrInvalidLeadTime        = wire.ErrInvalidLeadTime
 	ErrInvalidMode            = wire.ErrInvalidMode
 	ErrCrossed                = wire.ErrCrossed
+	ErrUnknownName            = wire.ErrUnknownName
+	ErrMalformedID            = wire.ErrMalformedID
 )
 
 // AppendCommand appends the encoding of c to dst; see wire.AppendCommand.
@@ -225,3 +230,44 @@ func CheckCommandEncodable(c *Command) error { return wire.CheckCommandEncodable
 // CheckEventEncodable reports whether e's encoding will decode; see
 // wire.CheckEventEncodable.
 func CheckEventEncodable(e *Event) error { return wire.CheckEventEncodable(e) }
+
+// ParseSide returns the Side named s; see wire.ParseSide.
+func ParseSide(s string) (Side, error) { return wire.ParseSide(s) }
+
+// ParseOrderType returns the OrderType named s; see wire.ParseOrderType.
+func ParseOrderType(s string) (OrderType, error) { return wire.ParseOrderType(s) }
+
+// ParseTimeInForce returns the TimeInForce named s; see
+// wire.ParseTimeInForce.
+func ParseTimeInForce(s string) (TimeInForce, error) { return wire.ParseTimeInForce(s) }
+
+// ParseSTP returns the STP named s; see wire.ParseSTP.
+func ParseSTP(s string) (STP, error) { return wire.ParseSTP(s) }
+
+// ParseCancelReason returns the CancelReason named s; see
+// wire.ParseCancelReason.
+func ParseCancelReason(s string) (CancelReason, error) { return wire.ParseCancelReason(s) }
+
+// ParseMarketMode returns the MarketMode named s; see wire.ParseMarketMode.
+func ParseMarketMode(s string) (MarketMode, error) { return wire.ParseMarketMode(s) }
+
+// ParseCommandKind returns the CommandKind named s; see
+// wire.ParseCommandKind.
+func ParseCommandKind(s string) (CommandKind, error) { return wire.ParseCommandKind(s) }
+
+// ParseEventKind returns the EventKind named s; see wire.ParseEventKind.
+func ParseEventKind(s string) (EventKind, error) { return wire.ParseEventKind(s) }
+
+// ParseRejectReason returns the RejectReason named s; see
+// wire.ParseRejectReason.
+func ParseRejectReason(s string) (RejectReason, error) { return wire.ParseRejectReason(s) }
+
+// ParseTenderMode returns the TenderMode named s; see wire.ParseTenderMode.
+func ParseTenderMode(s string) (TenderMode, error) { return wire.ParseTenderMode(s) }
+
+// ParseEvaluation returns the Evaluation named s; see wire.ParseEvaluation.
+func ParseEvaluation(s string) (Evaluation, error) { return wire.ParseEvaluation(s) }
+
+// ParseTenderState returns the TenderState named s; see
+// engine.ParseTenderState.
+func ParseTenderState(s string) (TenderState, error) { return engine.ParseTenderState(s) }

@@ -1,7 +1,6 @@
 package orderbook
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/agora-exchange/agora/catalog"
@@ -13,17 +12,8 @@ type Mode uint8
 const (
 	Continuous Mode = 1 + iota // incoming orders match at once (the default)
 	Call                       // orders accumulate without matching until Uncross
+	modeEnd
 )
-
-func (m Mode) String() string {
-	switch m {
-	case Continuous:
-		return "continuous"
-	case Call:
-		return "call"
-	}
-	return fmt.Sprintf("Mode(%d)", uint8(m))
-}
 
 // Uncross describes the clearing of the book at one uniform price, as
 // reported by Book.Indicative and executed by Book.Uncross.

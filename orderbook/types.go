@@ -1,12 +1,20 @@
 package orderbook
 
-import (
-	"fmt"
-
-	"github.com/agora-exchange/agora/catalog"
-)
+import "github.com/agora-exchange/agora/catalog"
 
 // OrderID identifies an order within a book. Zero is never valid.
+//
+// A book takes the IDs its caller gives. The exchange (packages wire and
+// engine) gives each order an ID that encodes its market: the high 24 bits
+// hold the market's index (1 for the first market opened) and the low 40
+// bits (wire.OrderMarketShift) the market's own order number, so
+// ID = index<<40 | number. The IDs of the first 8,191 markets are below
+// 2^53; from the 8,192nd market on (index 8192 = 2^13) every ID exceeds
+// 2^53, beyond what a float64, and so a JavaScript number, holds exactly.
+//
+// In text and JSON an OrderID is a string of its decimal digits
+// (MarshalText), and it reads back from such a string or from a plain JSON
+// integer (UnmarshalJSON); a reader in JavaScript must keep it a string.
 type OrderID uint64
 
 // Side is the side of an order. The zero value is invalid.
@@ -15,6 +23,7 @@ type Side uint8
 const (
 	Buy  Side = 1 + iota // a buyer's request
 	Sell                 // a seller's offer
+	sideEnd
 )
 
 // Opposite returns the other side.
@@ -28,33 +37,14 @@ func (s Side) Opposite() Side {
 // Valid reports whether s is Buy or Sell.
 func (s Side) Valid() bool { return s == Buy || s == Sell }
 
-func (s Side) String() string {
-	switch s {
-	case Buy:
-		return "buy"
-	case Sell:
-		return "sell"
-	}
-	return fmt.Sprintf("Side(%d)", uint8(s))
-}
-
 // OrderType is limit or market. The zero value is invalid.
 type OrderType uint8
 
 const (
 	Limit  OrderType = 1 + iota // trades at its price or better; the rest may rest
 	Market                      // trades at any price; never rests (IOC or FOK only)
+	typeEnd
 )
-
-func (t OrderType) String() string {
-	switch t {
-	case Limit:
-		return "limit"
-	case Market:
-		return "market"
-	}
-	return fmt.Sprintf("OrderType(%d)", uint8(t))
-}
 
 // TimeInForce says how long an order stays active. The zero value is invalid.
 type TimeInForce uint8
@@ -64,21 +54,8 @@ const (
 	GTD                        // good till date: rests until Order.ExpireAt
 	IOC                        // immediate or cancel: the remainder is cancelled
 	FOK                        // fill or kill: fills completely at once, or not at all
+	tifEnd
 )
-
-func (t TimeInForce) String() string {
-	switch t {
-	case GTC:
-		return "GTC"
-	case GTD:
-		return "GTD"
-	case IOC:
-		return "IOC"
-	case FOK:
-		return "FOK"
-	}
-	return fmt.Sprintf("TimeInForce(%d)", uint8(t))
-}
 
 // STP is the self-trade prevention policy applied when an incoming order would
 // trade with a resting order of the same owner. The zero value, STPDefault,
@@ -93,20 +70,6 @@ const (
 	STPCancelBoth                // cancel both
 	stpEnd
 )
-
-func (s STP) String() string {
-	switch s {
-	case STPDefault:
-		return "default"
-	case STPCancelResting:
-		return "cancel-resting"
-	case STPCancelIncoming:
-		return "cancel-incoming"
-	case STPCancelBoth:
-		return "cancel-both"
-	}
-	return fmt.Sprintf("STP(%d)", uint8(s))
-}
 
 // Order is a request to place an order. It is a plain value.
 type Order struct {
@@ -138,19 +101,8 @@ const (
 	EventFill   EventKind = 1 + iota // a trade (resting vs incoming, or in an uncross)
 	EventCancel                      // an order, or the rest of one, was cancelled
 	EventExpire                      // a GTD order reached its expiry
+	eventEnd
 )
-
-func (k EventKind) String() string {
-	switch k {
-	case EventFill:
-		return "fill"
-	case EventCancel:
-		return "cancel"
-	case EventExpire:
-		return "expire"
-	}
-	return fmt.Sprintf("EventKind(%d)", uint8(k))
-}
 
 // CancelReason says why an order was cancelled. The zero value is invalid.
 type CancelReason uint8
@@ -164,29 +116,8 @@ const (
 	CancelAuctionOnly                         // an IOC/FOK/market order in call mode
 	CancelSuspended                           // the owner was suspended
 	CancelWouldCross                          // unfillable remainder that would rest crossing the book (MinQty)
+	cancelEnd
 )
-
-func (r CancelReason) String() string {
-	switch r {
-	case CancelRequested:
-		return "requested"
-	case CancelIOC:
-		return "ioc-remainder"
-	case CancelFOK:
-		return "fok-unfilled"
-	case CancelSelfTrade:
-		return "self-trade"
-	case CancelAmendDown:
-		return "amend-down"
-	case CancelAuctionOnly:
-		return "call-mode"
-	case CancelSuspended:
-		return "owner-suspended"
-	case CancelWouldCross:
-		return "would-cross"
-	}
-	return fmt.Sprintf("CancelReason(%d)", uint8(r))
-}
 
 // Event is one outcome of a book operation, appended to the caller's slice.
 //

@@ -1,8 +1,6 @@
 package wire
 
 import (
-	"fmt"
-
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/orderbook"
 )
@@ -11,9 +9,17 @@ import (
 // cancel or amend finds its market in O(1): the high 24 bits hold the
 // market's index (1 for the first market opened, 2 for the next, ...) and
 // the low OrderMarketShift bits the market's own order number (1, 2, 3,
-// ... in acceptance order). Zero is never valid. IDs exceed 2^53 from the
-// 8,193rd market on, so a JSON reader whose numbers are float64 (as in
-// JavaScript) must read them as strings.
+// ... in acceptance order):
+//
+//	OrderID = index<<OrderMarketShift | number
+//
+// Zero is never valid. The IDs of the first 8,191 markets are below 2^53;
+// from the 8,192nd market on (index 8192 = 2^(53-OrderMarketShift)) every
+// ID exceeds 2^53, so a reader whose numbers are float64 (as in
+// JavaScript) must read them as strings. That is how they marshal: in text
+// and JSON an OrderID is a string of its decimal digits (see
+// orderbook.OrderID.MarshalText), and UnmarshalJSON reads such a string or
+// a plain JSON integer.
 type OrderID = orderbook.OrderID
 
 // OrderMarketShift is the position of the market index in an OrderID:
@@ -112,44 +118,6 @@ const (
 // MaxCommandKind is the largest valid CommandKind: the valid kinds are
 // 1..MaxCommandKind.
 const MaxCommandKind = cmdEnd - 1
-
-func (k CommandKind) String() string {
-	switch k {
-	case CmdRegister:
-		return "register"
-	case CmdSetStatus:
-		return "set-status"
-	case CmdPlace:
-		return "place"
-	case CmdCancel:
-		return "cancel"
-	case CmdAmend:
-		return "amend"
-	case CmdExpire:
-		return "expire"
-	case CmdSubscribe:
-		return "subscribe"
-	case CmdUnsubscribe:
-		return "unsubscribe"
-	case CmdListSubscriptions:
-		return "list-subscriptions"
-	case CmdSetRating:
-		return "set-rating"
-	case CmdOpenTender:
-		return "open-tender"
-	case CmdBid:
-		return "bid"
-	case CmdCloseTender:
-		return "close-tender"
-	case CmdCancelTender:
-		return "cancel-tender"
-	case CmdSetMarketMode:
-		return "set-market-mode"
-	case CmdUncross:
-		return "uncross"
-	}
-	return fmt.Sprintf("CommandKind(%d)", uint8(k))
-}
 
 // Command is every request to the exchange, as a plain value that can be
 // encoded (see AppendCommand), journaled and replayed. Which fields matter

@@ -1,8 +1,6 @@
 package wire
 
 import (
-	"fmt"
-
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/orderbook"
 )
@@ -94,60 +92,6 @@ const (
 // MaxEventKind is the largest valid EventKind: the valid kinds are
 // 1..MaxEventKind.
 const MaxEventKind = eventEnd - 1
-
-func (k EventKind) String() string {
-	switch k {
-	case EventAccepted:
-		return "accepted"
-	case EventRejected:
-		return "rejected"
-	case EventFill:
-		return "fill"
-	case EventCancelled:
-		return "cancelled"
-	case EventExpired:
-		return "expired"
-	case EventAmended:
-		return "amended"
-	case EventDone:
-		return "done"
-	case EventRegistered:
-		return "registered"
-	case EventStatusChanged:
-		return "status-changed"
-	case EventSubscribed:
-		return "subscribed"
-	case EventUnsubscribed:
-		return "unsubscribed"
-	case EventSubscription:
-		return "subscription"
-	case EventNotified:
-		return "notified"
-	case EventRatingChanged:
-		return "rating-changed"
-	case EventTenderOpened:
-		return "tender-opened"
-	case EventBidAccepted:
-		return "bid-accepted"
-	case EventTenderExtended:
-		return "tender-extended"
-	case EventAwarded:
-		return "awarded"
-	case EventNotAwarded:
-		return "not-awarded"
-	case EventTenderClosed:
-		return "tender-closed"
-	case EventTenderFailed:
-		return "tender-failed"
-	case EventTenderCancelled:
-		return "tender-cancelled"
-	case EventMarketMode:
-		return "market-mode"
-	case EventUncrossed:
-		return "uncrossed"
-	}
-	return fmt.Sprintf("EventKind(%d)", uint8(k))
-}
 
 // CancelReason says why quantity was cancelled.
 type CancelReason = orderbook.CancelReason

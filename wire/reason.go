@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors returned by Exchange.Submit and its helpers. Each matches
@@ -191,12 +192,16 @@ func (r RejectReason) Err() error {
 	return reasonErrs[r]
 }
 
-func (r RejectReason) String() string {
+// Description returns the human description of r: the text of its
+// sentinel error without the package prefix (for example "unknown
+// order"), "none" for ReasonNone, or "RejectReason(N)" for an unknown
+// value. String returns the short name instead. Cost: O(1).
+func (r RejectReason) Description() string {
 	if r == ReasonNone {
 		return "none"
 	}
 	if err := r.Err(); err != nil {
-		return err.Error()[len("matching: "):]
+		return strings.TrimPrefix(err.Error(), "matching: ")
 	}
 	return fmt.Sprintf("RejectReason(%d)", uint8(r))
 }

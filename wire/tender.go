@@ -1,7 +1,5 @@
 package wire
 
-import "fmt"
-
 // TenderID names a tender. The exchange assigns them from 1 in sequence
 // order. Zero is never valid.
 type TenderID uint64
@@ -18,17 +16,8 @@ const (
 	// rank and the best price. A bid in the last Extension of the auction
 	// moves the close Extension later (anti-sniping).
 	TenderAuction
+	tenderModeEnd
 )
-
-func (m TenderMode) String() string {
-	switch m {
-	case TenderSealed:
-		return "sealed"
-	case TenderAuction:
-		return "auction"
-	}
-	return fmt.Sprintf("TenderMode(%d)", uint8(m))
-}
 
 // Evaluation is how a tender ranks its bids. The zero value is invalid.
 //
@@ -58,17 +47,8 @@ const (
 	EvalLowestPrice Evaluation = 1 + iota
 	// EvalWeighted: the highest weighted score wins.
 	EvalWeighted
+	evalEnd
 )
-
-func (e Evaluation) String() string {
-	switch e {
-	case EvalLowestPrice:
-		return "lowest-price"
-	case EvalWeighted:
-		return "weighted"
-	}
-	return fmt.Sprintf("Evaluation(%d)", uint8(e))
-}
 
 // Scales of the weighted evaluation.
 const (
