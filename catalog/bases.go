@@ -14,9 +14,9 @@ const MaxBasisCodeLen = 16
 // Basis is a delivery basis: the region or delivery point at which goods
 // change hands. A market is a (leaf category, basis) pair.
 type Basis struct {
-	ID   BasisID
-	Code string // short code, e.g. "MSK"
-	Name string // display name, e.g. "Moscow"
+	ID   BasisID `json:"id"`
+	Code string  `json:"code"` // short code, e.g. "MSK"
+	Name string  `json:"name"` // display name, e.g. "Moscow"
 }
 
 // Bases is a registry of delivery bases. IDs are assigned sequentially from 1.

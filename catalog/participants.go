@@ -160,14 +160,14 @@ func ValidateKPP(kpp string) error {
 // (which may also have a KPP, one per registered branch) or 12 digits for an
 // individual entrepreneur (no KPP).
 type Participant struct {
-	ID     ParticipantID
-	Name   string
-	INN    string
-	KPP    string // empty when not given
-	Status Status
+	ID     ParticipantID `json:"id"`
+	Name   string        `json:"name"`
+	INN    string        `json:"inn"`
+	KPP    string        `json:"kpp"` // empty when not given
+	Status Status        `json:"status"`
 	// Rating is the supplier rating set by moderation, 0..MaxRating; a new
 	// participant starts at 0. Weighted tender evaluation scores it.
-	Rating uint8
+	Rating uint8 `json:"rating"`
 }
 
 // MaxRating is the highest supplier rating.

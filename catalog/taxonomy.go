@@ -21,14 +21,14 @@ const MaxCodeLen = 64
 // positive lot (quantity step, in Unit). Group categories (those with
 // children) may leave Unit empty and Tick and Lot zero.
 type Category struct {
-	ID     CategoryID
-	Code   string // dotted code, e.g. "23.51.12"
-	Name   string
-	Unit   string     // unit of measure, e.g. "t", "m3", "l", "t·km"
-	Tick   Price      // price step in minor units; > 0 on a leaf
-	Lot    Qty        // quantity step in Unit; > 0 on a leaf
-	Parent CategoryID // 0 for roots
-	Depth  int        // 1 for roots: the number of groups in Code
+	ID     CategoryID `json:"id"`
+	Code   string     `json:"code"` // dotted code, e.g. "23.51.12"
+	Name   string     `json:"name"`
+	Unit   string     `json:"unit"`   // unit of measure, e.g. "t", "m3", "l", "t·km"
+	Tick   Price      `json:"tick"`   // price step in minor units; > 0 on a leaf
+	Lot    Qty        `json:"lot"`    // quantity step in Unit; > 0 on a leaf
+	Parent CategoryID `json:"parent"` // 0 for roots
+	Depth  int        `json:"depth"`  // 1 for roots: the number of groups in Code
 }
 
 type catNode struct {

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agora-exchange/agora/internal/enumtext"
+	"github.com/agora-exchange/agora/internal/jsoncheck"
 )
 
 // TestNameTablesComplete checks Status's table of names.
@@ -41,4 +42,17 @@ func TestIDText(t *testing.T) {
 	m, err := json.Marshal(map[ParticipantID]int{5: 1})
 	require.NoError(t, err)
 	require.Equal(t, `{"5":1}`, string(m))
+}
+
+// TestJSONRoundTrip: Participant, Category and Basis keep every field
+// through JSON, under snake_case names, with IDs and the status as strings.
+func TestJSONRoundTrip(t *testing.T) {
+	for name, check := range map[string]func() (string, error){
+		"Participant": jsoncheck.RoundTrip[Participant],
+		"Category":    jsoncheck.RoundTrip[Category],
+		"Basis":       jsoncheck.RoundTrip[Basis],
+	} {
+		js, err := check()
+		require.NoError(t, err, "%s: %s", name, js)
+	}
 }

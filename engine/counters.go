@@ -14,16 +14,16 @@ import (
 // counts once for each).
 type Counters struct {
 	// Messages in.
-	Postings uint64 // CmdPlace received, rejected or not
-	Cancels  uint64 // CmdCancel received
-	Amends   uint64 // CmdAmend received
-	Tenders  uint64 // CmdOpenTender, CmdCloseTender and CmdCancelTender received
-	Bids     uint64 // CmdBid received
-	Other    uint64 // any other command (register, moderation, subscriptions, ...)
+	Postings uint64 `json:"postings"` // CmdPlace received, rejected or not
+	Cancels  uint64 `json:"cancels"`  // CmdCancel received
+	Amends   uint64 `json:"amends"`   // CmdAmend received
+	Tenders  uint64 `json:"tenders"`  // CmdOpenTender, CmdCloseTender and CmdCancelTender received
+	Bids     uint64 `json:"bids"`     // CmdBid received
+	Other    uint64 `json:"other"`    // any other command (register, moderation, subscriptions, ...)
 	// Messages out.
-	Reports       uint64 // acknowledgements and tender results: accepted, rejected, cancelled, ..., awarded (once to the winner and once to the buyer)
-	Fills         uint64 // fill reports (one per side per execution)
-	Notifications uint64 // notifications of postings by others (EventNotified, one per addressed subscriber)
+	Reports       uint64 `json:"reports"`       // acknowledgements and tender results: accepted, rejected, cancelled, ..., awarded (once to the winner and once to the buyer)
+	Fills         uint64 `json:"fills"`         // fill reports (one per side per execution)
+	Notifications uint64 `json:"notifications"` // notifications of postings by others (EventNotified, one per addressed subscriber)
 }
 
 // In returns the number of messages received.
@@ -55,13 +55,13 @@ func (c Counters) Add(d Counters) Counters {
 // from zero, while a durable exchange rebuilt from its journal counts the
 // replayed commands again.
 type Onboarding struct {
-	Registrations uint64 // CmdRegister received, refused or not
-	StatusChanges uint64 // CmdSetStatus received, refused or not
+	Registrations uint64 `json:"registrations"`  // CmdRegister received, refused or not
+	StatusChanges uint64 `json:"status_changes"` // CmdSetStatus received, refused or not
 	// Replies are the events answering them that are addressed to a
 	// participant: EventRegistered, EventStatusChanged and their
 	// rejections. A refused registration names no participant, so its
 	// rejection is not counted, as in Counters.Reports.
-	Replies uint64
+	Replies uint64 `json:"replies"`
 }
 
 // In returns the onboarding commands received.

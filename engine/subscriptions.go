@@ -14,12 +14,12 @@ import (
 // Bases is empty) and its quantity q satisfies MinQty <= q and, when MaxQty
 // is not zero, q <= MaxQty.
 type Subscription struct {
-	ID       wire.SubscriptionID
-	Owner    catalog.ParticipantID
-	Category catalog.CategoryID
-	Bases    []catalog.BasisID // ascending and distinct; empty means any basis
-	MinQty   catalog.Qty
-	MaxQty   catalog.Qty // 0 means no maximum
+	ID       wire.SubscriptionID   `json:"id"`
+	Owner    catalog.ParticipantID `json:"owner"`
+	Category catalog.CategoryID    `json:"category"`
+	Bases    []catalog.BasisID     `json:"bases"` // ascending and distinct; empty means any basis
+	MinQty   catalog.Qty           `json:"min_qty"`
+	MaxQty   catalog.Qty           `json:"max_qty"` // 0 means no maximum
 }
 
 // passes reports whether a posting at basis with quantity qty passes the

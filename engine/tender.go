@@ -53,43 +53,43 @@ const (
 // stay partly uncovered. The tender fails, awarding nothing, if there is
 // no winner or fewer than MinWinners.
 type TenderInfo struct {
-	ID              wire.TenderID
-	Buyer           catalog.ParticipantID
-	Category        catalog.CategoryID
-	Basis           catalog.BasisID
-	Qty             catalog.Qty
-	Reserve         catalog.Price // 0: none
-	OpenAt          int64
-	CloseAt         int64 // the current close, after any extension
-	Mode            wire.TenderMode
-	Evaluation      wire.Evaluation
-	Decrement       catalog.Price
-	Extension       int64
-	WeightPrice     uint16
-	WeightLeadTime  uint16
-	WeightRating    uint16
-	MinWinners      uint16
-	MaxWinners      uint16
-	SubscribersOnly bool
+	ID              wire.TenderID         `json:"id"`
+	Buyer           catalog.ParticipantID `json:"buyer"`
+	Category        catalog.CategoryID    `json:"category"`
+	Basis           catalog.BasisID       `json:"basis"`
+	Qty             catalog.Qty           `json:"qty"`
+	Reserve         catalog.Price         `json:"reserve"` // 0: none
+	OpenAt          int64                 `json:"open_at"`
+	CloseAt         int64                 `json:"close_at"` // the current close, after any extension
+	Mode            wire.TenderMode       `json:"mode"`
+	Evaluation      wire.Evaluation       `json:"evaluation"`
+	Decrement       catalog.Price         `json:"decrement"`
+	Extension       int64                 `json:"extension"`
+	WeightPrice     uint16                `json:"weight_price"`
+	WeightLeadTime  uint16                `json:"weight_lead_time"`
+	WeightRating    uint16                `json:"weight_rating"`
+	MinWinners      uint16                `json:"min_winners"`
+	MaxWinners      uint16                `json:"max_winners"`
+	SubscribersOnly bool                  `json:"subscribers_only"`
 
-	State   TenderState
-	Bidders int           // bidders with a bid
-	Best    catalog.Price // auction mode: the lowest bid price (0 without bids); 0 in sealed mode until the close
-	Awarded catalog.Qty   // after the close: the quantity awarded
-	Winners int           // after the close: the number of winners
-	Clock   int64         // the latest command time the tender has seen; it never goes backwards
+	State   TenderState   `json:"state"`
+	Bidders int           `json:"bidders"` // bidders with a bid
+	Best    catalog.Price `json:"best"`    // auction mode: the lowest bid price (0 without bids); 0 in sealed mode until the close
+	Awarded catalog.Qty   `json:"awarded"` // after the close: the quantity awarded
+	Winners int           `json:"winners"` // after the close: the number of winners
+	Clock   int64         `json:"clock"`   // the latest command time the tender has seen; it never goes backwards
 }
 
 // TenderBid is one bid of a closed tender, as ranked at its close.
 type TenderBid struct {
-	Bidder   catalog.ParticipantID
-	Price    catalog.Price
-	Qty      catalog.Qty // offered
-	LeadTime int64
-	Seq      uint64 // sequence number of the bid's last version
-	Rank     uint32 // 1 = best; 0 = disqualified (not eligible at the close)
-	Score    uint32 // parts per million
-	Awarded  catalog.Qty
+	Bidder   catalog.ParticipantID `json:"bidder"`
+	Price    catalog.Price         `json:"price"`
+	Qty      catalog.Qty           `json:"qty"` // offered
+	LeadTime int64                 `json:"lead_time"`
+	Seq      uint64                `json:"seq"`   // sequence number of the bid's last version
+	Rank     uint32                `json:"rank"`  // 1 = best; 0 = disqualified (not eligible at the close)
+	Score    uint32                `json:"score"` // parts per million
+	Awarded  catalog.Qty           `json:"awarded"`
 }
 
 type tenderBid struct {

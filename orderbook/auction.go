@@ -18,18 +18,18 @@ const (
 // Uncross describes the clearing of the book at one uniform price, as
 // reported by Book.Indicative and executed by Book.Uncross.
 type Uncross struct {
-	Price catalog.Price // the uniform clearing price
+	Price catalog.Price `json:"price"` // the uniform clearing price
 	// Volume is the quantity that clears at Price: min(BuyQty, SellQty).
-	Volume  catalog.Qty
-	BuyQty  catalog.Qty // open buy quantity with limit >= Price
-	SellQty catalog.Qty // open sell quantity with limit <= Price
+	Volume  catalog.Qty `json:"volume"`
+	BuyQty  catalog.Qty `json:"buy_qty"`  // open buy quantity with limit >= Price
+	SellQty catalog.Qty `json:"sell_qty"` // open sell quantity with limit <= Price
 	// Imbalance is BuyQty - SellQty: positive when buy interest is left
 	// over at Price, negative when sell interest is.
-	Imbalance catalog.Qty
+	Imbalance catalog.Qty `json:"imbalance"`
 	// SelfTrade is the part of Volume that paired an owner with itself and
 	// was removed from both orders instead of traded. Only Book.Uncross sets
 	// it; the traded quantity is Volume - SelfTrade.
-	SelfTrade catalog.Qty
+	SelfTrade catalog.Qty `json:"self_trade"`
 }
 
 // cumLevel is one price level seen by the clearing-price search, with its

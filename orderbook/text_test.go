@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agora-exchange/agora/internal/enumtext"
+	"github.com/agora-exchange/agora/internal/jsoncheck"
 )
 
 // TestNameTablesComplete checks every enum's table of names: one name per
@@ -75,4 +76,23 @@ func TestOrderIDText(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`null`), &id))
 	require.Equal(t, OrderID(7), id, "null leaves the ID unchanged")
 	require.ErrorIs(t, id.UnmarshalText([]byte("x")), ErrMalformedID)
+}
+
+// TestJSONRoundTrip: the book's value types keep every field through JSON,
+// under snake_case names, with IDs and enums as strings.
+func TestJSONRoundTrip(t *testing.T) {
+	for name, check := range map[string]func() (string, error){
+		"Order":     jsoncheck.RoundTrip[Order],
+		"Event":     jsoncheck.RoundTrip[Event],
+		"Result":    jsoncheck.RoundTrip[Result],
+		"Level":     jsoncheck.RoundTrip[Level],
+		"OrderInfo": jsoncheck.RoundTrip[OrderInfo],
+		"Uncross":   jsoncheck.RoundTrip[Uncross],
+	} {
+		js, err := check()
+		require.NoError(t, err, "%s: %s", name, js)
+	}
+	b, err := json.Marshal(Level{Price: 650000, Qty: 40, Orders: 2})
+	require.NoError(t, err)
+	require.Equal(t, `{"price":650000,"qty":40,"orders":2}`, string(b))
 }

@@ -73,25 +73,25 @@ const (
 
 // Order is a request to place an order. It is a plain value.
 type Order struct {
-	ID    OrderID
-	Owner catalog.ParticipantID
-	Side  Side
-	Type  OrderType
-	TIF   TimeInForce
+	ID    OrderID               `json:"id"`
+	Owner catalog.ParticipantID `json:"owner"`
+	Side  Side                  `json:"side"`
+	Type  OrderType             `json:"type"`
+	TIF   TimeInForce           `json:"tif"`
 	// Price is the limit price; it must be positive for Limit and zero for
 	// Market orders.
-	Price catalog.Price
-	Qty   catalog.Qty
+	Price catalog.Price `json:"price"`
+	Qty   catalog.Qty   `json:"qty"`
 	// MinQty is the minimum quantity of each execution (0 = none). See the
 	// package documentation for the exact rule. MinQty == Qty is all-or-none.
-	MinQty catalog.Qty
+	MinQty catalog.Qty `json:"min_qty"`
 	// ExpireAt is the expiry time of a GTD order, in the caller's time unit;
 	// it must be after the command time. It must be zero for other TIFs.
-	ExpireAt int64
-	STP      STP
+	ExpireAt int64 `json:"expire_at"`
+	STP      STP   `json:"stp"`
 	// Tag is an opaque value kept with the order and reported in its events
 	// and OrderInfo (matching stores the client order ID here).
-	Tag uint64
+	Tag uint64 `json:"tag"`
 }
 
 // EventKind tells what a book Event reports. The zero value is invalid.
@@ -130,48 +130,48 @@ const (
 // Remaining the open quantity left (always 0 except for CancelAmendDown and
 // for CancelSelfTrade in an uncross).
 type Event struct {
-	Kind           EventKind
-	Reason         CancelReason
-	Side           Side
-	Owner          catalog.ParticipantID
-	OrderID        OrderID
-	Price          catalog.Price
-	Qty            catalog.Qty
-	Remaining      catalog.Qty
-	TakerID        OrderID
-	TakerOwner     catalog.ParticipantID
-	TakerRemaining catalog.Qty
-	Tag            uint64 // the Tag of OrderID
-	TakerTag       uint64 // the Tag of TakerID in uncross fills; 0 otherwise
+	Kind           EventKind             `json:"kind"`
+	Reason         CancelReason          `json:"reason"`
+	Side           Side                  `json:"side"`
+	Owner          catalog.ParticipantID `json:"owner"`
+	OrderID        OrderID               `json:"order_id"`
+	Price          catalog.Price         `json:"price"`
+	Qty            catalog.Qty           `json:"qty"`
+	Remaining      catalog.Qty           `json:"remaining"`
+	TakerID        OrderID               `json:"taker_id"`
+	TakerOwner     catalog.ParticipantID `json:"taker_owner"`
+	TakerRemaining catalog.Qty           `json:"taker_remaining"`
+	Tag            uint64                `json:"tag"`       // the Tag of OrderID
+	TakerTag       uint64                `json:"taker_tag"` // the Tag of TakerID in uncross fills; 0 otherwise
 }
 
 // Result summarises what happened to an incoming order.
 type Result struct {
-	Filled    catalog.Qty // quantity traded by this call
-	Resting   catalog.Qty // open quantity now resting in the book (0 if none)
-	Cancelled catalog.Qty // quantity cancelled by this call (IOC/FOK/market/STP)
+	Filled    catalog.Qty `json:"filled"`    // quantity traded by this call
+	Resting   catalog.Qty `json:"resting"`   // open quantity now resting in the book (0 if none)
+	Cancelled catalog.Qty `json:"cancelled"` // quantity cancelled by this call (IOC/FOK/market/STP)
 }
 
 // Level is one aggregated price level.
 type Level struct {
-	Price  catalog.Price
-	Qty    catalog.Qty // total open quantity
-	Orders int         // number of orders
+	Price  catalog.Price `json:"price"`
+	Qty    catalog.Qty   `json:"qty"`    // total open quantity
+	Orders int           `json:"orders"` // number of orders
 }
 
 // OrderInfo describes a live order.
 type OrderInfo struct {
-	ID        OrderID
-	Owner     catalog.ParticipantID
-	Side      Side
-	TIF       TimeInForce
-	Price     catalog.Price
-	Qty       catalog.Qty // open (remaining) quantity
-	MinQty    catalog.Qty
-	Original  catalog.Qty // quantity ever requested, increases by amends included
-	Filled    catalog.Qty
-	Cancelled catalog.Qty // removed by amends down
-	ExpireAt  int64
-	STP       STP
-	Tag       uint64
+	ID        OrderID               `json:"id"`
+	Owner     catalog.ParticipantID `json:"owner"`
+	Side      Side                  `json:"side"`
+	TIF       TimeInForce           `json:"tif"`
+	Price     catalog.Price         `json:"price"`
+	Qty       catalog.Qty           `json:"qty"` // open (remaining) quantity
+	MinQty    catalog.Qty           `json:"min_qty"`
+	Original  catalog.Qty           `json:"original"` // quantity ever requested, increases by amends included
+	Filled    catalog.Qty           `json:"filled"`
+	Cancelled catalog.Qty           `json:"cancelled"` // removed by amends down
+	ExpireAt  int64                 `json:"expire_at"`
+	STP       STP                   `json:"stp"`
+	Tag       uint64                `json:"tag"`
 }

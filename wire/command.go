@@ -54,8 +54,8 @@ const (
 
 // MarketKey names a market: a tradable leaf category at a delivery basis.
 type MarketKey struct {
-	Category catalog.CategoryID
-	Basis    catalog.BasisID
+	Category catalog.CategoryID `json:"category"`
+	Basis    catalog.BasisID    `json:"basis"`
 }
 
 // CommandKind tells what a Command asks for. The zero value is invalid.
@@ -124,7 +124,7 @@ const MaxCommandKind = cmdEnd - 1
 // depends on Kind; the others must be zero values or are ignored as
 // documented on each kind.
 type Command struct {
-	Kind CommandKind
+	Kind CommandKind `json:"kind"`
 	// Time is the command's time in the caller's unit (for example Unix
 	// milliseconds). The engine never reads a clock; GTD expiry and tender
 	// deadlines compare against this field.
@@ -141,63 +141,65 @@ type Command struct {
 	// that market's effective time. A command that reaches no market or
 	// tender, a refusal of one that names none that exists, and every event
 	// without a market or tender carry Time unchanged.
-	Time int64
+	Time int64 `json:"time"`
 	// Participant issues the command (for CmdSetStatus: the company whose
 	// status changes).
-	Participant catalog.ParticipantID
+	Participant catalog.ParticipantID `json:"participant,omitempty"`
 
-	Category catalog.CategoryID
-	Basis    catalog.BasisID
+	Category catalog.CategoryID `json:"category,omitempty"`
+	Basis    catalog.BasisID    `json:"basis,omitempty"`
 
-	OrderID OrderID
+	OrderID OrderID `json:"order_id,omitempty"`
 	// ClientOrderID is the participant's own ID for a new order (0 = none).
 	// It must be unique among the participant's live orders in the market.
-	ClientOrderID uint64
+	// In JSON it is a number, as the client chose it: a client that reads
+	// JSON as float64 (JavaScript) should keep it below 2^53.
+	ClientOrderID uint64 `json:"client_order_id,omitempty"`
 
-	Side     Side
-	Type     OrderType
-	TIF      TimeInForce
-	STP      STP
-	Price    catalog.Price
-	Qty      catalog.Qty
-	MinQty   catalog.Qty
-	ExpireAt int64
+	Side     Side          `json:"side,omitempty"`
+	Type     OrderType     `json:"type,omitempty"`
+	TIF      TimeInForce   `json:"tif,omitempty"`
+	STP      STP           `json:"stp,omitempty"`
+	Price    catalog.Price `json:"price,omitempty"`
+	Qty      catalog.Qty   `json:"qty,omitempty"`
+	MinQty   catalog.Qty   `json:"min_qty,omitempty"`
+	ExpireAt int64         `json:"expire_at,omitempty"`
 
-	Status catalog.Status
-	Name   string
-	INN    string
-	KPP    string
+	Status catalog.Status `json:"status,omitempty"`
+	Name   string         `json:"name,omitempty"`
+	INN    string         `json:"inn,omitempty"`
+	KPP    string         `json:"kpp,omitempty"`
 
 	// Subscriptions (CmdSubscribe, CmdUnsubscribe). MinQty above is the
 	// subscription's minimum quantity.
-	Bases        []catalog.BasisID // delivery-basis filter; empty means any. The exchange copies it.
-	MaxQty       catalog.Qty       // maximum posted quantity; 0 means none
-	Subscription SubscriptionID
+	Bases        []catalog.BasisID `json:"bases,omitempty"`   // delivery-basis filter; empty means any. The exchange copies it.
+	MaxQty       catalog.Qty       `json:"max_qty,omitempty"` // maximum posted quantity; 0 means none
+	Subscription SubscriptionID    `json:"subscription,omitempty"`
 
 	// Rating is the supplier rating of CmdSetRating.
-	Rating uint8
+	Rating uint8 `json:"rating,omitempty"`
 
 	// Tenders (CmdOpenTender, CmdBid, CmdCloseTender, CmdCancelTender).
 	// Qty is the tender's quantity or the bid's, Price the reserve or the
 	// bid price.
-	Tender          TenderID
-	TenderMode      TenderMode
-	Evaluation      Evaluation
-	OpenAt          int64         // 0 means the command's time
-	CloseAt         int64         // must be after the opening
-	Decrement       catalog.Price // auction mode: minimum improvement of a bidder's own bid
-	Extension       int64         // auction mode: anti-sniping window and extension; 0 = none
-	WeightPrice     uint16        // EvalWeighted: weights in basis points, summing to 10000
-	WeightLeadTime  uint16
-	WeightRating    uint16
-	MinWinners      uint16 // 0 or 1: no minimum
-	MaxWinners      uint16 // 0: no maximum
-	SubscribersOnly bool   // only suppliers subscribed to the category may bid
-	LeadTime        int64  // CmdBid: delivery lead time, > 0, in the caller's unit
+	Tender          TenderID      `json:"tender,omitempty"`
+	TenderMode      TenderMode    `json:"tender_mode,omitempty"`
+	Evaluation      Evaluation    `json:"evaluation,omitempty"`
+	OpenAt          int64         `json:"open_at,omitempty"`      // 0 means the command's time
+	CloseAt         int64         `json:"close_at,omitempty"`     // must be after the opening
+	Decrement       catalog.Price `json:"decrement,omitempty"`    // auction mode: minimum improvement of a bidder's own bid
+	Extension       int64         `json:"extension,omitempty"`    // auction mode: anti-sniping window and extension; 0 = none
+	WeightPrice     uint16        `json:"weight_price,omitempty"` // EvalWeighted: weights in basis points, summing to 10000
+	WeightLeadTime  uint16        `json:"weight_lead_time,omitempty"`
+	WeightRating    uint16        `json:"weight_rating,omitempty"`
+	MinWinners      uint16        `json:"min_winners,omitempty"`      // 0 or 1: no minimum
+	MaxWinners      uint16        `json:"max_winners,omitempty"`      // 0: no maximum
+	SubscribersOnly bool          `json:"subscribers_only,omitempty"` // only suppliers subscribed to the category may bid
+	LeadTime        int64         `json:"lead_time,omitempty"`        // CmdBid: delivery lead time, > 0, in the caller's unit
 
 	// Call auctions.
-	MarketMode MarketMode    // CmdSetMarketMode
-	RefPrice   catalog.Price // CmdUncross: the reference price, > 0
+	MarketMode MarketMode    `json:"market_mode,omitempty"` // CmdSetMarketMode
+	RefPrice   catalog.Price `json:"ref_price,omitempty"`   // CmdUncross: the reference price, > 0
 }
 
 // Key returns the market key of the command.

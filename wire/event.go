@@ -103,46 +103,46 @@ type CancelReason = orderbook.CancelReason
 // An accepted order ends with exactly one terminal event: EventDone (filled),
 // EventCancelled with Remaining 0, or EventExpired.
 type Event struct {
-	Seq    uint64 // sequence number of the command
-	Time   int64  // the command's time
-	Kind   EventKind
-	Reject RejectReason // EventRejected only
-	Cancel CancelReason // EventCancelled only
+	Seq    uint64       `json:"seq"`  // sequence number of the command
+	Time   int64        `json:"time"` // the command's time
+	Kind   EventKind    `json:"kind"`
+	Reject RejectReason `json:"reject,omitempty"` // EventRejected only
+	Cancel CancelReason `json:"cancel,omitempty"` // EventCancelled only
 
-	Command     CommandKind // kind of the command that caused the event
-	Participant catalog.ParticipantID
-	Category    catalog.CategoryID
-	Basis       catalog.BasisID
+	Command     CommandKind           `json:"command,omitempty"` // kind of the command that caused the event
+	Participant catalog.ParticipantID `json:"participant,omitempty"`
+	Category    catalog.CategoryID    `json:"category,omitempty"`
+	Basis       catalog.BasisID       `json:"basis,omitempty"`
 
-	OrderID       OrderID
-	ClientOrderID uint64
-	Side          Side
-	Price         catalog.Price
-	Qty           catalog.Qty
-	Remaining     catalog.Qty
+	OrderID       OrderID       `json:"order_id,omitempty"`
+	ClientOrderID uint64        `json:"client_order_id,omitempty"`
+	Side          Side          `json:"side,omitempty"`
+	Price         catalog.Price `json:"price,omitempty"`
+	Qty           catalog.Qty   `json:"qty,omitempty"`
+	Remaining     catalog.Qty   `json:"remaining,omitempty"`
 
-	MakerParticipant   catalog.ParticipantID
-	MakerOrderID       OrderID
-	MakerClientOrderID uint64
-	MakerRemaining     catalog.Qty
+	MakerParticipant   catalog.ParticipantID `json:"maker_participant,omitempty"`
+	MakerOrderID       OrderID               `json:"maker_order_id,omitempty"`
+	MakerClientOrderID uint64                `json:"maker_client_order_id,omitempty"`
+	MakerRemaining     catalog.Qty           `json:"maker_remaining,omitempty"`
 
-	Status catalog.Status
+	Status catalog.Status `json:"status,omitempty"`
 
 	// Procurement and call auctions (fields grouped by size).
-	Rating       uint8      // EventRatingChanged
-	MarketMode   MarketMode // EventMarketMode, EventUncrossed
-	Rank         uint32     // tender bids: 1 = best
-	Score        uint32     // tender bids: weighted score in parts per million (see Evaluation)
-	Subscription SubscriptionID
-	Bases        []catalog.BasisID // EventSubscribed, EventSubscription: a copy owned by the receiver
-	MinQty       catalog.Qty       // subscription filter
-	MaxQty       catalog.Qty       // subscription filter
-	Tender       TenderID
-	OpenAt       int64
-	CloseAt      int64
-	LeadTime     int64
-	BestPrice    catalog.Price // auction bids: the best price; EventUncrossed: the reference price
-	Imbalance    catalog.Qty   // EventUncrossed: buy minus sell interest left at the price
+	Rating       uint8             `json:"rating,omitempty"`      // EventRatingChanged
+	MarketMode   MarketMode        `json:"market_mode,omitempty"` // EventMarketMode, EventUncrossed
+	Rank         uint32            `json:"rank,omitempty"`        // tender bids: 1 = best
+	Score        uint32            `json:"score,omitempty"`       // tender bids: weighted score in parts per million (see Evaluation)
+	Subscription SubscriptionID    `json:"subscription,omitempty"`
+	Bases        []catalog.BasisID `json:"bases,omitempty"`   // EventSubscribed, EventSubscription: a copy owned by the receiver
+	MinQty       catalog.Qty       `json:"min_qty,omitempty"` // subscription filter
+	MaxQty       catalog.Qty       `json:"max_qty,omitempty"` // subscription filter
+	Tender       TenderID          `json:"tender,omitempty"`
+	OpenAt       int64             `json:"open_at,omitempty"`
+	CloseAt      int64             `json:"close_at,omitempty"`
+	LeadTime     int64             `json:"lead_time,omitempty"`
+	BestPrice    catalog.Price     `json:"best_price,omitempty"` // auction bids: the best price; EventUncrossed: the reference price
+	Imbalance    catalog.Qty       `json:"imbalance,omitempty"`  // EventUncrossed: buy minus sell interest left at the price
 }
 
 // Key returns the market key of the event.

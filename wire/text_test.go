@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/internal/enumtext"
+	"github.com/agora-exchange/agora/internal/jsoncheck"
 	"github.com/agora-exchange/agora/orderbook"
 )
 
@@ -90,4 +92,37 @@ func TestWireIDText(t *testing.T) {
 	var p catalog.ParticipantID
 	err = p.UnmarshalText([]byte("4294967296"))
 	require.ErrorIs(t, err, ErrMalformedID, "a ParticipantID holds 32 bits")
+}
+
+// TestJSONRoundTrip: Command, Event and MarketKey keep every field through
+// JSON, under snake_case names, with IDs and enums as strings.
+func TestJSONRoundTrip(t *testing.T) {
+	for name, check := range map[string]func() (string, error){
+		"Command":   jsoncheck.RoundTrip[Command],
+		"Event":     jsoncheck.RoundTrip[Event],
+		"MarketKey": jsoncheck.RoundTrip[MarketKey],
+	} {
+		js, err := check()
+		require.NoError(t, err, "%s: %s", name, js)
+	}
+}
+
+// TestJSONOmitsZeroFields: a field at its zero value is left out of a
+// Command's or an Event's JSON, except kind and time (and seq), and reads
+// back as zero.
+func TestJSONOmitsZeroFields(t *testing.T) {
+	b, err := json.Marshal(Command{Kind: CmdCancel, Participant: 3, OrderID: 1<<OrderMarketShift | 9})
+	require.NoError(t, err)
+	require.Equal(t, `{"kind":"cancel","time":0,"participant":"3","order_id":"1099511627785"}`, string(b))
+	b, err = json.Marshal(Event{Seq: 5, Kind: EventRejected, Reject: ReasonUnknownOrder, Command: CmdCancel})
+	require.NoError(t, err)
+	require.Equal(t, `{"seq":5,"time":0,"kind":"rejected","reject":"unknown-order","command":"cancel"}`, string(b))
+	var c Command
+	require.NoError(t, json.Unmarshal([]byte(`{"kind":"place","side":"buy","type":"limit","tif":"gtc","price":650000,"qty":10}`), &c))
+	require.Equal(t, Command{Kind: CmdPlace, Side: Buy, Type: Limit, TIF: GTC, Price: 650000, Qty: 10}, c)
+	require.Equal(t, ReasonNone, CheckShape(&Command{Kind: CmdPlace, Side: Buy, Type: Limit, TIF: GTC, Price: 650000, Qty: 10}))
+	err = json.Unmarshal([]byte(`{"kind":"plac"}`), &c)
+	require.ErrorIs(t, err, ErrUnknownName)
+	err = json.Unmarshal([]byte(`{"kind":"place","order_id":"-3"}`), &c)
+	require.ErrorIs(t, err, ErrMalformedID)
 }
