@@ -185,11 +185,14 @@ type partyKey struct{ inn, kpp string }
 type Participants struct {
 	list  []Participant // list[id-1]
 	byKey map[partyKey]ParticipantID
+	// byINN holds, for each INN, the lowest ID registered with it: the
+	// first of the company's registrations (branches share the INN).
+	byINN map[string]ParticipantID
 }
 
 // NewParticipants returns an empty registry.
 func NewParticipants() *Participants {
-	return &Participants{byKey: make(map[partyKey]ParticipantID)}
+	return &Participants{byKey: make(map[partyKey]ParticipantID), byINN: make(map[string]ParticipantID)}
 }
 
 // Register adds a company with StatusPending and returns its ID. name must
@@ -200,7 +203,7 @@ func NewParticipants() *Participants {
 //
 // Errors: ErrBadName, ErrInvalidINN, ErrInvalidKPP, ErrDuplicateParticipant,
 // ErrFull.
-// On error the registry is unchanged. Cost: one map lookup and insert.
+// On error the registry is unchanged. Cost: two map lookups and inserts.
 func (p *Participants) Register(name, inn, kpp string) (ParticipantID, error) {
 	if strings.TrimSpace(name) == "" || !utf8.ValidString(name) {
 		return 0, fmt.Errorf("%w: participant name is empty or not UTF-8", ErrBadName)
@@ -226,9 +229,15 @@ func (p *Participants) Register(name, inn, kpp string) (ParticipantID, error) {
 	if p.byKey == nil {
 		p.byKey = make(map[partyKey]ParticipantID)
 	}
+	if p.byINN == nil {
+		p.byINN = make(map[string]ParticipantID)
+	}
 	id := ParticipantID(len(p.list) + 1)
 	p.list = append(p.list, Participant{ID: id, Name: name, INN: inn, KPP: kpp, Status: StatusPending})
 	p.byKey[key] = id
+	if _, seen := p.byINN[inn]; !seen {
+		p.byINN[inn] = id
+	}
 	return id, nil
 }
 
@@ -312,6 +321,31 @@ func (p *Participants) ByINN(inn, kpp string) (ParticipantID, bool) {
 	return id, ok
 }
 
+// LookupINN returns the participant registered with inn: the first one
+// (the lowest ID) when branches of one company registered the INN with
+// different KPPs; ByINN tells the branches apart. An INN is looked up as
+// given: ValidateINN's form, 10 or 12 ASCII digits. Cost: one map lookup,
+// no allocation.
+func (p *Participants) LookupINN(inn string) (Participant, bool) {
+	if p == nil {
+		return Participant{}, false
+	}
+	id, ok := p.byINN[inn]
+	if !ok {
+		return Participant{}, false
+	}
+	return p.list[id-1], true
+}
+
+// AppendAll appends every participant to dst in ID order and returns the
+// extended slice. Cost: O(n); it allocates only if dst lacks room.
+func (p *Participants) AppendAll(dst []Participant) []Participant {
+	if p == nil {
+		return dst
+	}
+	return append(dst, p.list...)
+}
+
 // Len returns the number of registered participants. Cost: O(1).
 func (p *Participants) Len() int {
 	if p == nil {
@@ -340,9 +374,12 @@ func (p *Participants) Clone() *Participants {
 	if p == nil {
 		return NewParticipants()
 	}
-	c := &Participants{list: slices.Clone(p.list), byKey: maps.Clone(p.byKey)}
+	c := &Participants{list: slices.Clone(p.list), byKey: maps.Clone(p.byKey), byINN: maps.Clone(p.byINN)}
 	if c.byKey == nil {
 		c.byKey = make(map[partyKey]ParticipantID)
+	}
+	if c.byINN == nil {
+		c.byINN = make(map[string]ParticipantID)
 	}
 	return c
 }

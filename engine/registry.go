@@ -32,6 +32,23 @@ func (e *Engine) Participant(id catalog.ParticipantID) (catalog.Participant, boo
 	return e.registry.parts.Get(id)
 }
 
+// ParticipantByINN returns the participant registered with inn (10 or
+// 12 digits, as registered): when branches of one company registered it
+// with different KPPs, the first of them, the lowest ID. It reads the
+// registry, which only ScopeAll commands write. Cost: one map lookup, no
+// allocation.
+func (e *Engine) ParticipantByINN(inn string) (catalog.Participant, bool) {
+	return e.registry.parts.LookupINN(inn)
+}
+
+// Participants appends every registered participant to dst in ID order
+// and returns the extended slice. It reads the registry, which only
+// ScopeAll commands write. Cost: O(participants); it allocates only if dst
+// lacks room.
+func (e *Engine) Participants(dst []catalog.Participant) []catalog.Participant {
+	return e.registry.parts.AppendAll(dst)
+}
+
 func (e *Engine) register(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	id, err := e.registry.parts.Register(cmd.Name, cmd.INN, cmd.KPP)
 	if err == nil {

@@ -108,6 +108,29 @@ func (x *Exchange) Participant(id catalog.ParticipantID) (catalog.Participant, b
 	return x.eng.Participant(id)
 }
 
+// ParticipantByINN returns the participant registered with inn, as given
+// at registration (10 or 12 ASCII digits); when branches of one company
+// registered the INN with different KPPs, the first of them (the lowest
+// ID). A reopened durable exchange answers it from its recovered state,
+// so a gateway can map companies to IDs after a restart. Cost: one map
+// lookup under the admin lock, no allocation.
+func (x *Exchange) ParticipantByINN(inn string) (catalog.Participant, bool) {
+	x.adminMu.Lock()
+	defer x.adminMu.Unlock()
+	return x.eng.ParticipantByINN(inn)
+}
+
+// Participants appends every registered participant to dst in ID order
+// (registration order) and returns the extended slice; pass dst[:0] to
+// reuse a buffer. Cost: O(participants) under the admin lock, which
+// delays ScopeAdmin commands and registrations meanwhile; it allocates
+// only if dst lacks room.
+func (x *Exchange) Participants(dst []catalog.Participant) []catalog.Participant {
+	x.adminMu.Lock()
+	defer x.adminMu.Unlock()
+	return x.eng.Participants(dst)
+}
+
 // Counters returns the message counts of participant p, summed over all
 // markets. Cost: O(markets), one lock at a time.
 func (x *Exchange) Counters(p catalog.ParticipantID) Counters {
