@@ -1,0 +1,793 @@
+package clearing
+
+import (
+	"cmp"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/agora-exchange/agora/catalog"
+)
+
+// Data is the reference data a clearing reads: the taxonomy (required), the
+// grade scales and the transport table (each may be nil: no scales, and
+// delivery only within a basis). It is only read.
+type Data struct {
+	Taxonomy  *catalog.Taxonomy
+	Grades    *catalog.Grades
+	Transport *catalog.Transport
+	// Bases, when set, is checked for every basis an order names.
+	Bases *catalog.Bases
+}
+
+// FromCatalog returns the Data of d.
+func FromCatalog(d *catalog.Differentials) Data {
+	if d == nil || d.Catalog == nil {
+		return Data{}
+	}
+	return Data{Taxonomy: d.Taxonomy, Grades: d.Grades, Transport: d.Transport, Bases: d.Bases}
+}
+
+// rclass is a request class: requests with the same compatibility
+// attributes (and, for a company on both sides, the same owner).
+type rclass struct {
+	cat       catalog.CategoryID
+	accept    []catalog.BasisID // sorted, unique
+	deliver   catalog.BasisID
+	minGrade  catalog.Grade
+	maxLead   int32
+	minRating uint8
+	company   catalog.ParticipantID // 0 unless the owner also sells
+	orders    []int32               // request indexes, in priority order
+	node      int
+}
+
+type oclass struct {
+	cat     catalog.CategoryID
+	basis   catalog.BasisID
+	grade   catalog.Grade
+	diff    catalog.Price
+	lead    int32
+	rating  uint8
+	company catalog.ParticipantID
+	orders  []int32
+	node    int
+}
+
+type pairArc struct {
+	r, o      int32
+	arc       int32
+	transport catalog.Price
+}
+
+type solver struct {
+	data Data
+	reqs []Request
+	offs []Offer
+	// rank of every order in the merged priority order: requests then
+	// offers by index into reqs/offs.
+	rrank, orank []int32
+	rcls         []rclass
+	ocls         []oclass
+	rof, oof     []int32 // class of every request / offer
+	pairs        []pairArc
+	g            *network
+	rarc, oarc   []int32 // arc of every request / offer
+	coverCache   map[[2]catalog.CategoryID]bool
+}
+
+// Clear clears a pool: it chooses the lots traded between every compatible
+// request and offer so as to maximise total surplus, prices every trade at
+// buyer-optimal competitive prices, and explains every order that did not
+// fill. It is a pure function of its arguments: the same input always gives
+// the same Result, whatever the order of the input slices.
+//
+// Compatibility. A request and an offer are compatible when the offer's
+// leaf is in the request's category subtree; the offer's grade is at least
+// the request's MinGrade; its lead time is at most MaxLead (when set); its
+// rating is at least MinRating; its basis is one the request accepts or
+// one the transport table connects to the request's Deliver basis; and the
+// two owners differ (self-trade prevention). The surplus of a lot traded
+// between them is request.Limit + D − offer.Limit − T, where D is the
+// differential of the offer's grade from par and T the cheapest transport
+// (zero from an accepted basis).
+//
+// Objective, in lexicographic order: (1) the largest total surplus; (2)
+// among the trades that reach it, earlier orders filled first: the vector
+// of lots filled per order, taken in priority order (Priority, then
+// requests before offers, then ID), is lexicographically largest. Rule (2)
+// fixes every order's filled quantity uniquely; it also makes the volume
+// the largest of all surplus-maximal trades, so orders whose limits meet
+// exactly trade as they do in a call auction. Lots are divisible: any
+// integer split is allowed.
+//
+// Prices are the buyer-optimal competitive prices: the lowest request
+// prices and offer prices of all competitive (Walrasian) equilibria, the
+// point of the core of the assignment game best for buyers (Shapley and
+// Shubik). All requests of one class (same category, bases, minimum grade,
+// lead time and rating) pay one price and all offers of one class one
+// price. At these prices no order pays above or receives below its limit,
+// no order could do better with another compatible counterparty (envy
+// free), every order priced strictly inside its limit is filled completely,
+// and an order priced strictly outside it trades nothing. Prices are sums
+// and differences of limits, differentials and transport costs, so they are
+// on tick when those are.
+//
+// Errors (wrapped with the side and ID of the order at fault): ErrNoCatalog,
+// ErrTooMany, ErrBadOrder, ErrDuplicateID, ErrBadQty, ErrBadPrice,
+// ErrAllOrNone, ErrOverflow, catalog.ErrUnknownCategory, catalog.ErrNotLeaf,
+// catalog.ErrUnknownGrade, catalog.ErrUnknownBasis, catalog.ErrNoRoute (a
+// request whose only basis is one no route reaches), catalog.ErrOffTick.
+//
+// Cost: with R request classes, O offer classes, P compatible class pairs
+// and N orders, building the network is O(N log N + R·O); the flow is
+// O(phases · (N + P) log(R + O)), where phases is at most the number of
+// distinct surplus values of a path; the priority pass is O(M · P) for M
+// orders at the margin. Clear allocates the Result and its scratch space.
+func Clear(data Data, requests []Request, offers []Offer) (Result, error) {
+	s := &solver{data: data, reqs: requests, offs: offers, coverCache: map[[2]catalog.CategoryID]bool{}}
+	if err := s.validate(); err != nil {
+		return Result{}, err
+	}
+	s.rank()
+	s.classes()
+	s.buildNetwork()
+	s.g.minCost(0, 1)
+	phi := s.g.distances(0, 1)
+	s.priorityPass(phi)
+	return s.result(phi)
+}
+
+func reqErr(r *Request, err error, format string, args ...any) error {
+	return fmt.Errorf("%w: request %d: %s", err, r.ID, fmt.Sprintf(format, args...))
+}
+
+func offErr(o *Offer, err error, format string, args ...any) error {
+	return fmt.Errorf("%w: offer %d: %s", err, o.ID, fmt.Sprintf(format, args...))
+}
+
+func (s *solver) tick(cat catalog.CategoryID) catalog.Price {
+	// A group's orders must be on the tick of every leaf below it: the
+	// least common multiple of their ticks, capped at MaxPrice+1.
+	t := s.data.Taxonomy
+	if c, ok := t.ByID(cat); ok && t.IsLeaf(cat) {
+		return c.Tick
+	}
+	l := catalog.Price(1)
+	for id := range t.Descendants(cat) {
+		if !t.IsLeaf(id) {
+			continue
+		}
+		c, _ := t.ByID(id)
+		if c.Tick <= 0 {
+			continue
+		}
+		a, b := l, c.Tick
+		for b != 0 {
+			a, b = b, a%b
+		}
+		l = l / a * c.Tick
+		if l > MaxPrice {
+			return MaxPrice + 1
+		}
+	}
+	return l
+}
+
+func (s *solver) validate() error {
+	d := s.data
+	if d.Taxonomy == nil || d.Taxonomy.Len() == 0 {
+		return ErrNoCatalog
+	}
+	if len(s.reqs)+len(s.offs) > MaxOrders {
+		return fmt.Errorf("%w: %d requests and %d offers, at most %d in all", ErrTooMany, len(s.reqs), len(s.offs), MaxOrders)
+	}
+	ticks := map[catalog.CategoryID]catalog.Price{}
+	tickOf := func(c catalog.CategoryID) catalog.Price {
+		if t, ok := ticks[c]; ok {
+			return t
+		}
+		t := s.tick(c)
+		ticks[c] = t
+		return t
+	}
+	basisOK := func(b catalog.BasisID) bool {
+		if b == 0 {
+			return false
+		}
+		if d.Bases == nil {
+			return true
+		}
+		_, ok := d.Bases.ByID(b)
+		return ok
+	}
+	seen := make(map[OrderID]struct{}, len(s.reqs))
+	for i := range s.reqs {
+		r := &s.reqs[i]
+		switch {
+		case r.ID == 0:
+			return reqErr(r, ErrBadOrder, "zero ID")
+		case r.Owner == 0:
+			return reqErr(r, ErrBadOrder, "no owner")
+		case r.MinQty != 0:
+			return reqErr(r, ErrAllOrNone, "MinQty %d", r.MinQty)
+		case r.Qty <= 0 || r.Qty > MaxQty:
+			return reqErr(r, ErrBadQty, "qty %d, want 1..%d", r.Qty, MaxQty)
+		case r.Limit <= 0 || r.Limit > MaxPrice:
+			return reqErr(r, ErrBadPrice, "limit %d, want 1..%d", r.Limit, MaxPrice)
+		case r.MaxLead < 0 || r.MaxLead > MaxLead:
+			return reqErr(r, ErrBadOrder, "max lead %d", r.MaxLead)
+		case r.MinRating > catalog.MaxRating:
+			return reqErr(r, ErrBadOrder, "min rating %d above %d", r.MinRating, catalog.MaxRating)
+		case len(r.Accept) == 0 && r.Deliver == 0:
+			return reqErr(r, ErrBadOrder, "no accepted basis and no delivery basis")
+		}
+		if _, dup := seen[r.ID]; dup {
+			return reqErr(r, ErrDuplicateID, "")
+		}
+		seen[r.ID] = struct{}{}
+		if _, ok := d.Taxonomy.ByID(r.Category); !ok {
+			return reqErr(r, catalog.ErrUnknownCategory, "category %d", r.Category)
+		}
+		if tk := tickOf(r.Category); r.Limit%tk != 0 {
+			return reqErr(r, catalog.ErrOffTick, "limit %d, tick %d", r.Limit, tk)
+		}
+		if r.MinGrade != 0 {
+			if _, err := d.Grades.Grade(r.Category, r.MinGrade); err != nil {
+				return reqErr(r, err, "min grade")
+			}
+		}
+		for _, b := range r.Accept {
+			if !basisOK(b) {
+				return reqErr(r, catalog.ErrUnknownBasis, "accepted basis %d", b)
+			}
+		}
+		if r.Deliver != 0 {
+			if !basisOK(r.Deliver) {
+				return reqErr(r, catalog.ErrUnknownBasis, "delivery basis %d", r.Deliver)
+			}
+			if len(r.Accept) == 0 && !s.reachable(r.Deliver) {
+				return reqErr(r, catalog.ErrNoRoute, "nothing can be delivered to basis %d", r.Deliver)
+			}
+		}
+	}
+	clear(seen)
+	for i := range s.offs {
+		o := &s.offs[i]
+		switch {
+		case o.ID == 0:
+			return offErr(o, ErrBadOrder, "zero ID")
+		case o.Owner == 0:
+			return offErr(o, ErrBadOrder, "no owner")
+		case o.MinQty != 0:
+			return offErr(o, ErrAllOrNone, "MinQty %d", o.MinQty)
+		case o.Qty <= 0 || o.Qty > MaxQty:
+			return offErr(o, ErrBadQty, "qty %d, want 1..%d", o.Qty, MaxQty)
+		case o.Limit <= 0 || o.Limit > MaxPrice:
+			return offErr(o, ErrBadPrice, "limit %d, want 1..%d", o.Limit, MaxPrice)
+		case o.Lead < 0 || o.Lead > MaxLead:
+			return offErr(o, ErrBadOrder, "lead %d", o.Lead)
+		case o.Rating > catalog.MaxRating:
+			return offErr(o, ErrBadOrder, "rating %d above %d", o.Rating, catalog.MaxRating)
+		case !basisOK(o.Basis):
+			return offErr(o, catalog.ErrUnknownBasis, "basis %d", o.Basis)
+		}
+		if _, dup := seen[o.ID]; dup {
+			return offErr(o, ErrDuplicateID, "")
+		}
+		seen[o.ID] = struct{}{}
+		c, err := d.Taxonomy.Tradable(o.Category)
+		if err != nil {
+			return offErr(o, err, "category %d", o.Category)
+		}
+		if o.Limit%c.Tick != 0 {
+			return offErr(o, catalog.ErrOffTick, "limit %d, tick %d", o.Limit, c.Tick)
+		}
+		if d.Grades.Len(o.Category) > 0 || o.Grade != 0 {
+			gi, err := d.Grades.Grade(o.Category, o.Grade)
+			if err != nil {
+				return offErr(o, err, "grade")
+			}
+			if gi.Diff > MaxPrice || gi.Diff < -MaxPrice {
+				return offErr(o, ErrBadPrice, "grade differential %d out of range", gi.Diff)
+			}
+		}
+	}
+	return nil
+}
+
+// reachable reports whether any basis, itself included, delivers to b.
+func (s *solver) reachable(b catalog.BasisID) bool {
+	if _, ok := s.data.Transport.Cost(b, b); ok {
+		return true
+	}
+	if s.data.Bases != nil {
+		for x := range s.data.Bases.All() {
+			if _, ok := s.data.Transport.Cost(x.ID, b); ok {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// rank sorts the orders into the merged priority order.
+func (s *solver) rank() {
+	type key struct {
+		prio uint64
+		side Side
+		id   OrderID
+		idx  int32
+	}
+	keys := make([]key, 0, len(s.reqs)+len(s.offs))
+	for i := range s.reqs {
+		keys = append(keys, key{s.reqs[i].Priority, SideRequest, s.reqs[i].ID, int32(i)})
+	}
+	for i := range s.offs {
+		keys = append(keys, key{s.offs[i].Priority, SideOffer, s.offs[i].ID, int32(i)})
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.prio, b.prio), cmp.Compare(a.side, b.side), cmp.Compare(a.id, b.id))
+	})
+	s.rrank = make([]int32, len(s.reqs))
+	s.orank = make([]int32, len(s.offs))
+	for k, x := range keys {
+		if x.side == SideRequest {
+			s.rrank[x.idx] = int32(k)
+		} else {
+			s.orank[x.idx] = int32(k)
+		}
+	}
+}
+
+func (s *solver) byRank(side Side) []int32 {
+	var idx []int32
+	var rk []int32
+	if side == SideRequest {
+		idx, rk = make([]int32, len(s.reqs)), s.rrank
+	} else {
+		idx, rk = make([]int32, len(s.offs)), s.orank
+	}
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int { return cmp.Compare(rk[a], rk[b]) })
+	return idx
+}
+
+func (s *solver) classes() {
+	buyers := map[catalog.ParticipantID]bool{}
+	for i := range s.reqs {
+		buyers[s.reqs[i].Owner] = true
+	}
+	both := map[catalog.ParticipantID]bool{}
+	for i := range s.offs {
+		if buyers[s.offs[i].Owner] {
+			both[s.offs[i].Owner] = true
+		}
+	}
+	var sb strings.Builder
+	rkeys := map[string]int32{}
+	s.rof = make([]int32, len(s.reqs))
+	for _, i := range s.byRank(SideRequest) {
+		r := &s.reqs[i]
+		acc := slices.Clone(r.Accept)
+		slices.Sort(acc)
+		acc = slices.Compact(acc)
+		var company catalog.ParticipantID
+		if both[r.Owner] {
+			company = r.Owner
+		}
+		sb.Reset()
+		for _, x := range []uint64{uint64(r.Category), uint64(r.Deliver), uint64(r.MinGrade), uint64(r.MaxLead), uint64(r.MinRating), uint64(company)} {
+			sb.WriteString(strconv.FormatUint(x, 36))
+			sb.WriteByte(',')
+		}
+		for _, b := range acc {
+			sb.WriteString(strconv.FormatUint(uint64(b), 36))
+			sb.WriteByte(';')
+		}
+		k := sb.String()
+		c, ok := rkeys[k]
+		if !ok {
+			c = int32(len(s.rcls))
+			rkeys[k] = c
+			s.rcls = append(s.rcls, rclass{cat: r.Category, accept: acc, deliver: r.Deliver, minGrade: r.MinGrade,
+				maxLead: r.MaxLead, minRating: r.MinRating, company: company})
+		}
+		s.rcls[c].orders = append(s.rcls[c].orders, i)
+		s.rof[i] = c
+	}
+	type okey struct {
+		cat     catalog.CategoryID
+		basis   catalog.BasisID
+		grade   catalog.Grade
+		lead    int32
+		rating  uint8
+		company catalog.ParticipantID
+	}
+	okeys := map[okey]int32{}
+	s.oof = make([]int32, len(s.offs))
+	for _, j := range s.byRank(SideOffer) {
+		o := &s.offs[j]
+		var company catalog.ParticipantID
+		if both[o.Owner] {
+			company = o.Owner
+		}
+		k := okey{o.Category, o.Basis, o.Grade, o.Lead, o.Rating, company}
+		c, ok := okeys[k]
+		if !ok {
+			c = int32(len(s.ocls))
+			okeys[k] = c
+			var diff catalog.Price
+			if o.Grade != 0 {
+				gi, _ := s.data.Grades.Grade(o.Category, o.Grade)
+				diff = gi.Diff
+			}
+			s.ocls = append(s.ocls, oclass{cat: o.Category, basis: o.Basis, grade: o.Grade, diff: diff,
+				lead: o.Lead, rating: o.Rating, company: company})
+		}
+		s.ocls[c].orders = append(s.ocls[c].orders, j)
+		s.oof[j] = c
+	}
+}
+
+func (s *solver) covers(group, leaf catalog.CategoryID) bool {
+	k := [2]catalog.CategoryID{group, leaf}
+	v, ok := s.coverCache[k]
+	if !ok {
+		v = s.data.Taxonomy.Covers(group, leaf)
+		s.coverCache[k] = v
+	}
+	return v
+}
+
+// failures reports, for a request class and an offer class in a compatible
+// category, which constraints fail and the transport cost when none does.
+func (s *solver) failures(rc *rclass, oc *oclass) (grade, basis, lead, rating, company bool, cost catalog.Price) {
+	grade = oc.grade < rc.minGrade
+	lead = rc.maxLead != 0 && oc.lead > rc.maxLead
+	rating = oc.rating < rc.minRating
+	company = rc.company != 0 && rc.company == oc.company
+	basis = true
+	if _, ok := slices.BinarySearch(rc.accept, oc.basis); ok {
+		basis, cost = false, 0
+	} else if rc.deliver != 0 {
+		if c, ok := s.data.Transport.Cost(oc.basis, rc.deliver); ok {
+			basis, cost = false, c
+		}
+	}
+	return
+}
+
+func (s *solver) buildNetwork() {
+	// Nodes: 0 source, 1 sink, then request classes, then offer classes.
+	n := 2 + len(s.rcls) + len(s.ocls)
+	for c := range s.rcls {
+		s.rcls[c].node = 2 + c
+	}
+	for c := range s.ocls {
+		s.ocls[c].node = 2 + len(s.rcls) + c
+	}
+	for r := range s.rcls {
+		rc := &s.rcls[r]
+		for o := range s.ocls {
+			oc := &s.ocls[o]
+			if !s.covers(rc.cat, oc.cat) {
+				continue
+			}
+			g, b, l, ra, co, cost := s.failures(rc, oc)
+			if g || b || l || ra || co {
+				continue
+			}
+			s.pairs = append(s.pairs, pairArc{r: int32(r), o: int32(o), transport: cost})
+		}
+	}
+	g := newNetwork(n, len(s.reqs)+len(s.offs)+len(s.pairs))
+	s.rarc = make([]int32, len(s.reqs))
+	s.oarc = make([]int32, len(s.offs))
+	for c := range s.rcls {
+		for _, i := range s.rcls[c].orders {
+			s.rarc[i] = int32(g.addArc(0, s.rcls[c].node, s.reqs[i].Qty, -int64(s.reqs[i].Limit)))
+		}
+	}
+	for k := range s.pairs {
+		p := &s.pairs[k]
+		p.arc = int32(g.addArc(s.rcls[p.r].node, s.ocls[p.o].node, inf, int64(p.transport)))
+	}
+	for c := range s.ocls {
+		for _, j := range s.ocls[c].orders {
+			s.oarc[j] = int32(g.addArc(s.ocls[c].node, 1, s.offs[j].Qty, int64(s.offs[j].Limit)-int64(s.ocls[c].diff)))
+		}
+	}
+	g.build()
+	// Initial potentials: shortest distances in the acyclic network
+	// source → request class → offer class → sink.
+	for c := range s.rcls {
+		best := inf
+		for _, i := range s.rcls[c].orders {
+			best = min(best, -int64(s.reqs[i].Limit))
+		}
+		g.pi[s.rcls[c].node] = best
+	}
+	for c := range s.ocls {
+		g.pi[s.ocls[c].node] = inf
+	}
+	for _, p := range s.pairs {
+		v := s.ocls[p.o].node
+		g.pi[v] = min(g.pi[v], g.pi[s.rcls[p.r].node]+int64(p.transport))
+	}
+	pt := inf
+	for c := range s.ocls {
+		v := s.ocls[c].node
+		if g.pi[v] >= inf {
+			g.pi[v] = 0 // unreachable: never scanned
+			continue
+		}
+		for _, j := range s.ocls[c].orders {
+			pt = min(pt, g.pi[v]+int64(s.offs[j].Limit)-int64(s.ocls[c].diff))
+		}
+	}
+	if pt < inf {
+		g.pi[1] = pt
+	}
+	s.g = g
+}
+
+func (s *solver) flow(a int32) int64 { return s.g.res[a^1] }
+
+// priorityPass moves flow inside the set of surplus-maximal solutions so
+// that, taking orders in priority order, each fills as much as it can while
+// every earlier order keeps its fill. Only orders at the margin (zero
+// reduced cost under phi) and tight class pairs may change: that set is
+// exactly the optimal face.
+func (s *solver) priorityPass(phi []int64) {
+	g := s.g
+	rcost := func(a int32) int64 {
+		pu, pv := phi[g.from[a]], phi[g.to[a]]
+		if pu >= inf || pv >= inf {
+			return inf
+		}
+		return g.cost[a] + pu - pv
+	}
+	// Flexible orders per class, in priority order; frozen marks orders
+	// whose fill may no longer fall (every order up to the current one).
+	type flex struct {
+		side Side
+		idx  int32
+		rank int32
+	}
+	var all []flex
+	rflex := make([][]int32, len(s.rcls))
+	oflex := make([][]int32, len(s.ocls))
+	for c := range s.rcls {
+		for _, i := range s.rcls[c].orders {
+			if rcost(s.rarc[i]) == 0 {
+				rflex[c] = append(rflex[c], i)
+				all = append(all, flex{SideRequest, i, s.rrank[i]})
+			}
+		}
+	}
+	for c := range s.ocls {
+		for _, j := range s.ocls[c].orders {
+			if rcost(s.oarc[j]) == 0 {
+				oflex[c] = append(oflex[c], j)
+				all = append(all, flex{SideOffer, j, s.orank[j]})
+			}
+		}
+	}
+	if len(all) == 0 {
+		return
+	}
+	slices.SortFunc(all, func(a, b flex) int { return cmp.Compare(a.rank, b.rank) })
+	// Tight pair arcs per class node, both directions.
+	nr := len(s.rcls)
+	radj := make([][]int32, nr)
+	oadj := make([][]int32, len(s.ocls))
+	for k, p := range s.pairs {
+		if rcost(p.arc) == 0 {
+			radj[p.r] = append(radj[p.r], int32(k))
+			oadj[p.o] = append(oadj[p.o], int32(k))
+		}
+	}
+	// BFS state over class nodes: 0..nr-1 request classes, nr.. offer classes.
+	prev := make([]int32, nr+len(s.ocls)) // pair index used to reach, -1 start, -2 unseen
+	queue := make([]int32, 0, len(prev))
+	for _, k := range all {
+		var cur int32 // current rank threshold: orders with rank > k.rank may fall
+		cur = k.rank
+		for {
+			var room int64
+			var start int32
+			if k.side == SideRequest {
+				room = s.reqs[k.idx].Qty - s.flow(s.rarc[k.idx])
+				start = s.rof[k.idx]
+			} else {
+				room = s.offs[k.idx].Qty - s.flow(s.oarc[k.idx])
+				start = int32(nr) + s.oof[k.idx]
+			}
+			if room <= 0 {
+				break
+			}
+			for i := range prev {
+				prev[i] = -2
+			}
+			prev[start] = -1
+			queue = append(queue[:0], start)
+			target, tnode := int32(-1), int32(-1)
+			for qi := 0; qi < len(queue) && target < 0; qi++ {
+				u := queue[qi]
+				// Is there a target at u?
+				if u < int32(nr) {
+					if k.side == SideRequest { // a later request here may give up lots
+						for x := len(rflex[u]) - 1; x >= 0; x-- {
+							i := rflex[u][x]
+							if s.rrank[i] > cur && s.flow(s.rarc[i]) > 0 {
+								target, tnode = i, u
+								break
+							}
+						}
+					} else { // a request here may take more
+						for _, i := range rflex[u] {
+							if s.flow(s.rarc[i]) < s.reqs[i].Qty {
+								target, tnode = i, u
+								break
+							}
+						}
+					}
+				} else {
+					oc := u - int32(nr)
+					if k.side == SideOffer {
+						for x := len(oflex[oc]) - 1; x >= 0; x-- {
+							j := oflex[oc][x]
+							if s.orank[j] > cur && s.flow(s.oarc[j]) > 0 {
+								target, tnode = j, u
+								break
+							}
+						}
+					} else {
+						for _, j := range oflex[oc] {
+							if s.flow(s.oarc[j]) < s.offs[j].Qty {
+								target, tnode = j, u
+								break
+							}
+						}
+					}
+				}
+				if target >= 0 {
+					break
+				}
+				// Expand. From the order's side, flow moves along arcs in the
+				// direction that carries it: a request's extra lots go
+				// request class → offer class (forward, unbounded) or back
+				// offer class → request class (cancelling flow).
+				forward := (u < int32(nr)) == (k.side == SideRequest)
+				var arcs []int32
+				if u < int32(nr) {
+					arcs = radj[u]
+				} else {
+					arcs = oadj[u-int32(nr)]
+				}
+				for _, pk := range arcs {
+					p := &s.pairs[pk]
+					var v int32
+					if u < int32(nr) {
+						v = int32(nr) + p.o
+					} else {
+						v = p.r
+					}
+					if prev[v] != -2 {
+						continue
+					}
+					if !forward && s.flow(p.arc) == 0 {
+						continue
+					}
+					prev[v] = pk
+					queue = append(queue, v)
+				}
+			}
+			if target < 0 {
+				break
+			}
+			// Bottleneck.
+			amt := room
+			var tarc int32
+			if (tnode < int32(nr)) == (k.side == SideRequest) { // same side: target gives up
+				if k.side == SideRequest {
+					tarc = s.rarc[target]
+				} else {
+					tarc = s.oarc[target]
+				}
+				amt = min(amt, s.flow(tarc))
+			} else {
+				if k.side == SideRequest {
+					tarc = s.oarc[target]
+					amt = min(amt, s.offs[target].Qty-s.flow(tarc))
+				} else {
+					tarc = s.rarc[target]
+					amt = min(amt, s.reqs[target].Qty-s.flow(tarc))
+				}
+			}
+			for v := tnode; prev[v] >= 0; {
+				p := &s.pairs[prev[v]]
+				// Was the step into v forward (along the flow's direction)?
+				var u int32
+				if v < int32(nr) {
+					u = int32(nr) + p.o
+				} else {
+					u = p.r
+				}
+				forward := (u < int32(nr)) == (k.side == SideRequest)
+				if !forward {
+					amt = min(amt, s.flow(p.arc))
+				}
+				v = u
+			}
+			// Apply: the order's own arc, the path, the target's arc.
+			var karc int32
+			if k.side == SideRequest {
+				karc = s.rarc[k.idx]
+			} else {
+				karc = s.oarc[k.idx]
+			}
+			g.res[karc] -= amt
+			g.res[karc^1] += amt
+			for v := tnode; prev[v] >= 0; {
+				p := &s.pairs[prev[v]]
+				var u int32
+				if v < int32(nr) {
+					u = int32(nr) + p.o
+				} else {
+					u = p.r
+				}
+				// Moving toward v from u. Flow on the pair arc (r→o) grows
+				// when we step r→o for a request's lots or o→r for an
+				// offer's lots.
+				grows := (u < int32(nr)) == (k.side == SideRequest)
+				if grows {
+					g.res[p.arc] -= amt
+					g.res[p.arc^1] += amt
+				} else {
+					g.res[p.arc] += amt
+					g.res[p.arc^1] -= amt
+				}
+				v = u
+			}
+			if (tnode < int32(nr)) == (k.side == SideRequest) {
+				g.res[tarc] += amt
+				g.res[tarc^1] -= amt
+			} else {
+				g.res[tarc] -= amt
+				g.res[tarc^1] += amt
+			}
+		}
+	}
+}
+
+// mulAdd returns acc + a*b, reporting overflow.
+func mulAdd(acc, a, b int64) (int64, bool) {
+	neg := (a < 0) != (b < 0)
+	ua, ub := uint64(a), uint64(b)
+	if a < 0 {
+		ua = uint64(-a)
+	}
+	if b < 0 {
+		ub = uint64(-b)
+	}
+	hi, lo := bits.Mul64(ua, ub)
+	if hi != 0 || lo > 1<<63-1 {
+		return 0, false
+	}
+	p := int64(lo)
+	if neg {
+		p = -p
+	}
+	sum := acc + p
+	if (p > 0 && sum < acc) || (p < 0 && sum > acc) {
+		return 0, false
+	}
+	return sum, true
+}
