@@ -17,16 +17,16 @@ import (
 // < M550 with differentials -30, 0, +20) with two leaves, an ungraded leaf
 // elsewhere, and bases 1..nb with a transport table.
 type world struct {
-	d            Data
-	cement       catalog.CategoryID // group
-	cem1, cem2   catalog.CategoryID // leaves under cement
-	sand         catalog.CategoryID // ungraded leaf
-	nb           int
-	tick         catalog.Price
-	diffs        []catalog.Price // by grade ordinal (index 0 unused)
-	m400, m500   catalog.Grade
-	m550         catalog.Grade
-	routes       map[[2]catalog.BasisID]catalog.Price
+	d          Data
+	cement     catalog.CategoryID // group
+	cem1, cem2 catalog.CategoryID // leaves under cement
+	sand       catalog.CategoryID // ungraded leaf
+	nb         int
+	tick       catalog.Price
+	diffs      []catalog.Price // by grade ordinal (index 0 unused)
+	m400, m500 catalog.Grade
+	m550       catalog.Grade
+	routes     map[[2]catalog.BasisID]catalog.Price
 }
 
 func newWorld(t testing.TB, tick catalog.Price, nb int, routes map[[2]catalog.BasisID]catalog.Price) *world {

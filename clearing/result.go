@@ -27,7 +27,7 @@ func (s *solver) result(phi []int64) (Result, error) {
 			out[p.r] = append(out[p.r], int32(k))
 		}
 	}
-	in := make([][]chunk, len(s.ocls))   // per offer class, in request order
+	in := make([][]chunk, len(s.ocls))     // per offer class, in request order
 	inPair := make([][]int32, len(s.ocls)) // pair of each chunk
 	for c := range s.rcls {
 		arcs := out[c]
