@@ -116,7 +116,7 @@ func TestExplanations(t *testing.T) {
 	offs[0].Qty = 5
 	reqs := []Request{req, req, req}
 	reqs[1].ID, reqs[1].Limit, reqs[1].Priority = 2, 500, 1 // 500+20 < 600: priced out
-	reqs[2].ID, reqs[2].Owner, reqs[2].Priority = 3, 3, 2    // same as 1, later: margin
+	reqs[2].ID, reqs[2].Owner, reqs[2].Priority = 3, 3, 2   // same as 1, later: margin
 	res, err := Clear(w.d, reqs, offs)
 	require.NoError(t, err)
 	require.Equal(t, Filled, res.Requests[0].Outcome)
