@@ -222,7 +222,11 @@ func (x *orderIndex) put(key uint64, val int32) {
 	}
 	pg := x.page(key >> pageBits)
 	if pg == nil {
+		first := x.used == 0
 		pg = x.newPage(key >> pageBits)
+		if pg != nil && first {
+			x.adoptHashed(key >> pageBits)
+		}
 	}
 	if pg == nil {
 		x.hash.put(key, val)
@@ -237,6 +241,26 @@ func (x *orderIndex) put(key uint64, val int32) {
 		x.dense++
 	}
 	*s = val + 1
+}
+
+// adoptHashed moves the hashed keys of page p, which was just made, into
+// it: the first orders of a book, which it hashed while it was small.
+func (x *orderIndex) adoptHashed(p uint64) {
+	var moved [pageSize / minFill]hashSlot
+	n := 0
+	for _, s := range x.hash.slots {
+		if s.key != 0 && s.key>>pageBits == p && n < len(moved) {
+			moved[n] = s
+			n++
+		}
+	}
+	pg := x.page(p)
+	for _, s := range moved[:n] {
+		x.hash.del(s.key)
+		pg.slot[s.key&pageMask] = s.val + 1
+		pg.live++
+		x.dense++
+	}
 }
 
 // del removes key and reports whether it was present.
@@ -263,6 +287,11 @@ func (x *orderIndex) del(key uint64) bool {
 func (x *orderIndex) newPage(p uint64) *idPage {
 	if x.used > 0 && x.dense < (x.used-1)*(pageSize/minFill) {
 		return nil // the pages in use are too sparse
+	}
+	if x.used == 0 && x.hash.n < pageSize/minFill {
+		// A small book stays small: its first orders go to the hash
+		// index, and a page is made only once it holds a few.
+		return nil
 	}
 	switch {
 	case x.lo == x.hi:

@@ -237,3 +237,28 @@ func TestOrderIndexWindowSlides(t *testing.T) {
 	allocs := testing.AllocsPerRun(10_000, func() { churn(1) })
 	require.Zero(t, allocs)
 }
+
+// TestSmallBookStaysSmall: a book's first orders are hashed, so a book of
+// a few orders holds no page; once it holds more, its dense IDs move into a
+// page and are found there.
+func TestSmallBookStaysSmall(t *testing.T) {
+	x := newOrderIndex(0)
+	const base = 5 << 40
+	for i := uint64(1); i <= pageSize/minFill; i++ {
+		x.put(base|i, int32(i))
+	}
+	require.Zero(t, x.used, "no page for a small book")
+	for i := uint64(pageSize/minFill + 1); i <= 200; i++ {
+		x.put(base|i, int32(i))
+	}
+	require.Equal(t, 1, x.used)
+	require.Zero(t, x.hash.Len(), "the hashed IDs moved into the page")
+	for i := uint64(1); i <= 200; i++ {
+		v, ok := x.get(base | i)
+		require.True(t, ok, "%d", i)
+		require.Equal(t, int32(i), v)
+	}
+	require.True(t, x.del(base|3))
+	_, ok := x.get(base | 3)
+	require.False(t, ok)
+}
