@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/agora-exchange/agora/engine"
-	"github.com/agora-exchange/agora/matching/journal"
+	"github.com/agora-exchange/agora/journal"
 )
 
 // AuditReport is the result of VerifyJournal.

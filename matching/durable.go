@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/agora-exchange/agora/engine"
-	"github.com/agora-exchange/agora/matching/journal"
+	"github.com/agora-exchange/agora/journal"
 )
 
 // Errors of the durable exchange (Open, Snapshot, Close) and of the audit

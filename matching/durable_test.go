@@ -17,7 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/agora-exchange/agora/matching/journal"
+	"github.com/agora-exchange/agora/journal"
 )
 
 func duOpen(t testing.TB, dir string, opts DurableOptions) *Exchange {

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agora-exchange/agora/catalog"
-	"github.com/agora-exchange/agora/matching/journal"
+	"github.com/agora-exchange/agora/journal"
 )
 
 // update rewrites the golden files: go test ./matching -run Golden -update

@@ -9,14 +9,9 @@
 //	go run ./examples/audit
 //
 // A journal segment (package journal) is a 22-byte header followed by
-// frames; all integers are little endian:
-//
-//	length  uint32   payload length
-//	crc     uint32   CRC-32C (Castagnoli) of seq and payload
-//	seq     uint64   the command's sequence number
-//	payload [length]byte
-//
-// and a payload written by the exchange (package matching) is
+// frames (length, CRC-32C of seq and payload, seq, payload); package
+// journaltest finds a record's frame and fixes its CRC after the change.
+// A payload written by the durable exchange is
 //
 //	version uint8     1
 //	command []byte    matching.AppendCommand encoding
@@ -25,24 +20,19 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/journal/journaltest"
 	"github.com/agora-exchange/agora/matching"
 )
 
-const (
-	segmentHeader = 22
-	frameHeader   = 16
-	chainBytes    = 32
-)
+const chainBytes = 32
 
 func main() {
 	if err := run(os.Stdout); err != nil {
@@ -144,17 +134,16 @@ func run(w io.Writer) error {
 
 	// 3. Tamper: lower the price of the first offer by rewriting one byte
 	// of its record, and fix the frame's CRC-32C.
-	file := filepath.Join(dir, fmt.Sprintf("%020d.wal", 1))
-	seg, err := os.ReadFile(file)
+	seg, err := journaltest.ReadSegment(dir, 1)
 	if err != nil {
 		return err
 	}
-	off, err := frameOffset(seg, offerSeq)
-	if err != nil {
-		return err
+	fr, ok := journaltest.FrameOf(seg, offerSeq)
+	if !ok {
+		return fmt.Errorf("seq %d not in the first segment", offerSeq)
 	}
-	n := int(binary.LittleEndian.Uint32(seg[off:]))
-	payload := seg[off+frameHeader : off+frameHeader+n]
+	off := fr.Off
+	payload := fr.Payload(seg)
 	cmdBytes := payload[1 : len(payload)-chainBytes]
 	cmd, _, err := matching.DecodeCommand(cmdBytes)
 	if err != nil {
@@ -165,8 +154,9 @@ func run(w io.Writer) error {
 		return err
 	}
 	cmdBytes[pos] = forged.b
-	binary.LittleEndian.PutUint32(seg[off+4:], crc32.Checksum(seg[off+8:off+frameHeader+n], crc32.MakeTable(crc32.Castagnoli)))
-	if err := os.WriteFile(file, seg, 0o644); err != nil {
+	journaltest.FixCRC(seg, fr)
+	file, err := journaltest.WriteSegment(dir, 1, seg)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "tamper: seq %d at offset %d: price %s -> %s (1 byte changed, CRC-32C fixed)\n", offerSeq, off, rub(cmd.Price), rub(forged.price))
@@ -185,18 +175,6 @@ func run(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "open: refused (audit chain mismatch)")
 	return nil
-}
-
-// frameOffset returns the offset of the frame of seq in a segment.
-func frameOffset(seg []byte, seq uint64) (int, error) {
-	for off := segmentHeader; off+frameHeader <= len(seg); {
-		n := int(binary.LittleEndian.Uint32(seg[off:]))
-		if binary.LittleEndian.Uint64(seg[off+8:]) == seq {
-			return off, nil
-		}
-		off += frameHeader + n
-	}
-	return 0, fmt.Errorf("seq %d not in the segment", seq)
 }
 
 type forgery struct {

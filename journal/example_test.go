@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/agora-exchange/agora/matching/journal"
+	"github.com/agora-exchange/agora/journal"
 )
 
 func Example() {
