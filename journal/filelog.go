@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,6 +22,10 @@ type Record struct {
 // Ticket identifies an enqueued record for Wait. The zero Ticket is always
 // durable.
 type Ticket struct{ seq uint64 }
+
+// NewTicket returns the ticket of the record with sequence number seq, for
+// other command logs that hand out tickets of this type.
+func NewTicket(seq uint64) Ticket { return Ticket{seq: seq} }
 
 // Seq returns the sequence number of the record the ticket stands for.
 func (t Ticket) Seq() uint64 { return t.seq }
@@ -80,6 +85,8 @@ type FileLog struct {
 	active File
 
 	truncMu sync.Mutex // serialises TruncateBefore
+
+	stats Stats // under mu; Stats fills in QueueDepth
 
 	// ModeAsync flusher.
 	kick chan struct{} // a record was buffered into an empty buffer
@@ -256,7 +263,16 @@ func (l *FileLog) signalFullLocked() {
 // one fsync). In ModeAsync it returns at once. Errors: the sticky
 // ErrFailed error if the log failed before t's record became durable,
 // ErrClosed, ErrInvalidTicket.
-func (l *FileLog) Wait(t Ticket) error {
+func (l *FileLog) Wait(t Ticket) error { return l.WaitContext(context.Background(), t) }
+
+// WaitContext is Wait that also returns when ctx is done, with an error
+// wrapping ctx.Err(); the record stays enqueued and becomes durable with
+// the next flush, so cancelling never drops it. A caller that is itself
+// writing a batch (the group-commit leader) finishes its write and fsync
+// first: a running fsync cannot be interrupted. With a context that is
+// never done it costs what Wait costs; otherwise it registers one
+// context.AfterFunc for the duration of the call.
+func (l *FileLog) WaitContext(ctx context.Context, t Ticket) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if t.seq > l.lastSeq {
@@ -265,7 +281,20 @@ func (l *FileLog) Wait(t Ticket) error {
 	if l.opts.Mode == ModeAsync {
 		return l.failed
 	}
-	return l.waitDurableLocked(t.seq)
+	if ctx.Done() != nil {
+		defer l.wakeOn(ctx)()
+	}
+	return l.waitDurableLocked(ctx, t.seq)
+}
+
+// wakeOn wakes the waiters of l.cond once ctx is done, and returns the
+// function that stops it.
+func (l *FileLog) wakeOn(ctx context.Context) (stop func() bool) {
+	return context.AfterFunc(ctx, func() {
+		l.mu.Lock()
+		l.cond.Broadcast()
+		l.mu.Unlock()
+	})
 }
 
 // Append is Enqueue followed by Wait.
@@ -279,18 +308,25 @@ func (l *FileLog) Append(rec Record) error {
 
 // Sync writes and fsyncs every enqueued record, in every mode, and returns
 // when they are durable. Errors: ErrFailed (sticky), ErrClosed.
-func (l *FileLog) Sync() error {
+func (l *FileLog) Sync() error { return l.SyncContext(context.Background()) }
+
+// SyncContext is Sync that also returns when ctx is done, with an error
+// wrapping ctx.Err() (see WaitContext).
+func (l *FileLog) SyncContext(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return ErrClosed
 	}
-	return l.waitDurableLocked(l.lastSeq)
+	if ctx.Done() != nil {
+		defer l.wakeOn(ctx)()
+	}
+	return l.waitDurableLocked(ctx, l.lastSeq)
 }
 
 // waitDurableLocked waits until seq is durable, leading flushes while no
-// one else does. l.mu is held.
-func (l *FileLog) waitDurableLocked(seq uint64) error {
+// one else does, or until ctx is done. l.mu is held.
+func (l *FileLog) waitDurableLocked(ctx context.Context, seq uint64) error {
 	for {
 		switch {
 		case l.durable >= seq:
@@ -299,6 +335,8 @@ func (l *FileLog) waitDurableLocked(seq uint64) error {
 			return l.failed
 		case !l.flushing && l.active == nil:
 			return ErrClosed // Close has finished
+		case ctx.Err() != nil:
+			return fmt.Errorf("journal: wait for seq %d: %w", seq, ctx.Err())
 		case !l.flushing:
 			l.gatherLocked()
 			l.flushLocked()
@@ -370,6 +408,7 @@ func (l *FileLog) writeBatch(b []byte) error {
 		l.mu.Unlock()
 		start := off
 		var lastSeq uint64
+		records := 0
 		for off < len(b) {
 			n := frameLen(b[off:])
 			cur := size + int64(off-start)
@@ -378,6 +417,7 @@ func (l *FileLog) writeBatch(b []byte) error {
 			}
 			lastSeq = frameSeq(b[off:])
 			off += n
+			records++
 			if perRecord {
 				break
 			}
@@ -391,10 +431,14 @@ func (l *FileLog) writeBatch(b []byte) error {
 		if err := writeFull(l.active, b[start:off]); err != nil {
 			return fmt.Errorf("journal: write %s: %w: %w", name, ErrFailed, err)
 		}
+		began := time.Now()
 		if err := l.active.Sync(); err != nil {
 			return fmt.Errorf("journal: fsync %s: %w: %w", name, ErrFailed, err)
 		}
+		took := time.Since(began)
 		l.mu.Lock()
+		l.stats.FsyncNanos.Observe(int64(took))
+		l.stats.BatchRecords.Observe(int64(records))
 		seg := &l.segs[len(l.segs)-1]
 		seg.size += int64(off - start)
 		seg.lastSeq = lastSeq
@@ -480,7 +524,7 @@ func (l *FileLog) flusher() {
 		}
 		l.mu.Lock()
 		if l.failed == nil {
-			_ = l.waitDurableLocked(l.lastSeq) // a failure is sticky and reported to callers
+			_ = l.waitDurableLocked(context.Background(), l.lastSeq) // a failure is sticky and reported to callers
 		}
 		failed := l.failed != nil
 		l.mu.Unlock()

@@ -2,7 +2,8 @@
 // the deterministic engine (package engine). It sequences commands, locks
 // the engine by each command's scope, returns every command's events to its
 // submitter, serves them all in sequence order through the ordered output
-// feed, and, for an exchange made by Open, journals them.
+// feed, and, for an exchange made by NewJournaled (package durable),
+// journals them.
 //
 // # Model
 //
@@ -60,7 +61,7 @@
 // MaxStringLen bytes, or a Bases longer than MaxBases IDs, is refused with
 // ReasonTooLarge; then a command that sets any field its kind does not read
 // is refused with ReasonUnreadField. Both refusals take a sequence number
-// and append an EventRejected, on New and on Open alike.
+// and append an EventRejected, on New and on a journaled exchange alike.
 //
 //	register            Name, INN, KPP
 //	set-status          Participant, Status
@@ -98,8 +99,8 @@
 // An Exchange is safe for concurrent use by many goroutines. It is the
 // concurrent front door of the deterministic engine (package engine), which
 // holds all the state and decides every outcome; the Exchange adds the
-// locks, the sequence numbers, the ordered output feed and, for Open, the
-// journal. It locks by the scope each command kind has in the engine's one
+// locks, the sequence numbers, the ordered output feed and, for
+// NewJournaled, the journal. It locks by the scope each command kind has in the engine's one
 // table (engine.ScopeOf):
 //
 //   - ScopeMarket (CmdPlace, CmdCancel, CmdAmend, CmdExpire of one market,
@@ -137,89 +138,35 @@
 // asks for an output no longer held gets a *FeedTruncatedError (errors.Is
 // ErrFeedTruncated) naming what it asked for and the oldest output held,
 // never a silent gap. Submit never waits for readers: a slow reader falls behind, then
-// catches up or gets that error. An exchange made by RestoreState or Open
-// starts its feed after the state's sequence number.
+// catches up or gets that error. An exchange made by RestoreState or
+// NewJournaled starts its feed after the state's sequence number.
 //
-// # Durability
+// # Journaled exchanges and cancellation
 //
-// Open makes a durable exchange kept in one directory: a command journal
-// (package journal: segment files of framed records, each with its length,
-// a CRC-32C and its sequence number) and snapshot files. New makes an
-// exchange that keeps nothing; it pays a single nil check for this.
+// NewJournaled makes an exchange that hands every command to a Journal
+// before acknowledging it; package durable builds durable exchanges (Open,
+// recovery, snapshots, the audit chain) on it, and documents what an
+// acknowledgement promises. New makes an exchange that keeps nothing; it
+// pays a single nil check for this.
 //
-// A durable exchange applies commands one at a time: Submit takes the
-// journal lock, applies the command, computes its audit hash, enqueues the
-// record (command bytes and hash) under the command's sequence number,
-// releases the lock and waits for the journal. What an acknowledgement (a
-// Submit that returns without an ErrJournal error) promises depends on the
-// journal's Mode (DurableOptions.Journal.Mode):
+// A journaled exchange applies commands one at a time: Submit takes the
+// journal lock, checks Journal.Err, applies the command, calls
+// Journal.Append with its sequence number, encoding and events, releases
+// the lock and calls Journal.Wait. A failure of the journal is sticky:
+// that command and every later one return ErrJournal (wrapping the cause)
+// with no events, so nothing unjournaled is ever acknowledged. Commands
+// that the codec could not decode (see CheckCommandEncodable) are refused
+// before they take a sequence number. Exclusive runs a function with no
+// command in progress (durable snapshots encode the state there), and
+// MarshalState cuts between two journaled commands.
 //
-//   - ModeSync: the record was written and fsynced on its own.
-//   - ModeGroupCommit (the default): the record was fsynced, together with
-//     the records of every submitter that waited at the same time (one
-//     write and one fsync per batch).
-//   - ModeAsync: nothing; Submit returns at once and a background flusher
-//     writes and fsyncs FlushInterval (10ms) after a record arrives, or
-//     sooner once half the backlog bound or FlushBytes (1 MiB) are
-//     buffered. The backlog of acknowledged records not yet fsynced is
-//     bounded: at most journal.Options.MaxUnsyncedCommands (default 4,096)
-//     records and MaxUnsyncedBytes (default 4 MiB) of frames; Submit waits
-//     while it is full. A crash of the process or the machine loses at most
-//     MaxUnsyncedCommands acknowledged commands (however slow the disk);
-//     the state recovered is still a consistent prefix. Use it only where
-//     an acknowledgement is not a promise.
-//
-// In the first two modes an acknowledged command is never lost. A failed
-// write, fsync or full disk makes the exchange fail for good: that command
-// and every later one return ErrJournal (wrapping the cause) with no
-// events, so nothing unjournaled is ever acknowledged; Close and Open again
-// to continue from what the disk holds. Commands that the codec could not
-// decode (see CheckCommandEncodable) are refused before they take a
-// sequence number. Throughput is bounded by the journal (see the
-// durability benchmarks); a non-durable exchange runs markets in parallel.
-//
-// Snapshot writes the whole state (see MarshalState for the versioned,
-// sectioned format) with the audit chain head, atomically, then deletes
-// the snapshots older than the previous one and the journal segments
-// before the previous snapshot, so the directory stays bounded; the
-// previous snapshot is kept so that recovery can fall back to it.
-// DurableOptions.SnapshotEvery takes snapshots automatically.
-//
-// # Recovery
-//
-// Open loads the newest valid snapshot, opens the journal, and replays the
-// records after the snapshot, checking contiguous sequence numbers and the
-// audit chain. A torn final record (a crash during its write, so never
-// acknowledged) is cut off and reported in Recovery; package journal
-// documents how a torn write is told from a damaged complete final frame,
-// which may have been acknowledged and, like any other damage, fails Open
-// (unless journal.Options.TruncateDamagedTail). Any other damage, in
-// the middle of the journal or in a snapshot, fails Open with an error
-// naming the file and offset (*journal.CorruptError) or the seq
-// (ErrAuditMismatch, ErrBadRecord): nothing is dropped silently. With
-// DurableOptions.FallbackSnapshot a damaged snapshot is passed over for the
-// previous one. The recovered state is that after the last complete record:
-// it holds every acknowledged command and equals a replay of the journal
-// into a fresh exchange, event for event and byte for byte.
-//
-// # Audit chain
-//
-// Every journal record carries h_seq = SHA-256(h_seq-1 ‖ seq ‖ command bytes
-// ‖ encoded events), with h_0 = 32 zero bytes (see durable.go for the exact
-// layout), so each record's hash covers its command, everything the command
-// caused, and the whole history before it. VerifyJournal re-executes the
-// journal and reports the first record whose hash does not match (seq,
-// file, offset); a changed byte anywhere is found even if its CRC-32C was
-// fixed up. The chain proves nothing against someone who rewrites the
-// whole journal from the changed record on, unless its head was recorded
-// elsewhere: publish Exchange.AuditHead (seq and head) periodically to a
-// party the operator does not control (a notary, a regulator, a timestamping
-// service, the counterparties), and compare AuditReport.Head at that seq.
-// When old segments were removed, verification starts from a snapshot and
-// trusts its stored head; the anchors cover the records before it.
-// VerifyJournal fails wherever Open (without FallbackSnapshot) fails: on a
-// damaged newest snapshot, a journal that does not reach it, or a damaged
-// record.
+// SubmitContext bounds a submit by a context. Cancellation never loses or
+// half-applies a command: cancelled before the command is applied, nothing
+// changes; cancelled while it waits for the journal, the command is
+// applied, published in the feed and stays queued in the journal, and the
+// caller gets a *CanceledError carrying its sequence number, so that it can
+// read the outcome with Feed(Seq). FeedReader.Next waits under a context
+// too.
 //
 // # Messages
 //

@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -32,9 +33,9 @@ const (
 	TenderCancelled = engine.TenderCancelled
 )
 
-// Errors of New, RestoreState and Open.
+// Errors of New, NewJournaled and RestoreState.
 var (
-	// ErrInvalidConfig reports an unusable Config or DurableOptions.
+	// ErrInvalidConfig reports an unusable Config (or durable.Options).
 	ErrInvalidConfig = engine.ErrInvalidConfig
 	// ErrBadState reports state bytes (MarshalState output or a snapshot's
 	// payload) that are not a valid exchange state.
@@ -76,6 +77,10 @@ func (c Config) Validate() error {
 	return c.engine().Validate()
 }
 
+// EngineConfig returns the configuration of the engine an exchange with
+// this config runs (package durable builds its engines with it).
+func (c Config) EngineConfig() engine.Config { return c.engine() }
+
 func (c Config) engine() engine.Config {
 	return engine.Config{Catalog: c.Catalog, DefaultSTP: c.DefaultSTP, MaxOrdersPerMarket: c.MaxOrdersPerMarket}
 }
@@ -108,10 +113,14 @@ type Exchange struct {
 
 	outputs *feed.Buffer[Event]
 
-	// dur is the journal of an exchange made by Open (durable.go); nil
-	// for one made by New. It is set before the exchange is returned and
-	// never changes.
-	dur *durable
+	// jrn is the journal of an exchange made by NewJournaled (durable.go);
+	// nil for one made by New. It is set before the exchange is returned
+	// and never changes. jmu (the journal lock) serialises journaled
+	// commands and guards jerr (sticky) and jbuf (encoding scratch).
+	jrn  Journal
+	jmu  sync.Mutex
+	jerr error
+	jbuf []byte
 }
 
 // slot is one open market with its lock.
@@ -185,9 +194,13 @@ func (x *Exchange) Seq() uint64 { return x.seq.Load() }
 // allocate nothing when steady, once dst has room; CmdRegister,
 // CmdSetStatus, a global CmdExpire, CmdSubscribe, CmdUnsubscribe and
 // CmdSetRating take every lock: O(markets).
+//
+// On a journaled exchange (NewJournaled, durable.Open) Submit returns only
+// once the journal holds the command, and returns ErrJournal, with no
+// events, once the journal has failed; SubmitContext bounds the wait.
 func (x *Exchange) Submit(cmd Command, dst []Event) ([]Event, error) {
-	if x.dur != nil {
-		return x.submitDurable(&cmd, dst)
+	if x.jrn != nil {
+		return x.submitJournaled(context.Background(), &cmd, dst)
 	}
 	return x.apply(&cmd, dst)
 }

@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"flag"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/agora-exchange/agora/catalog"
-	"github.com/agora-exchange/agora/journal"
 )
 
 // update rewrites the golden files: go test ./matching -run Golden -update
@@ -174,37 +171,6 @@ func goldenBytes(t *testing.T, cmds []Command) (cmdBytes, evBytes, state []byte)
 	return cmdBytes, evBytes, state
 }
 
-// goldenJournal runs the scenario on a durable exchange in dir, in sync
-// mode with small segments and two snapshots, and closes it.
-func goldenJournal(t *testing.T, dir string, cmds []Command) {
-	t.Helper()
-	x, err := Open(dir, Config{}, DurableOptions{Journal: journal.Options{Mode: journal.ModeSync, SegmentBytes: 1 << 10}})
-	require.NoError(t, err)
-	for i := range cmds {
-		_, _ = x.Submit(cmds[i], nil)
-		if i == len(cmds)/3 || i == 2*len(cmds)/3 {
-			require.NoError(t, x.Snapshot())
-		}
-	}
-	require.NoError(t, x.Close())
-}
-
-// readDir returns every file under dir by its relative path.
-func readDir(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	require.NoError(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	}))
-	return files
-}
-
 func writeGolden(t *testing.T, name string, b []byte) {
 	t.Helper()
 	p := filepath.Join(goldenDir, name)
@@ -212,26 +178,21 @@ func writeGolden(t *testing.T, name string, b []byte) {
 	require.NoError(t, os.WriteFile(p, b, 0o644))
 }
 
-// TestGoldenFormats holds the codec, the state snapshot and the journal
-// directory of a fixed scenario to the bytes committed in testdata/golden.
+// TestGoldenFormats holds the codec and the state snapshot of a fixed
+// scenario to the bytes committed in testdata/golden. The journal
+// directory in testdata/golden/journal, written by the same scenario, is
+// package durable's (its TestGoldenJournal).
 // A change to any of them fails here; a deliberate format change bumps its
 // version, keeps a reader of the old one, and rewrites the files with
 // -update.
 func TestGoldenFormats(t *testing.T) {
 	cmds := goldenScenario(t)
 	cmdBytes, evBytes, state := goldenBytes(t, cmds)
-	jdir := t.TempDir()
-	goldenJournal(t, jdir, cmds)
-	journalFiles := readDir(t, jdir)
 
 	if *update {
-		require.NoError(t, os.RemoveAll(goldenDir))
 		writeGolden(t, "commands.bin", cmdBytes)
 		writeGolden(t, "events.bin", evBytes)
 		writeGolden(t, "state.bin", state)
-		for name, b := range journalFiles {
-			writeGolden(t, filepath.Join("journal", name), b)
-		}
 		return
 	}
 	for name, got := range map[string][]byte{"commands.bin": cmdBytes, "events.bin": evBytes, "state.bin": state} {
@@ -239,17 +200,11 @@ func TestGoldenFormats(t *testing.T) {
 		require.NoError(t, err, "missing golden file; run go test ./matching -run Golden -update")
 		require.True(t, bytes.Equal(want, got), "%s differs from the golden bytes (%d vs %d bytes)", name, len(got), len(want))
 	}
-	want := readDir(t, filepath.Join(goldenDir, "journal"))
-	require.Equal(t, slices.Sorted(maps.Keys(want)), slices.Sorted(maps.Keys(journalFiles)), "journal file names")
-	for name, w := range want {
-		require.True(t, bytes.Equal(w, journalFiles[name]), "journal/%s differs from the golden bytes", name)
-	}
 }
 
 // TestGoldenFilesDecode reads the committed golden bytes with today's
 // readers: every command and event decodes and re-encodes to the same
-// bytes, the state restores and marshals back unchanged, and the journal
-// directory opens to the same state.
+// bytes, and the state restores and marshals back unchanged.
 func TestGoldenFilesDecode(t *testing.T) {
 	cmdBytes, err := os.ReadFile(filepath.Join(goldenDir, "commands.bin"))
 	require.NoError(t, err)
@@ -288,18 +243,4 @@ func TestGoldenFilesDecode(t *testing.T) {
 	again, err := x.MarshalState()
 	require.NoError(t, err)
 	require.Equal(t, state, again)
-
-	dir := t.TempDir()
-	for name, b := range readDir(t, filepath.Join(goldenDir, "journal")) {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, b, 0o644))
-	}
-	y, err := Open(dir, Config{}, DurableOptions{})
-	require.NoError(t, err)
-	defer y.Close()
-	require.Equal(t, uint64(len(cmds)), y.Seq())
-	got, err := y.MarshalState()
-	require.NoError(t, err)
-	require.Equal(t, state, got, "the journal recovers to the golden state")
 }

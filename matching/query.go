@@ -272,9 +272,9 @@ func (x *Exchange) Subscriptions(p catalog.ParticipantID, dst []Subscription) []
 // fails on a consistent exchange; the error is for future sections that
 // may.
 func (x *Exchange) MarshalState() ([]byte, error) {
-	if d := x.dur; d != nil {
-		d.mu.Lock() // an exact cut between two journaled commands
-		defer d.mu.Unlock()
+	if x.jrn != nil {
+		x.jmu.Lock() // an exact cut between two journaled commands
+		defer x.jmu.Unlock()
 	}
 	n := x.lockAll()
 	defer x.unlockAll(n)

@@ -11,7 +11,8 @@
 // A journal segment (package journal) is a 22-byte header followed by
 // frames (length, CRC-32C of seq and payload, seq, payload); package
 // journaltest finds a record's frame and fixes its CRC after the change.
-// A payload written by the durable exchange is
+// A payload written by the durable exchange (package durable; the
+// format is package audit's) is
 //
 //	version uint8     1
 //	command []byte    matching.AppendCommand encoding
@@ -27,7 +28,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/agora-exchange/agora/audit"
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/durable"
 	"github.com/agora-exchange/agora/journal/journaltest"
 	"github.com/agora-exchange/agora/matching"
 )
@@ -57,7 +60,7 @@ func run(w io.Writer) error {
 
 	// 1. Trade through a durable exchange (group commit: every Submit
 	// returns only once its command is on disk).
-	x, err := matching.Open(dir, cfg, matching.DurableOptions{})
+	x, err := durable.Open(dir, cfg, durable.Options{})
 	if err != nil {
 		return err
 	}
@@ -116,14 +119,14 @@ func run(w io.Writer) error {
 			}
 		}
 	}
-	seq, head, _ := x.AuditHead()
+	seq, head, _ := durable.Of(x).AuditHead()
 	fmt.Fprintf(w, "journaled %d commands, %d fills; anchor: seq %d head %s\n", seq, fills, seq, hex.EncodeToString(head[:8]))
-	if err := x.Close(); err != nil {
+	if err := durable.Of(x).Close(); err != nil {
 		return err
 	}
 
 	// 2. Verify: every record re-executes to its stored hash.
-	rep, err := matching.VerifyJournal(dir, cfg)
+	rep, err := durable.Verify(dir, cfg)
 	if err != nil {
 		return fmt.Errorf("clean journal failed verification: %w", err)
 	}
@@ -162,15 +165,15 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "tamper: seq %d at offset %d: price %s -> %s (1 byte changed, CRC-32C fixed)\n", offerSeq, off, rub(cmd.Price), rub(forged.price))
 
 	// 4. Verify again: the chain names the record.
-	rep, err = matching.VerifyJournal(dir, cfg)
-	if !errors.Is(err, matching.ErrAuditMismatch) || rep.Bad == nil {
+	rep, err = durable.Verify(dir, cfg)
+	if !errors.Is(err, audit.ErrMismatch) || rep.Bad == nil {
 		return fmt.Errorf("tampered journal passed verification (err %v)", err)
 	}
 	if rep.Bad.Seq != offerSeq || rep.Bad.Offset != int64(off) || rep.Bad.File != file {
 		return fmt.Errorf("verification blamed %v, want seq %d at offset %d", rep.Bad, offerSeq, off)
 	}
 	fmt.Fprintf(w, "verify: first bad record: seq %d in %s at offset %d\n", rep.Bad.Seq, filepath.Base(rep.Bad.File), rep.Bad.Offset)
-	if _, err := matching.Open(dir, cfg, matching.DurableOptions{}); !errors.Is(err, matching.ErrAuditMismatch) {
+	if _, err := durable.Open(dir, cfg, durable.Options{}); !errors.Is(err, audit.ErrMismatch) {
 		return fmt.Errorf("open accepted the tampered journal (err %v)", err)
 	}
 	fmt.Fprintln(w, "open: refused (audit chain mismatch)")

@@ -1,4 +1,4 @@
-package matching
+package durable_test
 
 import (
 	"fmt"
@@ -6,6 +6,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/agora-exchange/agora/durable"
+	. "github.com/agora-exchange/agora/matching"
 
 	"github.com/stretchr/testify/require"
 
@@ -74,9 +77,9 @@ func BenchmarkDurableSubmit(b *testing.B) {
 		for _, n := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("%s/submitters=%d", mode, n), func(b *testing.B) {
 				b.ReportAllocs()
-				x, err := Open(b.TempDir(), Config{}, DurableOptions{Journal: journal.Options{Mode: mode}})
+				x, err := durable.Open(b.TempDir(), Config{}, durable.Options{Journal: journal.Options{Mode: mode}})
 				require.NoError(b, err)
-				defer x.Close()
+				defer durable.Of(x).Close()
 				parts, ms := duBenchSetup(b, x, 64, 8)
 				b.ResetTimer()
 				start := time.Now()
@@ -119,7 +122,7 @@ func BenchmarkDurableSubmit(b *testing.B) {
 func BenchmarkRecover(b *testing.B) {
 	const n = 1_000_000
 	dir := b.TempDir()
-	x, err := Open(dir, Config{}, DurableOptions{Journal: journal.Options{Mode: journal.ModeAsync}})
+	x, err := durable.Open(dir, Config{}, durable.Options{Journal: journal.Options{Mode: journal.ModeAsync}})
 	require.NoError(b, err)
 	parts, ms := duBenchSetup(b, x, 64, 8)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -135,14 +138,14 @@ func BenchmarkRecover(b *testing.B) {
 			}
 		}
 	}
-	require.NoError(b, x.Close())
+	require.NoError(b, durable.Of(x).Close())
 	b.Run("1M", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
-			y, err := Open(dir, Config{}, DurableOptions{})
+			y, err := durable.Open(dir, Config{}, durable.Options{})
 			require.NoError(b, err)
-			require.Equal(b, uint64(n), y.Recovery().Replayed)
-			require.NoError(b, y.Close())
+			require.Equal(b, uint64(n), durable.Of(y).Recovery().Replayed)
+			require.NoError(b, durable.Of(y).Close())
 		}
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
 	})
@@ -154,8 +157,8 @@ func BenchmarkRecover(b *testing.B) {
 func BenchmarkSnapshotBook(b *testing.B) {
 	const n = 1_000_000
 	dir := b.TempDir()
-	opts := DurableOptions{Journal: journal.Options{Mode: journal.ModeAsync, SegmentBytes: 4 << 20}}
-	x, err := Open(dir, Config{}, opts)
+	opts := durable.Options{Journal: journal.Options{Mode: journal.ModeAsync, SegmentBytes: 4 << 20}}
+	x, err := durable.Open(dir, Config{}, opts)
 	require.NoError(b, err)
 	parts, ms := duBenchSetup(b, x, 64, 1)
 	m := ms[0]
@@ -183,21 +186,21 @@ func BenchmarkSnapshotBook(b *testing.B) {
 			_, err := x.Submit(Command{Kind: CmdExpire, Time: n}, nil) // a new seq, so that a new file is due
 			require.NoError(b, err)
 			b.StartTimer()
-			require.NoError(b, x.Snapshot())
+			require.NoError(b, durable.Of(x).Snapshot())
 		}
 		st, err := journal.LoadSnapshot(nil, dir, false)
 		require.NoError(b, err)
 		size = len(st.Payload)
 		b.ReportMetric(float64(size)/1e6, "MB")
 	})
-	require.NoError(b, x.Close())
+	require.NoError(b, durable.Of(x).Close())
 	b.Run("load", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
-			y, err := Open(dir, Config{}, DurableOptions{})
+			y, err := durable.Open(dir, Config{}, durable.Options{})
 			require.NoError(b, err)
-			require.Zero(b, y.Recovery().Replayed)
-			require.NoError(b, y.Close())
+			require.Zero(b, durable.Of(y).Recovery().Replayed)
+			require.NoError(b, durable.Of(y).Close())
 		}
 		b.ReportMetric(float64(size)/1e6, "MB")
 	})

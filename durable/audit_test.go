@@ -1,13 +1,17 @@
-package matching
+package durable_test
 
 import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/agora-exchange/agora/audit"
+	"github.com/agora-exchange/agora/durable"
+	"github.com/agora-exchange/agora/journal/journaltest"
+	. "github.com/agora-exchange/agora/matching"
 
 	"github.com/stretchr/testify/require"
 
@@ -16,18 +20,18 @@ import (
 
 type duFrame struct {
 	seq      uint64
-	off, end int // the frame is seg[off:end]; its payload starts at off+frameHeader
+	off, end int // the frame is seg[off:end]; its payload starts at off+journaltest.FrameHeaderSize
 }
 
 // duFrames parses the frames of a segment file.
 func duFrames(t testing.TB, seg []byte) []duFrame {
 	t.Helper()
 	var out []duFrame
-	off := segHeaderSize
+	off := journaltest.SegmentHeaderSize
 	for off < len(seg) {
 		n := int(binary.LittleEndian.Uint32(seg[off:]))
-		out = append(out, duFrame{seq: binary.LittleEndian.Uint64(seg[off+8:]), off: off, end: off + frameHeader + n})
-		off += frameHeader + n
+		out = append(out, duFrame{seq: binary.LittleEndian.Uint64(seg[off+8:]), off: off, end: off + journaltest.FrameHeaderSize + n})
+		off += journaltest.FrameHeaderSize + n
 	}
 	require.Equal(t, len(seg), off)
 	return out
@@ -38,9 +42,9 @@ func duFrames(t testing.TB, seg []byte) []duFrame {
 func duAuditJournal(t testing.TB, n int) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	x := duOpen(t, dir, DurableOptions{})
+	x := duOpen(t, dir, durable.Options{})
 	duDrive(t, x, newDuGen(x.Catalog(), 12), n)
-	require.NoError(t, x.Close())
+	require.NoError(t, durable.Of(x).Close())
 	return dir, filepath.Join(dir, fmt.Sprintf("%020d.wal", 1))
 }
 
@@ -51,7 +55,7 @@ func TestAuditDetectsEveryFlippedByte(t *testing.T) {
 	frames := duFrames(t, orig)
 	require.Len(t, frames, 30)
 
-	rep, err := VerifyJournal(dir, Config{})
+	rep, err := durable.Verify(dir, Config{})
 	require.NoError(t, err)
 	require.True(t, rep.OK())
 	require.Equal(t, uint64(1), rep.FirstSeq)
@@ -64,15 +68,15 @@ func TestAuditDetectsEveryFlippedByte(t *testing.T) {
 			for _, fixCRC := range []bool{true, false} {
 				copy(seg, orig)
 				seg[p] ^= 0x01
-				payload := p >= fr.off+frameHeader
+				payload := p >= fr.off+journaltest.FrameHeaderSize
 				if fixCRC {
 					if !payload {
 						continue // a header byte: the frame no longer parses as before
 					}
-					binary.LittleEndian.PutUint32(seg[fr.off+4:], crc32.Checksum(seg[fr.off+8:fr.end], castagnoli))
+					binary.LittleEndian.PutUint32(seg[fr.off+4:], journaltest.CRC(seg[fr.off+8:fr.end]))
 				}
 				require.NoError(t, os.WriteFile(file, seg, 0o644))
-				rep, err := VerifyJournal(dir, Config{})
+				rep, err := durable.Verify(dir, Config{})
 				what := fmt.Sprintf("record %d, byte %d of its frame, checksum fixed %v", fr.seq, p-fr.off, fixCRC)
 				if fi == len(frames)-1 && !fixCRC && seg[len(seg)-1] == 0 {
 					// A final frame that now ends in a zero byte is what
@@ -91,7 +95,7 @@ func TestAuditDetectsEveryFlippedByte(t *testing.T) {
 				require.Equal(t, file, rep.Bad.File, what)
 				require.Equal(t, int64(fr.off), rep.Bad.Offset, what)
 				if fixCRC {
-					require.ErrorIs(t, err, ErrAuditMismatch, what)
+					require.ErrorIs(t, err, durable.ErrAuditMismatch, what)
 				} else {
 					var ce *journal.CorruptError
 					require.ErrorAs(t, err, &ce, what)
@@ -101,7 +105,7 @@ func TestAuditDetectsEveryFlippedByte(t *testing.T) {
 				if p%17 == 0 {
 					// Open refuses the journal too, naming the seq or the
 					// file and offset.
-					_, err := Open(dir, Config{}, DurableOptions{})
+					_, err := durable.Open(dir, Config{}, durable.Options{})
 					require.Error(t, err, what)
 					if fixCRC {
 						require.Contains(t, err.Error(), fmt.Sprintf("seq %d", fr.seq), what)
@@ -115,7 +119,7 @@ func TestAuditDetectsEveryFlippedByte(t *testing.T) {
 		}
 	}
 	require.NoError(t, os.WriteFile(file, orig, 0o644))
-	_, err = VerifyJournal(dir, Config{})
+	_, err = durable.Verify(dir, Config{})
 	require.NoError(t, err)
 }
 
@@ -125,7 +129,7 @@ func TestAuditTornTailAndReadOnly(t *testing.T) {
 	require.NoError(t, err)
 	torn := append(bytes.Clone(orig), 0x30, 0, 0, 0, 1, 2, 3) // an incomplete frame
 	require.NoError(t, os.WriteFile(file, torn, 0o644))
-	rep, err := VerifyJournal(dir, Config{})
+	rep, err := durable.Verify(dir, Config{})
 	require.NoError(t, err)
 	require.Equal(t, int64(7), rep.TornBytes)
 	require.Equal(t, int64(len(orig)), rep.TornOffset)
@@ -134,22 +138,22 @@ func TestAuditTornTailAndReadOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, torn, after, "VerifyJournal changed the file")
 
-	x := duOpen(t, dir, DurableOptions{})
-	require.Equal(t, int64(7), x.Recovery().Journal.TruncatedBytes)
+	x := duOpen(t, dir, durable.Options{})
+	require.Equal(t, int64(7), durable.Of(x).Recovery().Journal.TruncatedBytes)
 	require.Equal(t, uint64(20), x.Seq())
-	require.NoError(t, x.Close())
+	require.NoError(t, durable.Of(x).Close())
 }
 
 func TestAuditSnapshotChecks(t *testing.T) {
 	dir := t.TempDir()
-	x := duOpen(t, dir, DurableOptions{})
+	x := duOpen(t, dir, durable.Options{})
 	g := newDuGen(x.Catalog(), 14)
 	duDrive(t, x, g, 200)
-	require.NoError(t, x.Snapshot())
+	require.NoError(t, durable.Of(x).Snapshot())
 	duDrive(t, x, g, 100)
-	require.NoError(t, x.Close())
+	require.NoError(t, durable.Of(x).Close())
 
-	rep, err := VerifyJournal(dir, Config{})
+	rep, err := durable.Verify(dir, Config{})
 	require.NoError(t, err)
 	require.Zero(t, rep.StartSeq, "the journal is complete: verify from the first record")
 	require.Equal(t, 1, rep.Snapshots)
@@ -160,18 +164,18 @@ func TestAuditSnapshotChecks(t *testing.T) {
 	s, err := journal.LoadSnapshot(nil, dir, false)
 	require.NoError(t, err)
 	p := bytes.Clone(s.Payload)
-	i := bytes.Index(p, []byte{2, chainSize}) + 2 // the audit section: tag 2, length 32
+	i := bytes.Index(p, []byte{2, audit.ChainSize}) + 2 // the audit section: tag 2, length 32
 	p[i] ^= 1
 	duFixCRC(p)
 	require.NoError(t, journal.WriteSnapshot(nil, dir, 200, p))
-	rep, err = VerifyJournal(dir, Config{})
-	require.ErrorIs(t, err, ErrAuditMismatch)
+	rep, err = durable.Verify(dir, Config{})
+	require.ErrorIs(t, err, durable.ErrAuditMismatch)
 	require.Equal(t, snap, rep.Bad.File)
 	require.Equal(t, uint64(200), rep.Bad.Seq)
 	// Open starts from that snapshot: the first record after it no
 	// longer chains.
-	_, err = Open(dir, Config{}, DurableOptions{})
-	require.ErrorIs(t, err, ErrAuditMismatch)
+	_, err = durable.Open(dir, Config{}, durable.Options{})
+	require.ErrorIs(t, err, durable.ErrAuditMismatch)
 	require.Contains(t, err.Error(), "seq 201")
 
 	// A snapshot with a bad checksum is reported, not used.
@@ -181,13 +185,13 @@ func TestAuditSnapshotChecks(t *testing.T) {
 	require.NoError(t, err)
 	raw[len(raw)-9] ^= 0x40
 	require.NoError(t, os.WriteFile(snap, raw, 0o644))
-	rep, err = VerifyJournal(dir, Config{})
+	rep, err = durable.Verify(dir, Config{})
 	var ce *journal.CorruptError
 	require.ErrorAs(t, err, &ce, "Open fails on this directory: so does the audit")
 	require.Equal(t, snap, ce.File)
 	require.Len(t, rep.BadSnapshots, 1)
 	require.Equal(t, snap, rep.BadSnapshots[0].File)
-	_, err = Open(dir, Config{}, DurableOptions{})
+	_, err = durable.Open(dir, Config{}, durable.Options{})
 	require.ErrorAs(t, err, &ce)
 }
 
@@ -195,14 +199,14 @@ func TestAuditSnapshotChecks(t *testing.T) {
 // and checks that VerifyJournal fails exactly when Open does.
 func TestAuditFailsWhereOpenFails(t *testing.T) {
 	src := t.TempDir()
-	x := duOpen(t, src, DurableOptions{})
+	x := duOpen(t, src, durable.Options{})
 	g := newDuGen(x.Catalog(), 16)
 	for range 3 {
 		duDrive(t, x, g, 60)
-		require.NoError(t, x.Snapshot())
+		require.NoError(t, durable.Of(x).Snapshot())
 	}
 	duDrive(t, x, g, 30)
-	require.NoError(t, x.Close())
+	require.NoError(t, durable.Of(x).Close())
 	snaps, err := journal.ListSnapshots(nil, src)
 	require.NoError(t, err)
 	require.Len(t, snaps, 2) // the previous snapshot and the newest
@@ -236,7 +240,7 @@ func TestAuditFailsWhereOpenFails(t *testing.T) {
 		{"older snapshot payload", flipAt(older, func(b []byte) int { return len(b) - 20 })},
 		{"newest snapshot removed", func(dir string) { require.NoError(t, os.Remove(filepath.Join(dir, newest))) }},
 		{"segment header", flipAt(wal, func([]byte) int { return 3 })},
-		{"middle frame", flipAt(wal, func([]byte) int { return frames[len(frames)/2].off + frameHeader + 2 })},
+		{"middle frame", flipAt(wal, func([]byte) int { return frames[len(frames)/2].off + journaltest.FrameHeaderSize + 2 })},
 		{"final frame payload", flipAt(wal, func([]byte) int { return last.end - 3 })},
 		{"final frame crc", flipAt(wal, func([]byte) int { return last.off + 5 })},
 		{"final frame torn", edit(wal, func(b []byte) []byte { return b[:len(b)-3] })},
@@ -252,10 +256,10 @@ func TestAuditFailsWhereOpenFails(t *testing.T) {
 				require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
 			}
 			tc.fn(dir)
-			_, verr := VerifyJournal(dir, Config{}) // first: Open may repair a torn tail
-			y, oerr := Open(dir, Config{}, DurableOptions{})
+			_, verr := durable.Verify(dir, Config{}) // first: Open may repair a torn tail
+			y, oerr := durable.Open(dir, Config{}, durable.Options{})
 			if oerr == nil {
-				require.NoError(t, y.Close())
+				require.NoError(t, durable.Of(y).Close())
 			}
 			require.Equal(t, oerr != nil, verr != nil, "Open: %v\nVerifyJournal: %v", oerr, verr)
 		})
@@ -264,16 +268,16 @@ func TestAuditFailsWhereOpenFails(t *testing.T) {
 
 func TestAuditAfterTruncation(t *testing.T) {
 	dir := t.TempDir()
-	x := duOpen(t, dir, DurableOptions{Journal: journal.Options{SegmentBytes: 2 << 10}})
+	x := duOpen(t, dir, durable.Options{Journal: journal.Options{SegmentBytes: 2 << 10}})
 	g := newDuGen(x.Catalog(), 15)
 	for range 3 {
 		duDrive(t, x, g, 150)
-		require.NoError(t, x.Snapshot())
+		require.NoError(t, durable.Of(x).Snapshot())
 	}
 	duDrive(t, x, g, 40)
-	seq, head, _ := x.AuditHead()
-	require.NoError(t, x.Close())
-	rep, err := VerifyJournal(dir, Config{})
+	seq, head, _ := durable.Of(x).AuditHead()
+	require.NoError(t, durable.Of(x).Close())
+	rep, err := durable.Verify(dir, Config{})
 	require.NoError(t, err)
 	require.Equal(t, uint64(300), rep.StartSeq, "starts from the oldest snapshot the journal continues")
 	require.Equal(t, uint64(301), rep.FirstSeq)

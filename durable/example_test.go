@@ -1,4 +1,4 @@
-package matching_test
+package durable_test
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/durable"
 	"github.com/agora-exchange/agora/matching"
 )
 
@@ -33,9 +34,9 @@ func ExampleOpen() {
 	}
 	defer os.RemoveAll(dir)
 
-	// With the zero DurableOptions the journal runs in group-commit mode:
+	// With the zero Options the journal runs in group-commit mode:
 	// Submit returns once its command is fsynced.
-	x, err := matching.Open(dir, matching.Config{}, matching.DurableOptions{})
+	x, err := durable.Open(dir, matching.Config{}, durable.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -60,9 +61,9 @@ func ExampleOpen() {
 	x.Submit(buy, nil)
 	fmt.Println("before close: seq", x.Seq())
 
-	// Close flushes and closes the journal; the exchange refuses
-	// commands afterwards.
-	if err := x.Close(); err != nil {
+	// Of gives the exchange's Store: Close flushes and closes the
+	// journal; the exchange refuses commands afterwards.
+	if err := durable.Of(x).Close(); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -71,13 +72,13 @@ func ExampleOpen() {
 
 	// Opening the directory again replays the journal (there is no
 	// snapshot yet) and recovers the state after the last command.
-	y, err := matching.Open(dir, matching.Config{}, matching.DurableOptions{})
+	y, err := durable.Open(dir, matching.Config{}, durable.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer y.Close()
-	rec := y.Recovery()
+	defer durable.Of(y).Close()
+	rec := durable.Of(y).Recovery()
 	fmt.Println("after open: seq", y.Seq())
 	fmt.Printf("recovery: snapshot seq %d, replayed %d, last seq %d, torn bytes cut %d\n",
 		rec.SnapshotSeq, rec.Replayed, rec.LastSeq, rec.Journal.TruncatedBytes)

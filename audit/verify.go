@@ -1,4 +1,4 @@
-package matching
+package audit
 
 import (
 	"errors"
@@ -6,15 +6,16 @@ import (
 
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/journal"
+	"github.com/agora-exchange/agora/wire"
 )
 
-// AuditReport is the result of VerifyJournal.
-type AuditReport struct {
+// Report is the result of Verify.
+type Report struct {
 	// StartSeq is the sequence number of the state the verification
 	// started from: 0 for an empty exchange (the journal holds every
 	// record from 1), otherwise the snapshot StartFile. The snapshot's
 	// stored chain head is then trusted; anchor it (see
-	// Exchange.AuditHead) to extend the proof to the records before it.
+	// durable.Store.AuditHead) to extend the proof to the records before it.
 	StartSeq  uint64
 	StartFile string
 	// FirstSeq and LastSeq bound the records that were re-executed and
@@ -31,7 +32,7 @@ type AuditReport struct {
 	CoveredRecords uint64
 	// TornFile, TornOffset and TornBytes describe an incomplete final
 	// record (a crash during a write; never acknowledged) that the
-	// verification ignored. Open cuts it off.
+	// verification ignored. durable.Open cuts it off.
 	TornFile   string
 	TornOffset int64
 	TornBytes  int64
@@ -41,61 +42,66 @@ type AuditReport struct {
 	BadSnapshots []*journal.CorruptError
 	// Bad is the first record (or snapshot) that failed verification, or
 	// nil when everything matched.
-	Bad *AuditFailure
+	Bad *Failure
 }
 
 // OK reports whether every record verified.
-func (r *AuditReport) OK() bool { return r.Bad == nil }
+func (r *Report) OK() bool { return r.Bad == nil }
 
-// AuditFailure locates the first record that failed verification.
-type AuditFailure struct {
+// Failure locates the first record that failed verification.
+type Failure struct {
 	Seq    uint64
 	File   string // the segment (or snapshot) file
 	Offset int64  // the byte offset of the record's frame in File
 	Reason string
 }
 
-func (f *AuditFailure) String() string {
+func (f *Failure) String() string {
 	return fmt.Sprintf("seq %d in %s at offset %d: %s", f.Seq, f.File, f.Offset, f.Reason)
 }
 
-// VerifyJournal recomputes the audit chain of the durable exchange kept in
-// dir without changing any file. It re-executes every journal record in a
+// Verify recomputes the audit chain of the durable exchange kept in dir
+// (see package durable) without changing any file. It re-executes every journal record in a
 // fresh exchange, from the first record when the journal starts at seq 1,
 // otherwise from the oldest snapshot the journal continues, and checks
 // each record's stored audit hash against the hash of its command bytes
 // and of the events the replay produced. Newer snapshots met on the way
-// are compared with the replayed state. cfg is as for Open.
+// are compared with the replayed state. cfg is the engine configuration
+// the exchange runs with (durable.Verify takes a matching.Config).
 //
 // The report names the first record that does not match (seq, segment
 // file and frame offset). The error is nil when everything matched;
-// otherwise it wraps ErrAuditMismatch (a record whose hash, command or
+// otherwise it wraps ErrMismatch (a record whose hash, command or
 // events differ, or that does not decode: then also ErrBadRecord), or is
 // a *journal.CorruptError (errors.As) for a frame that fails its CRC-32C
 // or framing anywhere but in a torn final record, or ErrJournalGap, or
-// the filesystem's error. The verification fails wherever Open (without
-// FallbackSnapshot) would: the newest snapshot must load (else a
-// *journal.CorruptError, or ErrBadState), and the journal must reach it
+// the filesystem's error. The verification fails wherever durable.Open
+// (without FallbackSnapshot) would: the newest snapshot must load (else a
+// *journal.CorruptError, or engine.ErrBadState), and the journal must reach it
 // (else ErrJournalGap). Cost: a full replay, O(journal size) in time and
 // O(segment size + state) in memory, plus one more read of the newest
 // snapshot.
-func VerifyJournal(dir string, cfg Config) (AuditReport, error) {
-	return verifyJournal(journal.OSFS{}, dir, cfg)
+func Verify(dir string, cfg engine.Config) (Report, error) {
+	return VerifyFS(nil, dir, cfg)
 }
 
-func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error) {
-	var rep AuditReport
+// VerifyFS is Verify on the filesystem fsys; nil means journal.OSFS.
+func VerifyFS(fsys journal.FS, dir string, cfg engine.Config) (Report, error) {
+	var rep Report
+	if fsys == nil {
+		fsys = journal.OSFS{}
+	}
 	if err := cfg.Validate(); err != nil {
 		return rep, err
 	}
 	// The journal's first record is the first segment's first seq.
 	first, err := journal.FirstSegmentSeq(fsys, dir)
 	if err != nil {
-		return rep, fmt.Errorf("matching: audit %s: %w", dir, err)
+		return rep, fmt.Errorf("audit %s: %w", dir, err)
 	}
 	snaps, err := journal.ListSnapshots(fsys, dir)
 	if err != nil {
-		return rep, fmt.Errorf("matching: audit %s: %w", dir, err)
+		return rep, fmt.Errorf("audit %s: %w", dir, err)
 	}
 	// Open (without FallbackSnapshot) starts from the newest snapshot and
 	// fails if it does not load: so does the audit.
@@ -106,8 +112,8 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 	}
 	// Start from an empty exchange when the journal holds every record,
 	// else from the oldest valid snapshot that the journal continues.
-	var x *replayer
-	var chain [chainSize]byte
+	var x *Replayer
+	var chain [ChainSize]byte
 	var later []journal.SnapshotFile
 	for _, s := range snaps {
 		if x != nil || (first <= 1 && s.Seq > 0) {
@@ -124,45 +130,45 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 				rep.BadSnapshots = append(rep.BadSnapshots, ce)
 				continue
 			}
-			return rep, fmt.Errorf("matching: audit: read %s: %w", s.File, err)
+			return rep, fmt.Errorf("audit: read %s: %w", s.File, err)
 		}
-		eng, seq, head, err := engine.RestoreState(cfg.engine(), p)
+		eng, seq, head, err := engine.RestoreState(cfg, p)
 		if err == nil && (head == nil || seq != s.Seq) {
-			err = fmt.Errorf("%w: no audit section or wrong seq", ErrBadState)
+			err = fmt.Errorf("%w: no audit section or wrong seq", engine.ErrBadState)
 		}
 		if err != nil {
-			return rep, fmt.Errorf("matching: audit: snapshot %s: %w", s.File, err)
+			return rep, fmt.Errorf("audit: snapshot %s: %w", s.File, err)
 		}
-		x, chain, rep.StartSeq, rep.StartFile = &replayer{eng: eng, seq: seq}, *head, s.Seq, s.File
+		x, chain, rep.StartSeq, rep.StartFile = NewReplayer(eng, seq), *head, s.Seq, s.File
 	}
 	if x == nil {
 		if first > 1 {
 			return rep, fmt.Errorf("%w: journal in %s starts at seq %d and no valid snapshot precedes it", ErrJournalGap, dir, first)
 		}
-		eng, err := engine.New(cfg.engine())
+		eng, err := engine.New(cfg)
 		if err != nil {
 			return rep, err
 		}
-		x = &replayer{eng: eng}
+		x = NewReplayer(eng, 0)
 	}
 	rep.FirstSeq, rep.LastSeq = rep.StartSeq+1, rep.StartSeq
 
-	var h chainHasher
-	var evs []Event
+	var h Hasher
+	var evs []wire.Event
 	info, err := journal.Scan(fsys, dir, func(r journal.RecordAt) error {
 		if r.Seq <= rep.StartSeq {
 			rep.CoveredRecords++
 			return nil
 		}
 		var err error
-		evs, err = x.replayRecord(&h, &chain, r.Record, evs[:0])
+		evs, err = x.Replay(&h, &chain, r.Record, evs[:0])
 		if err != nil {
-			rep.Bad = &AuditFailure{Seq: r.Seq, File: r.File, Offset: r.Offset, Reason: err.Error()}
+			rep.Bad = &Failure{Seq: r.Seq, File: r.File, Offset: r.Offset, Reason: err.Error()}
 			where := fmt.Sprintf("record in %s at offset %d", r.File, r.Offset)
-			if errors.Is(err, ErrAuditMismatch) {
-				return fmt.Errorf("matching: audit: %s: %w", where, err)
+			if errors.Is(err, ErrMismatch) {
+				return fmt.Errorf("audit: %s: %w", where, err)
 			}
-			return fmt.Errorf("%w: %s: %w", ErrAuditMismatch, where, err)
+			return fmt.Errorf("%w: %s: %w", ErrMismatch, where, err)
 		}
 		rep.LastSeq = r.Seq
 		for len(later) > 0 && later[0].Seq <= r.Seq {
@@ -185,7 +191,7 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 		if rep.Bad == nil {
 			var ce *journal.CorruptError
 			if errors.As(err, &ce) {
-				rep.Bad = &AuditFailure{Seq: ce.Seq, File: ce.File, Offset: ce.Offset, Reason: ce.Reason}
+				rep.Bad = &Failure{Seq: ce.Seq, File: ce.File, Offset: ce.Offset, Reason: ce.Reason}
 			}
 		}
 		return rep, err
@@ -201,29 +207,29 @@ func verifyJournal(fsys journal.FS, dir string, cfg Config) (AuditReport, error)
 
 // checkNewestSnapshot loads s, the newest snapshot, as Open would: it must
 // pass its checksums and restore, with an audit section, at its seq.
-func checkNewestSnapshot(fsys journal.FS, cfg Config, s journal.SnapshotFile, rep *AuditReport) error {
+func checkNewestSnapshot(fsys journal.FS, cfg engine.Config, s journal.SnapshotFile, rep *Report) error {
 	p, err := journal.ReadSnapshot(fsys, s)
 	if err != nil {
 		var ce *journal.CorruptError
 		if errors.As(err, &ce) {
 			rep.BadSnapshots = append(rep.BadSnapshots, ce)
-			rep.Bad = &AuditFailure{Seq: s.Seq, File: s.File, Offset: ce.Offset, Reason: ce.Reason}
+			rep.Bad = &Failure{Seq: s.Seq, File: s.File, Offset: ce.Offset, Reason: ce.Reason}
 		}
-		return fmt.Errorf("matching: audit: snapshot %s: %w", s.File, err)
+		return fmt.Errorf("audit: snapshot %s: %w", s.File, err)
 	}
-	_, seq, head, err := engine.RestoreState(cfg.engine(), p)
+	_, seq, head, err := engine.RestoreState(cfg, p)
 	if err == nil && (head == nil || seq != s.Seq) {
-		err = fmt.Errorf("%w: no audit section or wrong seq", ErrBadState)
+		err = fmt.Errorf("%w: no audit section or wrong seq", engine.ErrBadState)
 	}
 	if err != nil {
-		rep.Bad = &AuditFailure{Seq: s.Seq, File: s.File, Offset: journal.SnapshotHeaderSize, Reason: err.Error()}
-		return fmt.Errorf("matching: audit: snapshot %s: %w", s.File, err)
+		rep.Bad = &Failure{Seq: s.Seq, File: s.File, Offset: journal.SnapshotHeaderSize, Reason: err.Error()}
+		return fmt.Errorf("audit: snapshot %s: %w", s.File, err)
 	}
 	return nil
 }
 
 // checkSnapshot compares snapshot s with the replayed state at its seq.
-func checkSnapshot(fsys journal.FS, x *replayer, chain *[chainSize]byte, s journal.SnapshotFile, rep *AuditReport) error {
+func checkSnapshot(fsys journal.FS, x *Replayer, chain *[ChainSize]byte, s journal.SnapshotFile, rep *Report) error {
 	p, err := journal.ReadSnapshot(fsys, s)
 	if err != nil {
 		var ce *journal.CorruptError
@@ -231,12 +237,12 @@ func checkSnapshot(fsys journal.FS, x *replayer, chain *[chainSize]byte, s journ
 			rep.BadSnapshots = append(rep.BadSnapshots, ce)
 			return nil
 		}
-		return fmt.Errorf("matching: audit: read %s: %w", s.File, err)
+		return fmt.Errorf("audit: read %s: %w", s.File, err)
 	}
 	want := x.eng.AppendState(nil, x.seq, chain)
 	if string(p) != string(want) {
-		rep.Bad = &AuditFailure{Seq: s.Seq, File: s.File, Offset: journal.SnapshotHeaderSize, Reason: "snapshot state or chain head differs from the replayed journal"}
-		return fmt.Errorf("%w: %s", ErrAuditMismatch, rep.Bad)
+		rep.Bad = &Failure{Seq: s.Seq, File: s.File, Offset: journal.SnapshotHeaderSize, Reason: "snapshot state or chain head differs from the replayed journal"}
+		return fmt.Errorf("%w: %s", ErrMismatch, rep.Bad)
 	}
 	rep.Snapshots++
 	return nil

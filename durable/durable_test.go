@@ -1,4 +1,4 @@
-package matching
+package durable_test
 
 import (
 	"bytes"
@@ -15,14 +15,18 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/agora-exchange/agora/audit"
+	"github.com/agora-exchange/agora/durable"
+	. "github.com/agora-exchange/agora/matching"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/agora-exchange/agora/journal"
 )
 
-func duOpen(t testing.TB, dir string, opts DurableOptions) *Exchange {
+func duOpen(t testing.TB, dir string, opts durable.Options) *Exchange {
 	t.Helper()
-	x, err := Open(dir, Config{}, opts)
+	x, err := durable.Open(dir, Config{}, opts)
 	require.NoError(t, err)
 	return x
 }
@@ -53,11 +57,11 @@ func duReplayInto(t testing.TB, dir string, x *Exchange, fn func(seq uint64, cmd
 	require.LessOrEqual(t, l.FirstSeq(), x.Seq()+1, "journal was truncated")
 	var evs []Event
 	require.NoError(t, l.Replay(x.Seq()+1, func(r journal.Record) error {
-		cmdBytes, _, err := splitRecord(r.Payload)
+		cmdBytes, _, err := audit.SplitRecord(r.Payload)
 		if err != nil {
 			return err
 		}
-		cmd, err := decodeRecordCommand(cmdBytes)
+		cmd, err := audit.DecodeCommand(cmdBytes)
 		if err != nil {
 			return err
 		}
@@ -82,9 +86,9 @@ func TestDurableReopen(t *testing.T) {
 	for _, mode := range []journal.Mode{journal.ModeSync, journal.ModeGroupCommit, journal.ModeAsync} {
 		t.Run(mode.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			opts := DurableOptions{Journal: journal.Options{Mode: mode}}
+			opts := durable.Options{Journal: journal.Options{Mode: mode}}
 			x := duOpen(t, dir, opts)
-			require.True(t, x.Durable())
+			require.True(t, (durable.Of(x) != nil))
 			g := newDuGen(x.Catalog(), 1)
 			var acked [][]byte
 			var evs []Event
@@ -96,28 +100,28 @@ func TestDurableReopen(t *testing.T) {
 				acked = append(acked, duEncode(nil, evs))
 			}
 			want := duMarshal(t, x)
-			seq, head, ok := x.AuditHead()
+			seq, head, ok := durable.Of(x).AuditHead()
 			require.True(t, ok)
 			require.Equal(t, uint64(600), seq)
-			require.NoError(t, x.Close())
-			require.NoError(t, x.Close()) // idempotent
+			require.NoError(t, durable.Of(x).Close())
+			require.NoError(t, durable.Of(x).Close()) // idempotent
 			_, err := x.Submit(Command{Kind: CmdExpire}, nil)
 			require.ErrorIs(t, err, ErrJournal)
 			require.ErrorIs(t, err, journal.ErrClosed)
 
 			y := duOpen(t, dir, opts)
 			require.Equal(t, want, duMarshal(t, y))
-			rec := y.Recovery()
+			rec := durable.Of(y).Recovery()
 			require.Equal(t, uint64(600), rec.Replayed)
 			require.Equal(t, uint64(600), rec.LastSeq)
 			require.Zero(t, rec.SnapshotSeq)
-			_, head2, _ := y.AuditHead()
+			_, head2, _ := durable.Of(y).AuditHead()
 			require.Equal(t, head, head2)
 			require.NoError(t, y.CheckInvariants())
 			// Trading continues with contiguous sequence numbers.
 			evs, _ = y.Submit(Command{Kind: CmdRegister, Name: "Late", INN: duINN(999_999)}, evs[:0])
 			require.Equal(t, uint64(601), evs[0].Seq)
-			require.NoError(t, y.Close())
+			require.NoError(t, durable.Of(y).Close())
 
 			// An independent replay gives the acknowledged events, byte
 			// for byte, and the same state.
@@ -125,7 +129,7 @@ func TestDurableReopen(t *testing.T) {
 			require.Equal(t, acked, replayed[:600])
 			y2 := duOpen(t, dir, opts)
 			require.Equal(t, duMarshal(t, z), duMarshal(t, y2))
-			require.NoError(t, y2.Close())
+			require.NoError(t, durable.Of(y2).Close())
 		})
 	}
 }
@@ -136,7 +140,7 @@ func TestDurableDeterministicReplayLong(t *testing.T) {
 		n = 3000
 	}
 	dir := t.TempDir()
-	x := duOpen(t, dir, DurableOptions{Journal: journal.Options{Mode: journal.ModeAsync}})
+	x := duOpen(t, dir, durable.Options{Journal: journal.Options{Mode: journal.ModeAsync}})
 	var acked [][]byte
 	var evs []Event
 	// Several independent streams interleaved: each generator sees only
@@ -149,7 +153,7 @@ func TestDurableDeterministicReplayLong(t *testing.T) {
 		acked = append(acked, duEncode(nil, evs))
 	}
 	want := duMarshal(t, x)
-	require.NoError(t, x.Close())
+	require.NoError(t, durable.Of(x).Close())
 	for range 2 {
 		z, replayed := duReplayAll(t, dir)
 		require.Len(t, replayed, n)
@@ -158,7 +162,7 @@ func TestDurableDeterministicReplayLong(t *testing.T) {
 		}
 		require.Equal(t, want, duMarshal(t, z))
 	}
-	report, err := VerifyJournal(dir, Config{})
+	report, err := durable.Verify(dir, Config{})
 	require.NoError(t, err)
 	require.True(t, report.OK())
 	require.Equal(t, uint64(n), report.LastSeq)
@@ -166,7 +170,7 @@ func TestDurableDeterministicReplayLong(t *testing.T) {
 
 func TestDurableConcurrentSubmitters(t *testing.T) {
 	dir := t.TempDir()
-	x := duOpen(t, dir, DurableOptions{SnapshotEvery: 700})
+	x := duOpen(t, dir, durable.Options{SnapshotEvery: 700})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	acked := map[uint64][]byte{}
@@ -194,11 +198,11 @@ func TestDurableConcurrentSubmitters(t *testing.T) {
 	}
 	wg.Wait()
 	want := duMarshal(t, x)
-	require.NoError(t, x.Close())
-	y := duOpen(t, dir, DurableOptions{})
+	require.NoError(t, durable.Of(x).Close())
+	y := duOpen(t, dir, durable.Options{})
 	require.Equal(t, want, duMarshal(t, y))
-	require.Greater(t, y.Recovery().SnapshotSeq, uint64(0))
-	require.NoError(t, y.Close())
+	require.Greater(t, durable.Of(y).Recovery().SnapshotSeq, uint64(0))
+	require.NoError(t, durable.Of(y).Close())
 	z, replayed := duReplayAll(t, dir)
 	require.Equal(t, want, duMarshal(t, z))
 	for seq, evs := range acked {
@@ -208,18 +212,18 @@ func TestDurableConcurrentSubmitters(t *testing.T) {
 
 func TestDurableSnapshotsBoundTheJournal(t *testing.T) {
 	dir := t.TempDir()
-	opts := DurableOptions{Journal: journal.Options{SegmentBytes: 4 << 10}}
+	opts := durable.Options{Journal: journal.Options{SegmentBytes: 4 << 10}}
 	x := duOpen(t, dir, opts)
 	g := newDuGen(x.Catalog(), 4)
 	for range 5 {
 		duDrive(t, x, g, 500)
-		require.NoError(t, x.Snapshot())
+		require.NoError(t, durable.Of(x).Snapshot())
 	}
-	require.NoError(t, x.Snapshot()) // nothing new: no file
+	require.NoError(t, durable.Of(x).Snapshot()) // nothing new: no file
 	duDrive(t, x, g, 123)
 	want := duMarshal(t, x)
-	_, head, _ := x.AuditHead()
-	require.NoError(t, x.Close())
+	_, head, _ := durable.Of(x).AuditHead()
+	require.NoError(t, durable.Of(x).Close())
 
 	snaps, err := journal.ListSnapshots(nil, dir)
 	require.NoError(t, err)
@@ -233,13 +237,13 @@ func TestDurableSnapshotsBoundTheJournal(t *testing.T) {
 
 	y := duOpen(t, dir, opts)
 	require.Equal(t, want, duMarshal(t, y))
-	require.Equal(t, uint64(2500), y.Recovery().SnapshotSeq)
-	require.Equal(t, uint64(123), y.Recovery().Replayed)
-	_, head2, _ := y.AuditHead()
+	require.Equal(t, uint64(2500), durable.Of(y).Recovery().SnapshotSeq)
+	require.Equal(t, uint64(123), durable.Of(y).Recovery().Replayed)
+	_, head2, _ := durable.Of(y).AuditHead()
 	require.Equal(t, head, head2)
-	require.NoError(t, y.Close())
+	require.NoError(t, durable.Of(y).Close())
 
-	report, err := VerifyJournal(dir, Config{})
+	report, err := durable.Verify(dir, Config{})
 	require.NoError(t, err)
 	require.Equal(t, uint64(2000), report.StartSeq)
 	require.Equal(t, 1, report.Snapshots)
@@ -249,27 +253,27 @@ func TestDurableSnapshotsBoundTheJournal(t *testing.T) {
 
 func TestDurableAutomaticSnapshots(t *testing.T) {
 	dir := t.TempDir()
-	x := duOpen(t, dir, DurableOptions{SnapshotEvery: 250})
+	x := duOpen(t, dir, durable.Options{SnapshotEvery: 250})
 	duDrive(t, x, newDuGen(x.Catalog(), 8), 1000)
 	want := duMarshal(t, x)
-	require.NoError(t, x.Close())
-	y := duOpen(t, dir, DurableOptions{})
-	require.Equal(t, uint64(1000), y.Recovery().SnapshotSeq)
+	require.NoError(t, durable.Of(x).Close())
+	y := duOpen(t, dir, durable.Options{})
+	require.Equal(t, uint64(1000), durable.Of(y).Recovery().SnapshotSeq)
 	require.Equal(t, want, duMarshal(t, y))
-	require.NoError(t, y.Close())
+	require.NoError(t, durable.Of(y).Close())
 }
 
 func TestDurableSnapshotCorruption(t *testing.T) {
 	dir := t.TempDir()
-	x := duOpen(t, dir, DurableOptions{})
+	x := duOpen(t, dir, durable.Options{})
 	g := newDuGen(x.Catalog(), 6)
 	duDrive(t, x, g, 300)
-	require.NoError(t, x.Snapshot())
+	require.NoError(t, durable.Of(x).Snapshot())
 	duDrive(t, x, g, 300)
-	require.NoError(t, x.Snapshot())
+	require.NoError(t, durable.Of(x).Snapshot())
 	duDrive(t, x, g, 50)
 	want := duMarshal(t, x)
-	require.NoError(t, x.Close())
+	require.NoError(t, durable.Of(x).Close())
 
 	newest := filepath.Join(dir, fmt.Sprintf("%020d.snap", 600))
 	b, err := os.ReadFile(newest)
@@ -277,21 +281,21 @@ func TestDurableSnapshotCorruption(t *testing.T) {
 	b[len(b)/2] ^= 0x10
 	require.NoError(t, os.WriteFile(newest, b, 0o644))
 
-	_, err = Open(dir, Config{}, DurableOptions{})
+	_, err = durable.Open(dir, Config{}, durable.Options{})
 	var ce *journal.CorruptError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, newest, ce.File)
 	require.Contains(t, err.Error(), newest)
 
-	y, err := Open(dir, Config{}, DurableOptions{FallbackSnapshot: true})
+	y, err := durable.Open(dir, Config{}, durable.Options{FallbackSnapshot: true})
 	require.NoError(t, err)
-	rec := y.Recovery()
+	rec := durable.Of(y).Recovery()
 	require.Equal(t, uint64(300), rec.SnapshotSeq)
 	require.Len(t, rec.SkippedSnapshots, 1)
 	require.Equal(t, newest, rec.SkippedSnapshots[0].File)
 	require.Equal(t, uint64(350), rec.Replayed)
 	require.Equal(t, want, duMarshal(t, y))
-	require.NoError(t, y.Close())
+	require.NoError(t, durable.Of(y).Close())
 
 	// With every snapshot damaged, fallback replays the whole journal.
 	older := filepath.Join(dir, fmt.Sprintf("%020d.snap", 300))
@@ -299,56 +303,57 @@ func TestDurableSnapshotCorruption(t *testing.T) {
 	require.NoError(t, err)
 	b[40] ^= 1
 	require.NoError(t, os.WriteFile(older, b, 0o644))
-	y, err = Open(dir, Config{}, DurableOptions{FallbackSnapshot: true})
+	y, err = durable.Open(dir, Config{}, durable.Options{FallbackSnapshot: true})
 	require.NoError(t, err)
-	require.Zero(t, y.Recovery().SnapshotSeq)
+	require.Zero(t, durable.Of(y).Recovery().SnapshotSeq)
 	require.Equal(t, want, duMarshal(t, y))
-	require.NoError(t, y.Close())
+	require.NoError(t, durable.Of(y).Close())
 }
 
 func TestDurableJournalGap(t *testing.T) {
 	dir := t.TempDir()
-	opts := DurableOptions{Journal: journal.Options{SegmentBytes: 2 << 10}}
+	opts := durable.Options{Journal: journal.Options{SegmentBytes: 2 << 10}}
 	x := duOpen(t, dir, opts)
 	g := newDuGen(x.Catalog(), 2)
 	duDrive(t, x, g, 300)
-	require.NoError(t, x.Snapshot())
+	require.NoError(t, durable.Of(x).Snapshot())
 	duDrive(t, x, g, 300)
-	require.NoError(t, x.Snapshot())
+	require.NoError(t, durable.Of(x).Snapshot())
 	duDrive(t, x, g, 300)
-	require.NoError(t, x.Close())
+	require.NoError(t, durable.Of(x).Close())
 	// Without its snapshots the truncated journal cannot be replayed.
 	snaps, err := journal.ListSnapshots(nil, dir)
 	require.NoError(t, err)
 	for _, s := range snaps {
 		require.NoError(t, os.Remove(s.File))
 	}
-	_, err = Open(dir, Config{}, opts)
-	require.ErrorIs(t, err, ErrJournalGap)
-	_, err = VerifyJournal(dir, Config{})
-	require.ErrorIs(t, err, ErrJournalGap)
+	_, err = durable.Open(dir, Config{}, opts)
+	require.ErrorIs(t, err, durable.ErrJournalGap)
+	_, err = durable.Verify(dir, Config{})
+	require.ErrorIs(t, err, durable.ErrJournalGap)
 }
 
 func TestDurableConfigAndErrors(t *testing.T) {
 	x, err := New(Config{})
 	require.NoError(t, err)
-	require.False(t, x.Durable())
-	require.ErrorIs(t, x.Snapshot(), ErrNotDurable)
-	require.NoError(t, x.Close())
-	_, _, ok := x.AuditHead()
+	require.Nil(t, durable.Of(x))
+	require.Nil(t, durable.Of(nil))
+	require.ErrorIs(t, durable.Of(x).Snapshot(), durable.ErrNotDurable)
+	require.ErrorIs(t, durable.Of(x).Close(), durable.ErrNotDurable)
+	_, _, ok := durable.Of(x).AuditHead()
 	require.False(t, ok)
-	require.Equal(t, Recovery{}, x.Recovery())
+	require.Equal(t, durable.Recovery{}, durable.Of(x).Recovery())
 
-	_, err = Open(t.TempDir(), Config{}, DurableOptions{Journal: journal.Options{Mode: 9}})
+	_, err = durable.Open(t.TempDir(), Config{}, durable.Options{Journal: journal.Options{Mode: 9}})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 	require.ErrorIs(t, err, journal.ErrInvalidOptions)
-	_, err = Open(t.TempDir(), Config{DefaultSTP: 42}, DurableOptions{})
+	_, err = durable.Open(t.TempDir(), Config{DefaultSTP: 42}, durable.Options{})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 
 	// A command over the field limits is refused as on New, with an
 	// EventRejected and a sequence number; the exchange goes on.
 	dir := t.TempDir()
-	y := duOpen(t, dir, DurableOptions{})
+	y := duOpen(t, dir, durable.Options{})
 	evs, err := y.Submit(Command{Kind: CmdRegister, Name: strings.Repeat("x", MaxStringLen+1), INN: duINN(1)}, nil)
 	require.ErrorIs(t, err, ErrTooLarge)
 	require.Len(t, evs, 1)
@@ -357,13 +362,13 @@ func TestDurableConfigAndErrors(t *testing.T) {
 	evs, err = y.Submit(Command{Kind: CmdRegister, Name: "A", INN: duINN(1)}, nil)
 	require.NoError(t, err)
 	require.Equal(t, uint64(2), evs[0].Seq)
-	require.NoError(t, y.Close())
+	require.NoError(t, durable.Of(y).Close())
 
 	// A snapshot taken under another catalog default is refused.
-	z := duOpen(t, dir, DurableOptions{})
-	require.NoError(t, z.Snapshot())
-	require.NoError(t, z.Close())
-	_, err = Open(dir, Config{DefaultSTP: STPCancelBoth}, DurableOptions{})
+	z := duOpen(t, dir, durable.Options{})
+	require.NoError(t, durable.Of(z).Snapshot())
+	require.NoError(t, durable.Of(z).Close())
+	_, err = durable.Open(dir, Config{DefaultSTP: STPCancelBoth}, durable.Options{})
 	require.ErrorIs(t, err, ErrConfigMismatch)
 }
 
@@ -445,7 +450,7 @@ func TestDurableFaults(t *testing.T) {
 func duFaultRun(t *testing.T, kind string, mode journal.Mode, after int) {
 	dir := t.TempDir()
 	ffs := &duFaultFS{kind: kind, after: after}
-	opts := DurableOptions{Journal: journal.Options{Mode: mode, FS: ffs, SegmentBytes: 8 << 10}}
+	opts := durable.Options{Journal: journal.Options{Mode: mode, FS: ffs, SegmentBytes: 8 << 10}}
 	x := duOpen(t, dir, opts)
 	g := newDuGen(x.Catalog(), uint64(after))
 	duDrive(t, x, g, 50)
@@ -491,16 +496,16 @@ func duFaultRun(t *testing.T, kind string, mode journal.Mode, after int) {
 	// Sticky: nothing more is acknowledged.
 	_, err := x.Submit(Command{Kind: CmdExpire}, nil)
 	require.ErrorIs(t, err, ErrJournal)
-	require.ErrorIs(t, x.Snapshot(), ErrJournal)
-	require.Error(t, x.Close())
+	require.ErrorIs(t, durable.Of(x).Snapshot(), ErrJournal)
+	require.Error(t, durable.Of(x).Close())
 
 	// Reopen on a healthy disk: a consistent prefix holding every
 	// acknowledged command, identical to an independent replay.
-	y := duOpen(t, dir, DurableOptions{Journal: journal.Options{SegmentBytes: 8 << 10}})
+	y := duOpen(t, dir, durable.Options{Journal: journal.Options{SegmentBytes: 8 << 10}})
 	require.GreaterOrEqual(t, y.Seq(), maxAck)
 	require.NoError(t, y.CheckInvariants())
 	got := duMarshal(t, y)
-	require.NoError(t, y.Close())
+	require.NoError(t, durable.Of(y).Close())
 	z, replayed := duReplayAll(t, dir)
 	require.Equal(t, got, duMarshal(t, z))
 	for seq, evs := range acked {
@@ -539,7 +544,7 @@ func TestDurableOneSnapshotPerInterval(t *testing.T) {
 	fsys := &duSnapCountFS{}
 	for _, mode := range []journal.Mode{journal.ModeGroupCommit, journal.ModeAsync} {
 		fsys.seqs = nil
-		x := duOpen(t, t.TempDir(), DurableOptions{SnapshotEvery: every, Journal: journal.Options{Mode: mode, FS: fsys}})
+		x := duOpen(t, t.TempDir(), durable.Options{SnapshotEvery: every, Journal: journal.Options{Mode: mode, FS: fsys}})
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Add(1)
@@ -559,7 +564,7 @@ func TestDurableOneSnapshotPerInterval(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		require.NoError(t, x.Close())
+		require.NoError(t, durable.Of(x).Close())
 		fsys.mu.Lock()
 		seqs := slices.Clone(fsys.seqs)
 		fsys.mu.Unlock()

@@ -1,11 +1,10 @@
-package matching
+package durable_test
 
 import (
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -16,6 +15,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/agora-exchange/agora/durable"
+	"github.com/agora-exchange/agora/journal/journaltest"
+	. "github.com/agora-exchange/agora/matching"
 
 	"github.com/stretchr/testify/require"
 
@@ -52,11 +55,11 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := DurableOptions{SnapshotEvery: 200}
+	opts := durable.Options{SnapshotEvery: 200}
 	if os.Getenv(crashModeEnv) == "async" {
 		opts.Journal = journal.Options{Mode: journal.ModeAsync, FlushInterval: crashAsyncInterval, MaxUnsyncedCommands: crashAsyncBound}
 	}
-	x, err := Open(dir, Config{}, opts)
+	x, err := durable.Open(dir, Config{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +85,7 @@ func TestCrashChild(t *testing.T) {
 					continue // no event carries the seq
 				}
 				enc = AppendCommand(enc[:0], &c)
-				line = fmt.Appendf(line[:0], "ack %d %d %d\n", evs[0].Seq, crc32.Checksum(enc, castagnoli), time.Now().UnixNano())
+				line = fmt.Appendf(line[:0], "ack %d %d %d\n", evs[0].Seq, journaltest.CRC(enc), time.Now().UnixNano())
 				outMu.Lock()
 				_, _ = os.Stdout.Write(line)
 				outMu.Unlock()
@@ -90,7 +93,7 @@ func TestCrashChild(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	_ = x.Close()
+	_ = durable.Of(x).Close()
 }
 
 type crashAck struct {
@@ -229,7 +232,7 @@ func crashRecovery(t *testing.T, async bool) {
 		}
 
 		// Recover.
-		x, err := Open(dir, Config{}, DurableOptions{})
+		x, err := durable.Open(dir, Config{}, durable.Options{})
 		require.NoError(t, err, "point %d: recovery failed; child stderr:\n%s", point, stderr.String())
 		require.NoError(t, x.CheckInvariants(), "point %d", point)
 		var maxAck uint64
@@ -255,7 +258,7 @@ func crashRecovery(t *testing.T, async bool) {
 		}
 		recovered := x.Seq()
 		got := duMarshal(t, x)
-		require.NoError(t, x.Close())
+		require.NoError(t, durable.Of(x).Close())
 
 		// Every acknowledged command is in the journal under its seq, and
 		// the recovered state equals a replay of the recovered journal.
@@ -265,7 +268,7 @@ func crashRecovery(t *testing.T, async bool) {
 		}
 		duReplayInto(t, dir, ref, func(seq uint64, cmdBytes []byte, _ []Event) {
 			if crc, ok := want[seq]; ok {
-				require.Equal(t, crc, crc32.Checksum(cmdBytes, castagnoli), "point %d: seq %d holds another command than the one acknowledged", point, seq)
+				require.Equal(t, crc, journaltest.CRC(cmdBytes), "point %d: seq %d holds another command than the one acknowledged", point, seq)
 				delete(want, seq)
 			}
 		})
@@ -279,7 +282,7 @@ func crashRecovery(t *testing.T, async bool) {
 			tCheck += time.Since(t0)
 			continue
 		}
-		x, err = Open(dir, Config{}, DurableOptions{})
+		x, err = durable.Open(dir, Config{}, durable.Options{})
 		require.NoError(t, err)
 		g := newDuGen(x.Catalog(), seed^0xabcdef)
 		g.adopt(x)
@@ -291,12 +294,12 @@ func crashRecovery(t *testing.T, async bool) {
 			require.Equal(t, before+1, x.Seq(), "point %d: %+v: %v %+v", point, c, err, evs)
 			g.observe(evs)
 		}
-		require.NoError(t, x.Close())
+		require.NoError(t, durable.Of(x).Close())
 		tCheck += time.Since(t0)
 	}
 	t0 := time.Now()
 	duReplayInto(t, dir, ref, func(uint64, []byte, []Event) {})
-	report, err := VerifyJournal(dir, Config{})
+	report, err := durable.Verify(dir, Config{})
 	require.NoError(t, err)
 	require.True(t, report.OK())
 	require.Equal(t, ref.Seq(), report.LastSeq)
@@ -332,7 +335,7 @@ func duBuildTemplate() (duCorruptTemplate, error) {
 		return tpl, err
 	}
 	defer os.RemoveAll(dir)
-	x, err := Open(dir, Config{}, DurableOptions{Journal: journal.Options{Mode: journal.ModeSync}})
+	x, err := durable.Open(dir, Config{}, durable.Options{Journal: journal.Options{Mode: journal.ModeSync}})
 	if err != nil {
 		return tpl, err
 	}
@@ -346,7 +349,7 @@ func duBuildTemplate() (duCorruptTemplate, error) {
 		s, _ := x.MarshalState()
 		tpl.states = append(tpl.states, s)
 	}
-	if err := x.Close(); err != nil {
+	if err := durable.Of(x).Close(); err != nil {
 		return tpl, err
 	}
 	tpl.name = fmt.Sprintf("%020d.wal", 1)
@@ -357,14 +360,14 @@ func duBuildTemplate() (duCorruptTemplate, error) {
 // duFixFrameCRCs recomputes the CRC of every frame that still parses, so
 // that only the audit chain can notice a changed payload.
 func duFixFrameCRCs(seg []byte) {
-	off := segHeaderSize
-	for off+frameHeader <= len(seg) {
+	off := journaltest.SegmentHeaderSize
+	for off+journaltest.FrameHeaderSize <= len(seg) {
 		n := int(binary.LittleEndian.Uint32(seg[off:]))
-		if n > len(seg)-off-frameHeader {
+		if n > len(seg)-off-journaltest.FrameHeaderSize {
 			return
 		}
-		binary.LittleEndian.PutUint32(seg[off+4:], crc32.Checksum(seg[off+8:off+frameHeader+n], castagnoli))
-		off += frameHeader + n
+		binary.LittleEndian.PutUint32(seg[off+4:], journaltest.CRC(seg[off+8:off+journaltest.FrameHeaderSize+n]))
+		off += journaltest.FrameHeaderSize + n
 	}
 }
 
@@ -397,14 +400,14 @@ func FuzzRecoverCorrupt(f *testing.F) {
 		}
 		dir := t.TempDir()
 		require.NoError(t, os.WriteFile(filepath.Join(dir, tpl.name), seg, 0o644))
-		x, err := Open(dir, Config{}, DurableOptions{})
+		x, err := durable.Open(dir, Config{}, durable.Options{})
 		if err != nil {
 			var ce *journal.CorruptError
-			require.True(t, errors.As(err, &ce) || errors.Is(err, ErrAuditMismatch) || errors.Is(err, ErrBadRecord),
+			require.True(t, errors.As(err, &ce) || errors.Is(err, durable.ErrAuditMismatch) || errors.Is(err, durable.ErrBadRecord),
 				"unclear error: %v", err)
 			return
 		}
-		defer x.Close()
+		defer durable.Of(x).Close()
 		require.LessOrEqual(t, x.Seq(), uint64(len(tpl.states)-1))
 		require.Equal(t, tpl.states[x.Seq()], duMarshal(t, x), "recovered state is not the prefix of %d commands", x.Seq())
 		_, err = x.Submit(Command{Kind: CmdExpire, Time: 1 << 40}, nil)
