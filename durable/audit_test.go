@@ -2,7 +2,6 @@ package durable_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,17 +22,18 @@ type duFrame struct {
 	off, end int // the frame is seg[off:end]; its payload starts at off+journaltest.FrameHeaderSize
 }
 
-// duFrames parses the frames of a segment file.
+// duFrames parses the frames of a segment file, which must hold only
+// complete frames.
 func duFrames(t testing.TB, seg []byte) []duFrame {
 	t.Helper()
-	var out []duFrame
-	off := journaltest.SegmentHeaderSize
-	for off < len(seg) {
-		n := int(binary.LittleEndian.Uint32(seg[off:]))
-		out = append(out, duFrame{seq: binary.LittleEndian.Uint64(seg[off+8:]), off: off, end: off + journaltest.FrameHeaderSize + n})
-		off += journaltest.FrameHeaderSize + n
+	frames, err := journaltest.Frames(seg)
+	require.NoError(t, err)
+	out := make([]duFrame, len(frames))
+	for i, fr := range frames {
+		out[i] = duFrame{seq: fr.Seq, off: fr.Off, end: fr.End}
 	}
-	require.Equal(t, len(seg), off)
+	require.NotEmpty(t, out)
+	require.Equal(t, len(seg), out[len(out)-1].end)
 	return out
 }
 
@@ -73,7 +73,7 @@ func TestAuditDetectsEveryFlippedByte(t *testing.T) {
 					if !payload {
 						continue // a header byte: the frame no longer parses as before
 					}
-					binary.LittleEndian.PutUint32(seg[fr.off+4:], journaltest.CRC(seg[fr.off+8:fr.end]))
+					journaltest.FixCRC(seg, journaltest.Frame{Seq: fr.seq, Off: fr.off, End: fr.end})
 				}
 				require.NoError(t, os.WriteFile(file, seg, 0o644))
 				rep, err := durable.Verify(dir, Config{})

@@ -2,7 +2,6 @@ package durable_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -360,14 +359,9 @@ func duBuildTemplate() (duCorruptTemplate, error) {
 // duFixFrameCRCs recomputes the CRC of every frame that still parses, so
 // that only the audit chain can notice a changed payload.
 func duFixFrameCRCs(seg []byte) {
-	off := journaltest.SegmentHeaderSize
-	for off+journaltest.FrameHeaderSize <= len(seg) {
-		n := int(binary.LittleEndian.Uint32(seg[off:]))
-		if n > len(seg)-off-journaltest.FrameHeaderSize {
-			return
-		}
-		binary.LittleEndian.PutUint32(seg[off+4:], journaltest.CRC(seg[off+8:off+journaltest.FrameHeaderSize+n]))
-		off += journaltest.FrameHeaderSize + n
+	frames, _ := journaltest.Frames(seg)
+	for _, fr := range frames {
+		journaltest.FixCRC(seg, fr)
 	}
 }
 
