@@ -64,25 +64,3 @@ func TestParticipantLookups(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(50, func() { buf = x.Participants(buf[:0]) }))
 	require.Zero(t, testing.AllocsPerRun(50, func() { _, _ = x.ParticipantByINN("7736207543") }))
 }
-
-// TestParticipantLookupsAfterReopen: a reopened durable exchange answers
-// the lookups from its recovered state, from the journal and from a
-// snapshot.
-func TestParticipantLookupsAfterReopen(t *testing.T) {
-	dir := t.TempDir()
-	x, err := Open(dir, Config{}, DurableOptions{})
-	require.NoError(t, err)
-	head, branch, other := lookupScenario(t, x)
-	require.NoError(t, x.Close())
-
-	y, err := Open(dir, Config{}, DurableOptions{})
-	require.NoError(t, err)
-	checkLookups(t, y, head, branch, other)
-	require.NoError(t, y.Snapshot())
-	require.NoError(t, y.Close())
-
-	z, err := Open(dir, Config{}, DurableOptions{})
-	require.NoError(t, err)
-	defer z.Close()
-	checkLookups(t, z, head, branch, other)
-}
