@@ -14,26 +14,36 @@ import (
 )
 
 // stallLog is a file journal whose WaitContext blocks, while stalled,
-// until its context ends: a disk that does not answer.
+// until its context ends or the stall is lifted: a disk that does not
+// answer for a while.
 type stallLog struct {
 	*journal.FileLog
 	mu      sync.Mutex
-	stalled bool
+	release chan struct{} // closed when the stall is lifted; nil: not stalled
 }
 
 func (l *stallLog) stall(on bool) {
 	l.mu.Lock()
-	l.stalled = on
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	switch {
+	case on && l.release == nil:
+		l.release = make(chan struct{})
+	case !on && l.release != nil:
+		close(l.release)
+		l.release = nil
+	}
 }
 
 func (l *stallLog) WaitContext(ctx context.Context, t journal.Ticket) error {
 	l.mu.Lock()
-	stalled := l.stalled
+	release := l.release
 	l.mu.Unlock()
-	if stalled {
-		<-ctx.Done()
-		return ctx.Err()
+	if release != nil {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-release:
+		}
 	}
 	return l.FileLog.WaitContext(ctx, t)
 }
@@ -51,7 +61,8 @@ func openStalling(t *testing.T, dir string) (*Exchange, *stallLog) {
 // TestSubmitContextCancelled: a submitter whose context ends while its
 // command waits for the journal gets a *CanceledError that wraps ctx.Err()
 // and carries the command's seq; the command was applied exactly once, its
-// output is in the feed, it is journaled and recovered, and the exchange
+// output enters the feed once the journal holds it, it is journaled and
+// recovered, and the exchange
 // goes on (a cancellation is not a journal failure). A context that ended
 // before the submit applies nothing.
 func TestSubmitContextCancelled(t *testing.T) {
@@ -76,17 +87,12 @@ func TestSubmitContextCancelled(t *testing.T) {
 	require.Empty(t, evs, "no events for an unacknowledged command")
 	require.Equal(t, before+1, x.Seq(), "applied once")
 
-	// Its outcome is in the ordered feed under that seq.
+	// Not durable yet: not in the ordered feed.
 	r := x.Feed(ce.Seq)
-	seq, out, err := r.Next(context.Background(), nil)
-	require.NoError(t, err)
-	require.Equal(t, ce.Seq, seq)
-	require.Len(t, out, 1)
-	require.Equal(t, EventRegistered, out[0].Kind)
-	require.Equal(t, ce.Seq, out[0].Seq)
-	p, ok := x.Participant(out[0].Participant)
-	require.True(t, ok, "the cancelled registration took effect")
-	require.Equal(t, cmd.INN, p.INN)
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	_, _, err = r.Next(short, nil)
+	cancelShort()
+	require.ErrorIs(t, err, context.DeadlineExceeded, "an output the journal does not hold yet is not served")
 
 	// Cancelled before it starts: nothing applied, no seq taken.
 	done, stop := context.WithCancel(context.Background())
@@ -97,8 +103,20 @@ func TestSubmitContextCancelled(t *testing.T) {
 	require.Zero(t, ce.Seq)
 	require.Equal(t, before+1, x.Seq())
 
-	// The journal was not failed by the cancellation.
+	// The journal was not failed by the cancellation. Once it holds the
+	// command, its outcome is in the ordered feed under that seq.
 	l.stall(false)
+	wait, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelWait()
+	seq, out, err := r.Next(wait, nil)
+	require.NoError(t, err)
+	require.Equal(t, before+1, seq)
+	require.Len(t, out, 1)
+	require.Equal(t, EventRegistered, out[0].Kind)
+	require.Equal(t, seq, out[0].Seq)
+	p, ok := x.Participant(out[0].Participant)
+	require.True(t, ok, "the cancelled registration took effect")
+	require.Equal(t, cmd.INN, p.INN)
 	g.observe(out)
 	duDrive(t, x, g, 20)
 	want := duMarshal(t, x)

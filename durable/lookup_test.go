@@ -1,7 +1,10 @@
 package durable_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/durable"
@@ -72,4 +75,31 @@ func TestParticipantLookupsAfterReopen(t *testing.T) {
 	require.NoError(t, err)
 	defer durable.Of(z).Close()
 	checkLookups(t, z, head, branch, other)
+}
+
+// TestFeedShowsOnlyDurableOutputs: on a durable exchange a reader of the
+// ordered feed gets an output only once the journal holds its command; the
+// outputs of acknowledged commands are all there, in order, byte for byte.
+func TestFeedShowsOnlyDurableOutputs(t *testing.T) {
+	dir := t.TempDir()
+	x, err := durable.Open(dir, matching.Config{}, durable.Options{})
+	require.NoError(t, err)
+	defer durable.Of(x).Close()
+	r := x.Feed(1)
+	var want [][]matching.Event
+	for i := range 20 {
+		evs, err := x.Submit(matching.Command{Kind: matching.CmdRegister, Time: int64(i + 1), Name: "Company", INN: fmt.Sprintf("77%08d", i)}, nil)
+		_ = err // refused INNs are outputs too
+		want = append(want, evs)
+		// Acknowledged: the output is in the feed.
+		require.GreaterOrEqual(t, x.FeedLast(), uint64(i+1))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range want {
+		seq, got, err := r.Next(ctx, nil)
+		require.NoError(t, err)
+		require.Equal(t, uint64(i+1), seq)
+		require.Equal(t, want[i], got)
+	}
 }

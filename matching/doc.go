@@ -163,10 +163,14 @@
 // SubmitContext bounds a submit by a context. Cancellation never loses or
 // half-applies a command: cancelled before the command is applied, nothing
 // changes; cancelled while it waits for the journal, the command is
-// applied, published in the feed and stays queued in the journal, and the
-// caller gets a *CanceledError carrying its sequence number, so that it can
-// read the outcome with Feed(Seq). FeedReader.Next waits under a context
-// too.
+// applied and stays queued in the journal, and the caller gets a
+// *CanceledError carrying its sequence number, so that it can read the
+// outcome with Feed(Seq). FeedReader.Next waits under a context too.
+//
+// On a journaled exchange a command's output enters the ordered feed only
+// once the journal holds the command, so a reader never sees an output
+// that a crash could take back; until then the reader waits, and a command
+// whose journaling failed never appears (the exchange stops).
 //
 // # Messages
 //

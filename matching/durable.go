@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/agora-exchange/agora/engine"
 )
@@ -26,10 +27,10 @@ var (
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded).
 //
 // Seq is 0 when the command took no sequence number: nothing was applied.
-// Otherwise the command was applied as Seq and published in the ordered
-// feed, and only the wait for its durability was cut short: it is never
-// half-applied and never dropped from the journal's queue; read its output
-// with Feed(Seq). It is durable once any later command is acknowledged or
+// Otherwise the command was applied as Seq, and only the wait for its
+// durability was cut short: it is never half-applied and never dropped from
+// the journal's queue; its output appears in the ordered feed once the
+// journal holds it: read it with Feed(Seq). It is durable once any later command is acknowledged or
 // the log is synced, unless the log fails first (then ErrJournal).
 type CanceledError struct {
 	Seq uint64
@@ -148,6 +149,14 @@ func (x *Exchange) submitJournaled(ctx context.Context, cmd *Command, dst []Even
 	x.jmu.Unlock()
 	if err := x.jrn.Wait(ctx, t); err != nil {
 		if cause := ctx.Err(); cause != nil && errors.Is(err, cause) {
+			// The command stays queued: publish its output once the
+			// journal holds it, for the caller to read in the feed.
+			evs := slices.Clone(dst[start:])
+			go func() {
+				if x.jrn.Wait(context.Background(), t) == nil {
+					x.publish(seq, evs, nil)
+				}
+			}()
 			return dst[:start], &CanceledError{Seq: seq, Err: err}
 		}
 		x.jmu.Lock()
@@ -157,6 +166,9 @@ func (x *Exchange) submitJournaled(ctx context.Context, cmd *Command, dst []Even
 		x.jmu.Unlock()
 		return dst[:start], fmt.Errorf("%w: %w", ErrJournal, err)
 	}
+	// Durable: readers of the feed may see it now. Outputs of concurrent
+	// submitters arrive in any order; the feed serves them in sequence.
+	x.publish(seq, dst[start:], nil)
 	return dst, cerr
 }
 

@@ -230,7 +230,7 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 			s.mu.Lock()
 			seq := x.seq.Add(1)
 			dst, err = x.eng.ApplyMarket(s.m, seq, cmd, dst)
-			s.buf = x.publish(seq, dst[start:], s.buf)
+			s.buf = x.publishNow(seq, dst[start:], s.buf)
 			s.mu.Unlock()
 			return dst, err
 		}
@@ -241,7 +241,7 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 			x.adminMu.Unlock()
 			seq := x.seq.Add(1)
 			dst, err = x.eng.ApplyMarket(s.m, seq, cmd, dst)
-			s.buf = x.publish(seq, dst[start:], s.buf)
+			s.buf = x.publishNow(seq, dst[start:], s.buf)
 			s.mu.Unlock()
 			return dst, err
 		}
@@ -251,19 +251,19 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 		if x.eng.Markets() > n {
 			x.addSlot(x.eng.MarketAt(uint64(n + 1)))
 		}
-		x.adminBuf = x.publish(seq, dst[start:], x.adminBuf)
+		x.adminBuf = x.publishNow(seq, dst[start:], x.adminBuf)
 		x.adminMu.Unlock()
 	case engine.ScopeAdmin:
 		x.adminMu.Lock()
 		seq := x.seq.Add(1)
 		dst, err = x.eng.Apply(seq, cmd, dst)
-		x.adminBuf = x.publish(seq, dst[start:], x.adminBuf)
+		x.adminBuf = x.publishNow(seq, dst[start:], x.adminBuf)
 		x.adminMu.Unlock()
 	default:
 		n := x.lockAll()
 		seq := x.seq.Add(1)
 		dst, err = x.eng.Apply(seq, cmd, dst)
-		x.adminBuf = x.publish(seq, dst[start:], x.adminBuf)
+		x.adminBuf = x.publishNow(seq, dst[start:], x.adminBuf)
 		x.unlockAll(n)
 	}
 	return dst, err

@@ -26,6 +26,17 @@ type FeedTruncatedError = feed.TruncatedError
 // eventBytes is the feed's measure of an event: its struct and its Bases.
 func eventBytes(e *Event) int { return int(unsafe.Sizeof(*e)) + 4*len(e.Bases) }
 
+// publishNow publishes the output of seq as the command is applied, unless
+// the exchange is journaled: a journaled command's output is published once
+// the journal holds it (submitJournaled), so that no reader ever sees an
+// output that a crash could take back.
+func (x *Exchange) publishNow(seq uint64, evs []Event, scratch []Event) []Event {
+	if x.jrn != nil {
+		return scratch
+	}
+	return x.publish(seq, evs, scratch)
+}
+
 // publish publishes the output of seq: the events Submit returns for it.
 // The feed keeps copies; an event's Bases, which its receiver owns, is
 // copied too (only subscription events carry one). scratch is the caller's
