@@ -24,6 +24,17 @@ type Config struct {
 	// limit, 2^31-1. It is not part of the state: restore a state under
 	// the value it was made with.
 	MaxOrdersPerMarket int
+	// Shards and Shard place the engine in a cluster whose markets are
+	// sharded: it applies the commands of shard Shard (0-based) of Shards.
+	// Its k-th market gets index (k-1)*Shards + Shard + 1 and its k-th
+	// tender ID (k-1)*Shards + Shard + 1, so no two shards issue the same
+	// order or tender ID and each ID names its shard (see ShardOfOrder and
+	// ShardOfTender). Zero Shards means 1, an unsharded engine, whose
+	// indexes and IDs are 1, 2, 3, ... and whose state bytes are those of
+	// an engine without these fields. The state (AppendState) does not
+	// record them: RestoreState must be given the same values.
+	Shards uint32
+	Shard  uint32
 }
 
 // Validate reports whether the config is usable; errors wrap
@@ -34,6 +45,9 @@ func (c Config) Validate() error {
 	}
 	if c.DefaultSTP > wire.STPCancelBoth {
 		return fmt.Errorf("%w: DefaultSTP %v", ErrInvalidConfig, c.DefaultSTP)
+	}
+	if c.Shards > MaxShards || c.Shard >= max(c.Shards, 1) {
+		return fmt.Errorf("%w: shard %d of %d (at most %d shards)", ErrInvalidConfig, c.Shard, c.Shards, MaxShards)
 	}
 	if c.Catalog != nil {
 		if c.Catalog.Taxonomy == nil || c.Catalog.Bases == nil {
@@ -53,6 +67,7 @@ func (c Config) Validate() error {
 type Engine struct {
 	cfg Config
 	cat *catalog.Catalog
+	ids idLayout // numbers the markets and the tenders
 
 	registry registry
 	markets  markets
@@ -76,10 +91,15 @@ func New(cfg Config) (*Engine, error) {
 		}
 		cfg.Catalog = c
 	}
+	if cfg.Shards == 0 {
+		cfg.Shards = 1
+	}
 	if cfg.DefaultSTP == wire.STPDefault {
 		cfg.DefaultSTP = wire.STPCancelIncoming
 	}
 	e := &Engine{cfg: cfg, cat: cfg.Catalog}
+	e.ids = newIDLayout(cfg)
+	e.tenders.ids = e.ids
 	e.registry.init()
 	e.markets.init()
 	e.outside.known = &e.registry.registered

@@ -105,7 +105,7 @@ func (s *subscriptions) check(known func(catalog.ParticipantID) bool) error {
 func (ts *tenders) check(known func(catalog.ParticipantID) bool) error {
 	for i, t := range ts.list {
 		in := &t.info
-		if in.ID != wire.TenderID(i+1) {
+		if in.ID != wire.TenderID(ts.ids.global(uint64(i)+1)) {
 			return fmt.Errorf("%w: tender %d holds ID %d", orderbook.ErrInvariant, i+1, in.ID)
 		}
 		if !known(in.Buyer) {

@@ -19,7 +19,7 @@ const (
 // markets is the table of open markets. Opening one appends to list and
 // adds a map entry: O(1) amortised, never a copy of the table.
 type markets struct {
-	list  []*Market // list[i].index == i+1, in opening order
+	list  []*Market // list[i].index == global(i+1), in opening order
 	byKey map[wire.MarketKey]*Market
 }
 
@@ -49,7 +49,9 @@ type clientKey struct {
 func (m *Market) Key() wire.MarketKey { return m.key }
 
 // Index returns the market's index: 1 for the first market opened, 2 for
-// the next, and so on. Order IDs carry it in their high bits.
+// the next, and so on (in a sharded engine, see Config.Shards, the k-th
+// market's index is (k-1)*Shards + Shard + 1). Order IDs carry it in their
+// high bits.
 func (m *Market) Index() uint64 { return m.index }
 
 // Markets returns the number of open markets. Cost: O(1).
@@ -58,10 +60,11 @@ func (e *Engine) Markets() int { return len(e.markets.list) }
 // MarketAt returns the market of index i (1-based, see Market.Index), or
 // nil. Cost: O(1).
 func (e *Engine) MarketAt(i uint64) *Market {
-	if i == 0 || i > uint64(len(e.markets.list)) {
+	k, ok := e.ids.local(i)
+	if !ok || k > uint64(len(e.markets.list)) {
 		return nil
 	}
-	return e.markets.list[i-1]
+	return e.markets.list[k-1]
 }
 
 // Market returns the open market of key, or nil. Cost: O(1).
@@ -96,7 +99,7 @@ func (e *Engine) openMarket(key wire.MarketKey, cat catalog.Category, initialOrd
 	if err != nil {
 		return nil, err
 	}
-	m := &Market{key: key, index: uint64(len(e.markets.list) + 1), category: cat, book: book, clientIDs: map[clientKey]struct{}{}}
+	m := &Market{key: key, index: e.ids.global(uint64(len(e.markets.list)) + 1), category: cat, book: book, clientIDs: map[clientKey]struct{}{}}
 	m.counters.known = &e.registry.registered
 	e.markets.list = append(e.markets.list, m)
 	e.markets.byKey[key] = m
@@ -214,7 +217,7 @@ func (e *Engine) applyNoMarket(seq uint64, cmd *wire.Command, dst []wire.Event) 
 			r = e.traderStatus(cmd.Participant)
 		}
 	}
-	if r == wire.ReasonNone && len(e.markets.list) >= MaxMarkets {
+	if r == wire.ReasonNone && e.ids.global(uint64(len(e.markets.list))+1) > MaxMarkets {
 		r = wire.ReasonCapacity
 	}
 	if r != wire.ReasonNone {

@@ -524,7 +524,7 @@ func (e *Engine) restoreParticipants(r *stateReader) error {
 
 func (e *Engine) restoreMarkets(r *stateReader) error {
 	n := r.count(8)
-	if n > MaxMarkets {
+	if n > 0 && e.ids.global(uint64(n)) > MaxMarkets {
 		return fmt.Errorf("%d markets", n)
 	}
 	for i := range n {
@@ -682,7 +682,7 @@ func (e *Engine) restoreTenders(r *stateReader) error {
 	for i := range n {
 		t := &tender{byBidder: map[catalog.ParticipantID]int{}}
 		in := &t.info
-		in.ID = wire.TenderID(i + 1)
+		in.ID = wire.TenderID(e.ids.global(uint64(i) + 1))
 		in.Buyer = catalog.ParticipantID(r.uvarint32())
 		in.Category, in.Basis = catalog.CategoryID(r.uvarint32()), catalog.BasisID(r.uvarint32())
 		in.Qty, in.Reserve = catalog.Qty(r.varint()), catalog.Price(r.varint())

@@ -128,6 +128,7 @@ type tender struct {
 // tenders holds every tender. Tender commands are ScopeAdmin: they
 // read the registry and the subscriptions, which only ScopeAll writes.
 type tenders struct {
+	ids     idLayout  // numbers the tenders: list[k-1] has ID ids.global(k)
 	list    []*tender // list[id-1]
 	hits    []subHit
 	order   []int
@@ -135,10 +136,11 @@ type tenders struct {
 }
 
 func (ts *tenders) get(id wire.TenderID) *tender {
-	if id == 0 || id > wire.TenderID(len(ts.list)) {
+	k, ok := ts.ids.local(uint64(id))
+	if !ok || k > uint64(len(ts.list)) {
 		return nil
 	}
-	return ts.list[id-1]
+	return ts.list[k-1]
 }
 
 // tenderEvent returns an event of t with the common fields set, at the
@@ -252,7 +254,7 @@ func (e *Engine) openTender(seq uint64, cmd *wire.Command, dst []wire.Event) ([]
 		}
 		t := &tender{
 			info: TenderInfo{
-				ID: wire.TenderID(len(e.tenders.list) + 1), Buyer: cmd.Participant,
+				ID: wire.TenderID(e.ids.global(uint64(len(e.tenders.list)) + 1)), Buyer: cmd.Participant,
 				Category: cat.ID, Basis: cmd.Basis, Qty: cmd.Qty, Reserve: cmd.Price,
 				OpenAt: openAt, CloseAt: cmd.CloseAt, Mode: cmd.TenderMode, Evaluation: cmd.Evaluation,
 				Decrement: cmd.Decrement, Extension: cmd.Extension,
