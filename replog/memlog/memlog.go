@@ -147,6 +147,17 @@ func (l *Log) Stream(_ context.Context, cfg replog.StreamConfig) (replog.Stream,
 	}
 	s := &stream{l: l, cfg: cfg, first: 1, ids: map[string]idEntry{}, changed: make(chan struct{})}
 	s.cfg.Sources = slices.Clone(cfg.Sources)
+	// A new stream receives what its sources already hold.
+	for _, name := range s.cfg.Sources {
+		if src := l.streams[name]; src != nil {
+			for _, m := range src.msgs {
+				c := m.msg
+				c.Origin, c.Head = replog.Origin{Stream: name, Seq: c.Seq}, nil
+				s.pending = append(s.pending, c)
+			}
+		}
+	}
+	s.flush(l.clock())
 	l.streams[cfg.Name] = s
 	return s, nil
 }

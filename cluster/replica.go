@@ -1,0 +1,345 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/agora-exchange/agora/engine"
+	"github.com/agora-exchange/agora/replog"
+	"github.com/agora-exchange/agora/wire"
+)
+
+// Replica applies one shard's command stream through the engine, in
+// stream order (engine seq = stream seq), and publishes each command's
+// events as output seq exactly once (replog.PutOutput), comparing audit
+// heads with any output already there. It is not safe for concurrent use:
+// one goroutine calls Step (or Run) and the owner duties.
+type Replica struct {
+	cfg     Config
+	shard   uint32
+	log     replog.Log
+	st      *streams
+	objs    replog.Objects
+	eng     *engine.Engine
+	seq     uint64
+	head    [32]byte
+	origin  uint64 // the last global origin seq applied
+	chain   chain
+	evs     []wire.Event
+	out     []byte
+	pending *pendingOutput
+	err     error // set for good by divergence or a global order error
+
+	lastSnap   uint64
+	lastSnapAt int64 // Clock().UnixNano() of the last snapshot
+}
+
+type pendingOutput struct {
+	seq  uint64
+	head [32]byte
+	data []byte
+}
+
+// NewReplica returns the replica of shard, restored from the shard's
+// newest snapshot if there is one (handover and recovery: snapshot, then
+// the stream from the seq after it). Errors: ErrInvalidConfig, ErrBadSnapshot,
+// the log's errors.
+func NewReplica(ctx context.Context, log replog.Log, cfg Config, shard uint32) (*Replica, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if shard >= c.Shards {
+		return nil, fmt.Errorf("%w: shard %d of %d", ErrInvalidConfig, shard, c.Shards)
+	}
+	st, err := openStreams(ctx, log, &c)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := log.Objects(ctx, c.snapshotBucket())
+	if err != nil {
+		return nil, err
+	}
+	r := &Replica{cfg: c, shard: shard, log: log, st: st, objs: objs}
+	if err := r.restore(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Shard returns the replica's shard.
+func (r *Replica) Shard() uint32 { return r.shard }
+
+// Seq returns the seq of the last command applied.
+func (r *Replica) Seq() uint64 { return r.seq }
+
+// Head returns the audit-chain head after Seq.
+func (r *Replica) Head() [32]byte { return r.head }
+
+// Engine returns the shard's engine, for queries between Steps.
+func (r *Replica) Engine() *engine.Engine { return r.eng }
+
+// Err returns the error that stopped the replica for good, or nil.
+func (r *Replica) Err() error { return r.err }
+
+func (r *Replica) snapshots(ctx context.Context) ([]string, error) {
+	var names []string
+	err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+		all, err := r.objs.List(ctx)
+		names = names[:0]
+		for _, n := range all {
+			if strings.HasPrefix(n, snapshotName(r.shard, 0)[:len("shard-00000-")]) {
+				names = append(names, n)
+			}
+		}
+		return err
+	})
+	return names, err
+}
+
+// restore loads the newest snapshot, or a fresh engine.
+func (r *Replica) restore(ctx context.Context) error {
+	names, err := r.snapshots(ctx)
+	if err != nil {
+		return err
+	}
+	ecfg := r.cfg.engineConfig(r.shard)
+	if len(names) == 0 {
+		e, err := engine.New(ecfg)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		}
+		r.eng, r.seq, r.head, r.origin = e, 0, [32]byte{}, 0
+		return nil
+	}
+	var b []byte
+	name := names[len(names)-1]
+	if err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		b, err = r.objs.Get(ctx, name)
+		return err
+	}); err != nil {
+		return err
+	}
+	e, seq, origin, head, err := decodeSnapshot(b, ecfg)
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", name, err)
+	}
+	if r.eng != nil && seq <= r.seq {
+		return nil // never go back
+	}
+	r.eng, r.seq, r.head, r.origin = e, seq, head, origin
+	r.lastSnap = seq
+	r.pending = nil
+	return nil
+}
+
+// Step reads up to max commands after Seq, applies them and publishes
+// their outputs, and returns how many it applied. It waits for a command
+// until ctx is done. A timed-out output put is kept and retried first by
+// the next Step, so no command is applied twice.
+//
+// Errors: *replog.DivergenceError (ErrDivergence) or *GlobalOrderError
+// (ErrGlobalOrder), after which every call returns ErrStopped wrapping it;
+// *replog.TruncatedError if the stream no longer holds Seq+1 and no
+// snapshot covers it (a newer snapshot is restored automatically); the
+// log's and the context's errors.
+func (r *Replica) Step(ctx context.Context, max int) (int, error) {
+	if r.err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrStopped, r.err)
+	}
+	if err := r.flush(ctx); err != nil {
+		return 0, err
+	}
+	var msgs []replog.Msg
+	err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		msgs, err = r.st.cmds[r.shard].Read(ctx, r.seq+1, max)
+		return err
+	})
+	var te *replog.TruncatedError
+	if errors.As(err, &te) {
+		// Another replica snapshotted and purged: catch up from its
+		// snapshot if it covers the gap.
+		if rerr := r.restore(ctx); rerr != nil {
+			return 0, rerr
+		}
+		if r.seq+1 < te.First {
+			return 0, err
+		}
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range msgs {
+		if err := r.apply(&msgs[i]); err != nil {
+			r.err = err
+			return n, err
+		}
+		n++
+		if err := r.flush(ctx); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// apply applies one command message and leaves its output pending.
+func (r *Replica) apply(m *replog.Msg) error {
+	if m.Seq != r.seq+1 {
+		return fmt.Errorf("%w: shard %d: message %d after %d", replog.ErrOutputGap, r.shard, m.Seq, r.seq)
+	}
+	isGlobal := m.Origin.Seq != 0
+	if isGlobal {
+		if m.Origin.Stream != r.cfg.globalName() || m.Origin.Seq != r.origin+1 {
+			return &GlobalOrderError{Shard: r.shard, Seq: m.Seq, Want: r.origin + 1, Got: m.Origin.Seq}
+		}
+	}
+	cmd, ok := r.decode(m.Data)
+	if ok {
+		rt := RouteOf(&cmd, r.cfg.Shards)
+		tick := !isGlobal && cmd.Kind == wire.CmdExpire && cmd.Category == 0 && cmd.Basis == 0
+		if !tick && (rt.Global != isGlobal || !isGlobal && rt.Shard != r.shard) {
+			// A misrouted command: every replica refuses it the same way.
+			cmd, ok = wire.Command{}, false
+		}
+	}
+	start := len(r.evs)
+	r.evs, _ = r.eng.Apply(m.Seq, &cmd, r.evs[:0])
+	evs := r.evs[start:]
+	r.head = r.chain.next(r.head, m.Seq, m.Data, evs)
+	r.seq = m.Seq
+	if isGlobal {
+		r.origin = m.Origin.Seq
+	}
+	r.out = appendOutput(r.out[:0], m.Origin.Seq, evs)
+	r.pending = &pendingOutput{seq: m.Seq, head: r.head, data: r.out}
+	return nil
+}
+
+// decode decodes a command message. A payload over MaxPayload becomes a
+// command the engine refuses with ReasonTooLarge, an undecodable one a
+// command it refuses with ReasonInvalidCommand: each takes its seq and is
+// refused identically on every replica.
+func (r *Replica) decode(b []byte) (wire.Command, bool) {
+	if len(b) > MaxPayload {
+		return wire.Command{Name: tooLargeName}, false
+	}
+	cmd, n, err := wire.DecodeCommand(b)
+	if err != nil || n != len(b) {
+		return wire.Command{}, false
+	}
+	return cmd, true
+}
+
+var tooLargeName = strings.Repeat("x", wire.MaxStringLen+1)
+
+// flush publishes the pending output.
+func (r *Replica) flush(ctx context.Context) error {
+	p := r.pending
+	if p == nil {
+		return nil
+	}
+	err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+		_, err := replog.PutOutput(ctx, r.st.outs[r.shard], p.seq, p.head[:], p.data)
+		if errors.Is(err, replog.ErrTruncated) {
+			return nil // output p.seq aged out: nothing left to compare
+		}
+		return err
+	})
+	if errors.Is(err, replog.ErrDivergence) {
+		r.err = err
+	}
+	if err != nil {
+		return err
+	}
+	r.pending = nil
+	return nil
+}
+
+// Run calls Step until ctx is done or Step fails with anything but a
+// timeout; with owner set it also runs the owner duties (MaybeSnapshot)
+// after every Step. It returns the error that ended it.
+func (r *Replica) Run(ctx context.Context, owner func() bool) error {
+	for {
+		_, err := r.Step(ctx, 256)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && !errors.Is(err, replog.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		if owner != nil && owner() {
+			if _, err := r.MaybeSnapshot(ctx); err != nil && !errors.Is(err, replog.ErrTimeout) {
+				return err
+			}
+		}
+	}
+}
+
+// MaybeSnapshot takes a snapshot if SnapshotEvery commands or
+// SnapshotInterval passed since the last one; see Snapshot.
+func (r *Replica) MaybeSnapshot(ctx context.Context) (bool, error) {
+	now := r.cfg.Clock().UnixNano()
+	if r.lastSnapAt == 0 {
+		r.lastSnapAt = now
+	}
+	if r.seq == r.lastSnap || r.seq-r.lastSnap < r.cfg.SnapshotEvery && now-r.lastSnapAt < int64(r.cfg.SnapshotInterval) {
+		return false, nil
+	}
+	return true, r.Snapshot(ctx)
+}
+
+// Snapshot writes the shard's state at Seq to the object store (the
+// owner's duty; any replica may), keeps the newest two snapshots, and
+// purges the command stream before the seq after the older of them, so
+// that recovery can fall back to it. Cost: O(state) plus the log calls.
+func (r *Replica) Snapshot(ctx context.Context) error {
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	b := appendSnapshot(nil, r.shard, r.cfg.Shards, r.origin, r.eng, r.seq, &r.head)
+	name := snapshotName(r.shard, r.seq)
+	if err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error { return r.objs.Put(ctx, name, b) }); err != nil {
+		return err
+	}
+	r.lastSnap, r.lastSnapAt = r.seq, r.cfg.Clock().UnixNano()
+	names, err := r.snapshots(ctx)
+	if err != nil {
+		return err
+	}
+	if len(names) < 2 {
+		return nil
+	}
+	for _, old := range names[:len(names)-2] {
+		if err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error { return r.objs.Delete(ctx, old) }); err != nil {
+			return err
+		}
+	}
+	var older uint64
+	if _, err := fmt.Sscanf(names[len(names)-2], "shard-%05d-%020d", new(uint32), &older); err != nil {
+		return fmt.Errorf("%w: name %s", ErrBadSnapshot, names[len(names)-2])
+	}
+	return r.cfg.Retry.Do(ctx, func(ctx context.Context) error { return r.st.cmds[r.shard].Purge(ctx, older+1) })
+}
+
+// Tick appends an expiry of every market of the shard at time Now() to
+// the shard's stream (the owner's ticker: expiry is a command in the log).
+// Two owners ticking at the same time append one command (the message ID
+// is the shard and the time).
+func (r *Replica) Tick(ctx context.Context) (replog.Ack, error) {
+	now := r.cfg.Now()
+	b := wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: now})
+	id := fmt.Sprintf("t.%d.%d", r.shard, now)
+	var ack replog.Ack
+	err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		ack, err = r.st.cmds[r.shard].Append(ctx, b, replog.AppendOptions{ID: id})
+		return err
+	})
+	return ack, err
+}
