@@ -208,9 +208,8 @@ func (r *Replica) apply(m *replog.Msg) error {
 			cmd, ok = wire.Command{}, false
 		}
 	}
-	start := len(r.evs)
 	r.evs, _ = r.eng.Apply(m.Seq, &cmd, r.evs[:0])
-	evs := r.evs[start:]
+	evs := r.evs
 	r.head = r.chain.next(r.head, m.Seq, m.Data, evs)
 	r.seq = m.Seq
 	if isGlobal {

@@ -1,0 +1,313 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agora-exchange/agora/matching"
+	"github.com/agora-exchange/agora/replog"
+	"github.com/agora-exchange/agora/replog/memlog"
+	"github.com/agora-exchange/agora/wire"
+)
+
+func testConfig(shards uint32) Config {
+	var now int64
+	return Config{
+		Shards: shards,
+		Retry:  replog.Retry{CallTimeout: 50 * time.Millisecond, Backoff: 100 * time.Microsecond, Attempts: 2000},
+		Now:    func() int64 { now++; return now }, // used by one goroutine per test
+	}
+}
+
+// testStreams opens the streams of cfg, defaults applied.
+func testStreams(ctx context.Context, log replog.Log, cfg Config) (*streams, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return openStreams(ctx, log, &c)
+}
+
+// runReplica runs a replica of shard until the test ends.
+func runReplica(t *testing.T, log replog.Log, cfg Config, shard uint32) *Replica {
+	t.Helper()
+	r, err := NewReplica(context.Background(), log, cfg, shard)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
+	return r
+}
+
+// TestUnshardedMatchesSingleExchange: random commands through the gateway
+// and the replica path of an unsharded cluster give the events and the
+// audit chain of a durable single exchange fed the same commands, byte for
+// byte, and the same order IDs.
+func TestUnshardedMatchesSingleExchange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{Seed: 3})
+	t.Cleanup(log.Close)
+	log.SetFaults(memlog.Faults{DropRequest: 0.05, DropReply: 0.05, HoldSource: 0.3})
+	cfg := testConfig(1)
+	gw, err := NewGateway(ctx, log, cfg)
+	require.NoError(t, err)
+	runReplica(t, log, cfg, 0)
+	g := newGen(t, 11, 4)
+	for i := range 300 {
+		cmd := g.next()
+		ack, err := gw.Submit(ctx, fmt.Sprint("r", i), cmd)
+		require.NoError(t, err)
+		res, err := gw.Wait(ctx, ack)
+		require.NoError(t, err)
+		g.learn(cmd, res.Events)
+	}
+	log.SetFaults(memlog.Faults{})
+	st, err := testStreams(ctx, log, cfg)
+	require.NoError(t, err)
+	info, err := st.cmds[0].Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(300), info.Last, "each command once")
+
+	x, err := matching.Open(t.TempDir(), matching.Config{}, matching.DurableOptions{})
+	require.NoError(t, err)
+	defer x.Close()
+	for seq := uint64(1); seq <= info.Last; seq++ {
+		msgs, err := st.cmds[0].Read(ctx, seq, 1)
+		require.NoError(t, err)
+		cmd, _, err := wire.DecodeCommand(msgs[0].Data)
+		require.NoError(t, err)
+		want, _ := x.Submit(cmd, nil)
+		outs, err := st.outs[0].Read(ctx, seq, 1)
+		require.NoError(t, err)
+		_, got, err := DecodeOutput(outs[0].Data, nil)
+		require.NoError(t, err)
+		require.Equal(t, encodeEvents(want), encodeEvents(got), "seq %d", seq)
+		_, head, ok := x.AuditHead()
+		require.True(t, ok)
+		require.Equal(t, head[:], outs[0].Head, "audit head at seq %d", seq)
+	}
+	require.NotEmpty(t, g.orders, "the run placed orders")
+}
+
+// TestBadPayloadsRejectedIdentically: corrupt, truncated and oversized
+// payloads each take one seq and are refused the same way by three
+// replicas, which publish one output each.
+func TestBadPayloadsRejectedIdentically(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	defer log.Close()
+	cfg := testConfig(2)
+	st, err := testStreams(ctx, log, cfg)
+	require.NoError(t, err)
+	good := wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: 5})
+	place := wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdPlace, Time: 6, Participant: 1, Category: 12, Basis: 1, Qty: 1, Side: wire.Buy, Type: wire.Limit, TIF: wire.GTC, Price: 1})
+	wrongShard := RouteOf(&wire.Command{Kind: wire.CmdPlace, Category: 12, Basis: 1}, 2).Shard != 0
+	payloads := [][]byte{
+		{0xff, 0x01, 0x02},                   // corrupt
+		good[:len(good)/2],                   // truncated
+		make([]byte, MaxPayload+1),           // oversized
+		append(append([]byte{}, good...), 0), // trailing byte
+		good,
+	}
+	if wrongShard {
+		payloads = append(payloads, place) // misrouted
+	}
+	for i, p := range payloads {
+		_, err := st.cmds[0].Append(ctx, p, replog.AppendOptions{ID: fmt.Sprint("c.", i)})
+		require.NoError(t, err)
+	}
+	var reps []*Replica
+	for range 3 {
+		r, err := NewReplica(ctx, log, cfg, 0)
+		require.NoError(t, err)
+		n, err := r.Step(ctx, 100)
+		require.NoError(t, err)
+		require.Equal(t, len(payloads), n)
+		reps = append(reps, r)
+	}
+	for _, r := range reps[1:] {
+		require.Equal(t, reps[0].Head(), r.Head())
+	}
+	info, err := st.outs[0].Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(len(payloads)), info.Last, "one output per seq")
+	outs, err := st.outs[0].Read(ctx, 1, len(payloads))
+	require.NoError(t, err)
+	wantReason := []wire.RejectReason{wire.ReasonInvalidCommand, wire.ReasonInvalidCommand, wire.ReasonTooLarge, wire.ReasonInvalidCommand}
+	for i, m := range outs {
+		_, evs, err := DecodeOutput(m.Data, nil)
+		require.NoError(t, err)
+		if i < len(wantReason) || i == 5 {
+			require.Len(t, evs, 1, "payload %d", i)
+			require.Equal(t, wire.EventRejected, evs[0].Kind)
+			if i < len(wantReason) {
+				require.Equal(t, wantReason[i], evs[0].Reject, "payload %d", i)
+			}
+		}
+	}
+}
+
+// TestOutputDivergenceStopsReplica: an output stored with another head
+// stops the replica with a typed error.
+func TestOutputDivergenceStopsReplica(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	defer log.Close()
+	cfg := testConfig(1)
+	st, err := testStreams(ctx, log, cfg)
+	require.NoError(t, err)
+	_, err = st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: 1}), replog.AppendOptions{ID: "c.1"})
+	require.NoError(t, err)
+	_, err = replog.PutOutput(ctx, st.outs[0], 1, make([]byte, 32), appendOutput(nil, 0, nil))
+	require.NoError(t, err)
+	r, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	_, err = r.Step(ctx, 10)
+	require.ErrorIs(t, err, replog.ErrDivergence)
+	_, err = r.Step(ctx, 10)
+	require.ErrorIs(t, err, ErrStopped)
+	require.ErrorIs(t, r.Err(), replog.ErrDivergence)
+}
+
+// TestGlobalCollisionCaught: a local message whose ID equals a global's
+// makes the shard stream drop the sourced global; the replica catches the
+// gap in origin seqs instead of absorbing it.
+func TestGlobalCollisionCaught(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	defer log.Close()
+	cfg := testConfig(2)
+	st, err := testStreams(ctx, log, cfg)
+	require.NoError(t, err)
+	reg := func(n int) []byte {
+		return wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdRegister, Name: "X", INN: newGen(t, 1, 1).inn(), Time: int64(n)})
+	}
+	_, err = st.global.Append(ctx, reg(1), replog.AppendOptions{ID: "g.a"})
+	require.NoError(t, err)
+	_, err = st.cmds[1].Append(ctx, reg(2), replog.AppendOptions{ID: "g.b"}) // the collision
+	require.NoError(t, err)
+	_, err = st.global.Append(ctx, reg(3), replog.AppendOptions{ID: "g.b"})
+	require.NoError(t, err)
+	_, err = st.global.Append(ctx, reg(4), replog.AppendOptions{ID: "g.c"})
+	require.NoError(t, err)
+	r0, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	n, err := r0.Step(ctx, 10)
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "shard 0 has every global")
+	r1, err := NewReplica(ctx, log, cfg, 1)
+	require.NoError(t, err)
+	_, err = r1.Step(ctx, 10)
+	require.ErrorIs(t, err, ErrGlobalOrder)
+	var ge *GlobalOrderError
+	require.ErrorAs(t, err, &ge)
+	require.Equal(t, uint64(2), ge.Want)
+	require.Equal(t, uint64(3), ge.Got)
+	require.Equal(t, uint32(1), ge.Shard)
+}
+
+// TestSnapshotPurgeAndHandover: the owner snapshots and purges; a replica
+// that starts later restores the newest snapshot and reaches the same
+// head; a read before the first retained seq names both seqs.
+func TestSnapshotPurgeAndHandover(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	defer log.Close()
+	cfg := testConfig(2)
+	cfg.SnapshotEvery = 20
+	gw, err := NewGateway(ctx, log, cfg)
+	require.NoError(t, err)
+	owner, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	other, err := NewReplica(ctx, log, cfg, 1)
+	require.NoError(t, err)
+	lagging, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	g := newGen(t, 5, 6)
+	snaps := 0
+	for i := range 200 {
+		cmd := g.next()
+		if RouteOf(&cmd, 2).Global {
+			done := make(chan struct{})
+			go func() { // a global waits for both shards' outputs
+				defer close(done)
+				for _, r := range []*Replica{owner, other} {
+					for {
+						n, err := r.Step(ctx, 1)
+						require.NoError(t, err)
+						if n > 0 && r.origin > 0 {
+							info, _ := r.st.global.Info(ctx)
+							if r.origin == info.Last {
+								break
+							}
+						}
+					}
+				}
+			}()
+			ack, err := gw.Submit(ctx, fmt.Sprint("r", i), cmd)
+			require.NoError(t, err)
+			<-done
+			res, err := gw.Wait(ctx, ack)
+			require.NoError(t, err)
+			g.learn(cmd, res.Events)
+			continue
+		}
+		ack, err := gw.Submit(ctx, fmt.Sprint("r", i), cmd)
+		require.NoError(t, err)
+		r := map[uint32]*Replica{0: owner, 1: other}[ack.Shard]
+		for r.Seq() < ack.Seq {
+			_, err := r.Step(ctx, 100)
+			require.NoError(t, err)
+		}
+		res, err := gw.Wait(ctx, ack)
+		require.NoError(t, err)
+		g.learn(cmd, res.Events)
+		took, err := owner.MaybeSnapshot(ctx)
+		require.NoError(t, err)
+		if took {
+			snaps++
+		}
+	}
+	require.GreaterOrEqual(t, snaps, 3)
+	names, err := owner.snapshots(ctx)
+	require.NoError(t, err)
+	require.Len(t, names, 2, "the newest two are kept")
+	info, err := owner.st.cmds[0].Info(ctx)
+	require.NoError(t, err)
+	require.Greater(t, info.First, uint64(1), "purged")
+	_, err = owner.st.cmds[0].Read(ctx, 1, 1)
+	var te *replog.TruncatedError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, uint64(1), te.Requested)
+	require.Equal(t, info.First, te.First)
+
+	// The lagging replica (started at 0) catches up through the snapshot.
+	for lagging.Seq() < owner.Seq() {
+		_, err := lagging.Step(ctx, 100)
+		require.NoError(t, err)
+	}
+	require.Equal(t, owner.Head(), lagging.Head())
+	// A new replica (handover) restores the newest snapshot.
+	fresh, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	require.Greater(t, fresh.Seq(), uint64(0))
+	for fresh.Seq() < owner.Seq() {
+		_, err := fresh.Step(ctx, 100)
+		require.NoError(t, err)
+	}
+	require.Equal(t, owner.Head(), fresh.Head())
+	require.Equal(t, owner.Engine().AppendState(nil, 0, nil), fresh.Engine().AppendState(nil, 0, nil))
+}
