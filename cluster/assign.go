@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agora-exchange/agora/replog"
@@ -18,7 +19,8 @@ import (
 
 // Rendezvous returns the n nodes (fewer if there are fewer) that replicate
 // shard: the nodes by decreasing FNV-1a 64 of "agora/rendezvous/v1", the
-// node's name, a zero byte and the shard (4 bytes, little endian), ties
+// node's name, a zero byte and the shard (4 bytes, little endian), mixed
+// by SplitMix64's finalizer, ties
 // broken by name. The first is the shard's owner. A node joining or
 // leaving moves only the shards it wins or held: about S/N of S shards.
 // Cost: O(len(nodes) log len(nodes)).
@@ -35,7 +37,7 @@ func Rendezvous(shard uint32, nodes []string, n int) []string {
 		var b [5]byte
 		binary.LittleEndian.PutUint32(b[1:], shard)
 		h.Write(b[:])
-		s = append(s, scored{node, h.Sum64()})
+		s = append(s, scored{node, mix64(h.Sum64())})
 	}
 	slices.SortFunc(s, func(a, b scored) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
@@ -48,6 +50,16 @@ func Rendezvous(shard uint32, nodes []string, n int) []string {
 		out = append(out, s[i].node)
 	}
 	return out
+}
+
+// mix64 is SplitMix64's finalizer: FNV-1a alone spreads short, similar
+// names poorly.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // Membership is the liveness of a cluster's nodes: a heartbeat per node in
@@ -125,7 +137,6 @@ type Node struct {
 	mem  *Membership
 
 	mu     sync.Mutex
-	owned  map[uint32]bool
 	runs   map[uint32]*run
 	errs   []error
 	closed bool
@@ -135,6 +146,7 @@ type run struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	rep    *Replica
+	owner  atomic.Bool // the node owns the shard: tick, snapshot, truncate
 }
 
 // NewNode returns node name of the cluster on log; it records or checks
@@ -151,7 +163,7 @@ func NewNode(ctx context.Context, log replog.Log, cfg Config, name string) (*Nod
 	if err != nil {
 		return nil, err
 	}
-	return &Node{name: name, cfg: c, log: log, mem: mem, owned: map[uint32]bool{}, runs: map[uint32]*run{}}, nil
+	return &Node{name: name, cfg: c, log: log, mem: mem, runs: map[uint32]*run{}}, nil
 }
 
 // Sync beats, reads the live nodes and starts or stops replicas to match
@@ -168,6 +180,12 @@ func (n *Node) Sync(ctx context.Context) ([]uint32, error) {
 	if !slices.Contains(live, n.name) {
 		live = append(live, n.name)
 	}
+	var stopped []*run
+	defer func() { // wait outside the lock: a stopping replica may ask owns
+		for _, r := range stopped {
+			<-r.done
+		}
+	}()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -179,14 +197,14 @@ func (n *Node) Sync(ctx context.Context) ([]uint32, error) {
 		if !slices.Contains(reps, n.name) {
 			if r := n.runs[k]; r != nil {
 				r.cancel()
-				<-r.done
+				stopped = append(stopped, r)
 				delete(n.runs, k)
 			}
 			continue
 		}
 		mine = append(mine, k)
-		n.owned[k] = reps[0] == n.name
-		if n.runs[k] != nil {
+		if r := n.runs[k]; r != nil {
+			r.owner.Store(reps[0] == n.name)
 			continue
 		}
 		rep, err := NewReplica(ctx, n.log, n.cfg, k)
@@ -195,10 +213,11 @@ func (n *Node) Sync(ctx context.Context) ([]uint32, error) {
 		}
 		rctx, cancel := context.WithCancel(context.Background())
 		r := &run{cancel: cancel, done: make(chan struct{}), rep: rep}
+		r.owner.Store(reps[0] == n.name)
 		n.runs[k] = r
 		go func() {
 			defer close(r.done)
-			err := rep.Run(rctx, func() bool { return n.owns(k) })
+			err := rep.Run(rctx, r.owner.Load)
 			if err != nil && rctx.Err() == nil {
 				n.mu.Lock()
 				n.errs = append(n.errs, fmt.Errorf("node %s shard %d: %w", n.name, k, err))
@@ -207,12 +226,6 @@ func (n *Node) Sync(ctx context.Context) ([]uint32, error) {
 		}()
 	}
 	return mine, nil
-}
-
-func (n *Node) owns(k uint32) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.owned[k]
 }
 
 // Errors returns the errors that stopped replicas (divergence, global
@@ -248,8 +261,8 @@ func (n *Node) Run(ctx context.Context, tick time.Duration) error {
 		case <-tc:
 			n.mu.Lock()
 			var reps []*Replica
-			for k, r := range n.runs {
-				if n.owned[k] {
+			for _, r := range n.runs {
+				if r.owner.Load() {
 					reps = append(reps, r.rep)
 				}
 			}
