@@ -273,7 +273,7 @@ func (r *Replica) Run(ctx context.Context, owner func() bool) error {
 			return err
 		}
 		if owner != nil && owner() {
-			if _, err := r.MaybeSnapshot(ctx); err != nil && !errors.Is(err, replog.ErrTimeout) {
+			if _, err := r.MaybeSnapshot(ctx); err != nil && !errors.Is(err, replog.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
 				return err
 			}
 		}

@@ -1,0 +1,65 @@
+// Package cluster runs Agora as several nodes on a replicated log
+// (package replog): markets sharded over nodes, each shard's commands in
+// one replicated stream, deterministic replicas, failover without loss. It
+// holds no network code: module natsjs provides the log on NATS
+// JetStream, and package memlog one in memory for tests.
+//
+// # Shards
+//
+// A cluster has Config.Shards shards, fixed when it is created and
+// recorded in KV (EnsureRecorded); resharding is not supported. A market's
+// shard is ShardOf its key, a frozen hash that is part of the format, so
+// markets never move between shards; shards move between nodes. Each
+// shard's engine numbers its markets and tenders in the engine's sharded
+// layout (engine.Config.Shards), so order and tender IDs name their shard
+// and are unique across the cluster. With one shard the layout, the
+// command bytes, the audit chain and the engine state are exactly those of
+// a single exchange.
+//
+// # Streams
+//
+// Each shard has a command stream and an output stream; exchange-wide
+// commands (RouteOf: registration, moderation, ratings, subscriptions, an
+// expiry of every market) go to one global stream, sourced into every
+// shard's command stream, so each shard applies each global command once,
+// in global order, at its own position. Message IDs are namespaced ("c."
+// for a shard's commands, "g." for globals, "o." for outputs, "t." for
+// ticks): a sourced message keeps its ID and would otherwise be silently
+// dropped as a duplicate of a local one. A replica checks the origin seq
+// of every sourced global and stops with a *GlobalOrderError on a gap or
+// a repeat.
+//
+// # Replicas
+//
+// A Replica applies its shard's stream through engine.Engine.Apply in
+// stream order, so engine seq = stream seq; submission order means
+// nothing. The events of command n go into output n, published with
+// expected last seq n-1 and the audit-chain head (replog.PutOutput); a
+// replica that finds output n already there compares heads, and a
+// mismatch stops it with a *replog.DivergenceError: the live determinism
+// check. Undecodable, truncated or oversized payloads take their seq and
+// are refused identically by every replica.
+//
+// # Nodes and ownership
+//
+// A Node beats in KV (Config.Heartbeat, TTL) and runs a replica of each
+// shard it is among the top Config.Replicas live nodes of by Rendezvous
+// hash; the first is the owner. Ownership is soft: correctness never
+// depends on it. The owner ticks (expiry is a command in the log),
+// snapshots the shard to the object store every SnapshotEvery commands or
+// SnapshotInterval, keeps the newest two snapshots and purges the command
+// stream before the older one. A new replica restores the newest
+// snapshot and reads from the seq after it.
+//
+// # Gateway
+//
+// Gateway.Submit stamps the time, encodes and routes the command and
+// appends it under the client's request ID; it returns an Ack once the log
+// holds it durably (a global once every shard's output holds it).
+// Gateway.Wait returns its events. A Submit retried within the dedupe
+// window (Config.Duplicates) under the same request ID is applied once; a
+// retry after the window is a new command.
+//
+// Every log call has its own deadline and is retried under the same
+// message ID (Config.Retry): a stream without a leader does not answer.
+package cluster
