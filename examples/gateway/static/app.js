@@ -10,6 +10,7 @@ const page = {
   firstRender: 0,  // performance.now() when the book was first drawn
   connects: 0,     // stream connections opened
   fills: 0,
+  lastResult: null, // the last order placed through the form: {seq, events}
   lastSeq: 0,
   market: { category: "", basis: "" },
   categories: new Map(),
@@ -263,6 +264,7 @@ async function placeOrder(ev) {
   const r = $("order-result");
   try {
     const res = await getJSON("/api/orders", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    page.lastResult = { seq: Number(res.seq), events: res.events };
     const acc = res.events.find((e) => e.kind === "accepted");
     const fills = res.events.filter((e) => e.kind === "fill").length;
     r.textContent = `seq ${res.seq}: order ${acc ? acc.order_id : "?"} accepted, ${fills} fill(s)`;
