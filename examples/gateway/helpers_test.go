@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/durable"
+	"github.com/agora-exchange/agora/journal"
 	"github.com/agora-exchange/agora/matching"
-	"github.com/agora-exchange/agora/matching/journal"
 	"github.com/agora-exchange/agora/wire"
 )
 
@@ -59,7 +60,7 @@ func (g *gw) stop() {
 	}
 	g.srv.CloseClientConnections()
 	g.srv.Close()
-	if err := g.x.Close(); err != nil {
+	if err := durable.Of(g.x).Close(); err != nil {
 		g.t.Errorf("close: %v", err)
 	}
 	g.srv = nil

@@ -81,8 +81,9 @@ import (
 	"time"
 
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/durable"
+	"github.com/agora-exchange/agora/journal"
 	"github.com/agora-exchange/agora/matching"
-	"github.com/agora-exchange/agora/matching/journal"
 	"github.com/agora-exchange/agora/wire"
 )
 
@@ -99,7 +100,7 @@ func main() {
 // catalog, with the journal in mode. It is the gateway's one call into the
 // durability layer; everything else uses the *matching.Exchange API.
 func openExchange(dir string, mode journal.Mode) (*matching.Exchange, error) {
-	return matching.Open(dir, matching.Config{}, matching.DurableOptions{
+	return durable.Open(dir, matching.Config{}, durable.Options{
 		Journal:       journal.Options{Mode: mode},
 		SnapshotEvery: 100_000,
 	})
@@ -144,16 +145,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := NewServer(x, nil)
 	if *seed && x.Seq() == 0 {
 		if err := srv.seed(); err != nil {
-			x.Close()
+			durable.Of(x).Close()
 			return err
 		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		x.Close()
+		durable.Of(x).Close()
 		return err
 	}
-	rec := x.Recovery()
+	rec := durable.Of(x).Recovery()
 	fmt.Fprintf(stdout, "gateway: http://%s/ (exchange in %s, journal %s, seq %d: snapshot %d + %d replayed)\n",
 		ln.Addr(), *dir, mode, x.Seq(), rec.SnapshotSeq, rec.Replayed)
 
@@ -178,7 +179,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	if cerr := x.Close(); err == nil {
+	if cerr := durable.Of(x).Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
