@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agora-exchange/agora/durable"
 	"github.com/agora-exchange/agora/matching"
 	"github.com/agora-exchange/agora/replog"
 	"github.com/agora-exchange/agora/replog/memlog"
@@ -77,9 +78,9 @@ func TestUnshardedMatchesSingleExchange(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(300), info.Last, "each command once")
 
-	x, err := matching.Open(t.TempDir(), matching.Config{}, matching.DurableOptions{})
+	x, err := durable.Open(t.TempDir(), matching.Config{}, durable.Options{})
 	require.NoError(t, err)
-	defer x.Close()
+	defer durable.Of(x).Close()
 	for seq := uint64(1); seq <= info.Last; seq++ {
 		msgs, err := st.cmds[0].Read(ctx, seq, 1)
 		require.NoError(t, err)
@@ -91,7 +92,7 @@ func TestUnshardedMatchesSingleExchange(t *testing.T) {
 		_, got, err := DecodeOutput(outs[0].Data, nil)
 		require.NoError(t, err)
 		require.Equal(t, encodeEvents(want), encodeEvents(got), "seq %d", seq)
-		_, head, ok := x.AuditHead()
+		_, head, ok := durable.Of(x).AuditHead()
 		require.True(t, ok)
 		require.Equal(t, head[:], outs[0].Head, "audit head at seq %d", seq)
 	}
