@@ -75,6 +75,7 @@ type Engine struct {
 	outside counterSet
 	subs    subscriptions
 	tenders tenders
+	sign    signing // keys.go
 }
 
 // New returns an engine with no participants and no markets; a market
@@ -159,7 +160,29 @@ func (e *Engine) Apply(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.
 		}
 		return e.rejectOutside(seq, cmd, shape, dst)
 	}
+	if wire.Binding(cmd.Kind) && (cmd.Signed() || e.sign.mayRequire) {
+		// A tender command (the market ones went to ApplyMarket above).
+		if r := e.signedTender(cmd); r != wire.ReasonNone {
+			return e.tenderCommand(seq, cmd, dst, func(_ uint64, dst []wire.Event) ([]wire.Event, wire.RejectReason) {
+				if t := e.tenders.get(cmd.Tender); t != nil && cmd.Kind != wire.CmdOpenTender {
+					t.advance(cmd.Time)
+				}
+				return dst, r
+			})
+		}
+		start := len(dst)
+		dst, err := e.applyOutside(seq, cmd, dst)
+		markSigned(cmd, dst[start:])
+		return dst, err
+	}
+	return e.applyOutside(seq, cmd, dst)
+}
+
+// applyOutside applies a valid-shaped command of ScopeAdmin or ScopeAll.
+func (e *Engine) applyOutside(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	switch cmd.Kind {
+	case wire.CmdRegisterKey, wire.CmdConfirmKey, wire.CmdRotateKey, wire.CmdRevokeKey, wire.CmdSetSignPolicy:
+		return e.keyCommand(seq, cmd, dst)
 	case wire.CmdRegister:
 		return e.register(seq, cmd, dst)
 	case wire.CmdSetStatus:

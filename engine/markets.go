@@ -37,7 +37,8 @@ type Market struct {
 	clientIDs map[clientKey]struct{}
 	counters  counterSet
 	scratch   []orderbook.Event
-	hits      []subHit // notification scratch
+	hits      []subHit   // notification scratch
+	nonces    nonceTable // of the signed commands on this market (keys.go)
 }
 
 type clientKey struct {
@@ -111,6 +112,19 @@ func (e *Engine) openMarket(key wire.MarketKey, cat catalog.Category, initialOrd
 // catalog, the registry and the subscriptions: see the package
 // documentation for which calls may overlap.
 func (e *Engine) ApplyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	if (cmd.Signed() || e.sign.mayRequire) && wire.Binding(cmd.Kind) && wire.CheckShape(cmd) == wire.ReasonNone {
+		if r := e.signedMarket(m, cmd); r != wire.ReasonNone {
+			return e.rejectIn(m, seq, cmd, r, dst)
+		}
+		start := len(dst)
+		dst, err := e.applyMarket(m, seq, cmd, dst)
+		markSigned(cmd, dst[start:])
+		return dst, err
+	}
+	return e.applyMarket(m, seq, cmd, dst)
+}
+
+func (e *Engine) applyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	if r := wire.CheckShape(cmd); r != wire.ReasonNone {
 		return e.rejectIn(m, seq, cmd, r, dst)
 	}
@@ -165,6 +179,11 @@ func (e *Engine) ApplyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wir
 func (e *Engine) applyNoMarket(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	if r := wire.CheckShape(cmd); r != wire.ReasonNone {
 		return e.rejectOutside(seq, cmd, r, dst)
+	}
+	if wire.Binding(cmd.Kind) {
+		if r := e.signedOpening(cmd); r != wire.ReasonNone {
+			return e.rejectOutside(seq, cmd, r, dst)
+		}
 	}
 	switch cmd.Kind {
 	case wire.CmdCancel, wire.CmdAmend:

@@ -103,7 +103,13 @@ func (e *Engine) CheckInvariants() error {
 			return err
 		}
 	}
-	return e.checkProcurement()
+	if err := e.checkProcurement(); err != nil {
+		return err
+	}
+	if err := e.sign.checkState(e); err != nil {
+		return fmt.Errorf("signing: %w", err)
+	}
+	return nil
 }
 
 // CheckInvariants checks m's book and client order IDs. Cost: O(orders).

@@ -19,7 +19,8 @@ const (
 	// counters of commands that reach no market; it reads the registry and
 	// the subscriptions.
 	ScopeAdmin
-	// ScopeAll: everything, the registry and the subscriptions included.
+	// ScopeAll: everything, the registry, the subscriptions and the keys
+	// and signature policies included.
 	ScopeAll
 	scopeEnd
 )
@@ -57,6 +58,11 @@ var scopes = [...]Scope{
 	wire.CmdCancelTender:      ScopeAdmin,
 	wire.CmdSetMarketMode:     ScopeMarket,
 	wire.CmdUncross:           ScopeMarket,
+	wire.CmdRegisterKey:       ScopeAll,
+	wire.CmdConfirmKey:        ScopeAll,
+	wire.CmdRotateKey:         ScopeAll,
+	wire.CmdRevokeKey:         ScopeAll,
+	wire.CmdSetSignPolicy:     ScopeAll,
 }
 
 // ScopeOf returns the scope of cmd. An unknown kind is ScopeAdmin: it is

@@ -21,7 +21,8 @@ import (
 // signed ones); a string is a uvarint length followed by its bytes.
 //
 //	magic    [8]byte  "AGORASTA"
-//	version  uint16   stateVersion (1)
+//	version  uint16   stateVersion (2; version 1, which has no signing
+//	                  section, is read too)
 //	sections, in ascending tag order, each at most once:
 //	  tag    uint8
 //	  length uvarint
@@ -47,13 +48,16 @@ import (
 //	7 subscriptions in ID order, removed ones as a zero owner
 //	8 tenders       in ID order, every term and result, with the bids in
 //	                first-bid order
+//	9 signing       keys, signature policies, the signing clock and the
+//	                nonce tables (see appendSigning in keys.go); written
+//	                only when not empty (version 2)
 //
 // Counters are the total followed by the per-participant counters in
 // participant order. The client order ID index of each market is not
 // stored: restoring rebuilds it from the resting orders' tags.
 const (
 	stateMagic   = "AGORASTA"
-	stateVersion = 1
+	stateVersion = 2
 
 	secMeta          = 1
 	secAudit         = 2
@@ -63,7 +67,8 @@ const (
 	secOutside       = 6
 	secSubscriptions = 7
 	secTenders       = 8
-	secEnd           = 9
+	secSigning       = 9
+	secEnd           = 10
 
 	stateHeaderSize = len(stateMagic) + 2
 	// ChainSize is the size of an audit chain head: a SHA-256 hash.
@@ -138,6 +143,12 @@ func (e *Engine) AppendState(dst []byte, seq uint64, chain *[ChainSize]byte) []b
 	sec.begin(&dst, secTenders)
 	dst = e.tenders.appendState(dst)
 	sec.end(&dst)
+
+	if !e.signingEmpty() {
+		sec.begin(&dst, secSigning)
+		dst = e.appendSigning(dst)
+		sec.end(&dst)
+	}
 
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], stateCRC))
 }
@@ -309,7 +320,8 @@ func stateSections(b []byte) ([secEnd][]byte, error) {
 	if len(b) < stateHeaderSize+4 || string(b[:len(stateMagic)]) != stateMagic {
 		return secs, fmt.Errorf("%w: not an Agora state (bad magic)", ErrBadState)
 	}
-	if v := binary.LittleEndian.Uint16(b[len(stateMagic):]); v != stateVersion {
+	v := binary.LittleEndian.Uint16(b[len(stateMagic):])
+	if v < 1 || v > stateVersion {
 		return secs, fmt.Errorf("%w: unsupported version %d", ErrBadState, v)
 	}
 	body := b[:len(b)-4]
@@ -340,6 +352,9 @@ func stateSections(b []byte) ([secEnd][]byte, error) {
 	}
 	if secs[secMeta] == nil {
 		return secs, fmt.Errorf("%w: no meta section", ErrBadState)
+	}
+	if v == 1 && secs[secSigning] != nil {
+		return secs, fmt.Errorf("%w: a version 1 state has no signing section", ErrBadState)
 	}
 	return secs, nil
 }
@@ -435,6 +450,7 @@ func RestoreState(cfg Config, b []byte) (e *Engine, seq uint64, chain *[ChainSiz
 		{secOutside, "outside counters", e.outside.restore},
 		{secSubscriptions, "subscriptions", e.restoreSubscriptions},
 		{secTenders, "tenders", e.restoreTenders},
+		{secSigning, "signing", e.restoreSigning},
 	}
 	for _, s := range steps {
 		if secs[s.tag] == nil {

@@ -18,7 +18,7 @@ import (
 //
 // # Format
 //
-// A record is one version byte (CodecVersion, currently 1) followed by every
+// A record is one version byte (CodecVersion, currently 2) followed by every
 // field of the struct in declaration order, each encoded by its kind:
 //
 //   - unsigned integers (IDs, enums, counts, uint8..uint64): unsigned
@@ -27,6 +27,9 @@ import (
 //     (encoding/binary varint), so small negative values stay short;
 //   - bool: one byte, 0 or 1;
 //   - string: uvarint byte length, at most MaxStringLen+1, then the bytes;
+//   - []byte (PublicKey, Signature): uvarint byte length, at most
+//     MaxKeyLen+1 or MaxSignatureLen+1, then the bytes; empty and nil
+//     both decode as nil;
 //   - []catalog.BasisID: uvarint count, at most MaxBases+1 in a command
 //     (MaxBases in an event), then each ID as a
 //     uvarint. An empty slice and a nil slice both encode as count 0 and
@@ -45,6 +48,12 @@ import (
 // unchanged, because the journal must replay exactly what was submitted,
 // including commands that the exchange rejected. Validation is the
 // exchange's job.
+//
+// Versions: 1 is the fields up to RefPrice (Command) and Imbalance
+// (Event); 2 adds, after them, the key and signature fields of a Command
+// (KeyID, KeyAlgorithm, PublicKey, ValidFrom, ValidUntil, SignPolicy,
+// Nonce, Signature, SignatureVerified) and KeyID, SignPolicy of an Event.
+// A version 1 record decodes with those fields zero.
 //
 // # Canonical form
 //
@@ -66,7 +75,7 @@ import (
 // records, and dropped). A record of a version newer than the decoder knows
 // is rejected as corrupt. A codec test fills every field by reflection and
 // fails if one is not round-tripped, so a new field cannot be forgotten.
-const CodecVersion = 1
+const CodecVersion = 2
 
 // Limits of the variable-size fields of a Command: the one set that both
 // validation and the codec use. The exchange (New and Open alike) refuses a
@@ -120,8 +129,12 @@ func CheckEventEncodable(e *Event) error {
 // bases. A string or Bases field over the limits (MaxStringLen, MaxBases)
 // is written clipped to one over the limit, so the result always decodes;
 // a command within the limits round-trips exactly.
-func AppendCommand(dst []byte, c *Command) []byte {
-	dst = append(dst, CodecVersion)
+func AppendCommand(dst []byte, c *Command) []byte { return appendCommandV2(dst, c) }
+
+// appendCommandV2 writes codec version 2. AppendSigningBytes depends on
+// this exact form: a new version gets a new function.
+func appendCommandV2(dst []byte, c *Command) []byte {
+	dst = append(dst, 2)
 	dst = encInt(dst, c.Kind)
 	dst = encInt(dst, c.Time)
 	dst = encInt(dst, c.Participant)
@@ -161,6 +174,16 @@ func AppendCommand(dst []byte, c *Command) []byte {
 	dst = encInt(dst, c.LeadTime)
 	dst = encInt(dst, c.MarketMode)
 	dst = encInt(dst, c.RefPrice)
+	// Version 2.
+	dst = encInt(dst, c.KeyID)
+	dst = encInt(dst, c.KeyAlgorithm)
+	dst = encBytes(dst, c.PublicKey, MaxKeyLen)
+	dst = encInt(dst, c.ValidFrom)
+	dst = encInt(dst, c.ValidUntil)
+	dst = encInt(dst, c.SignPolicy)
+	dst = encInt(dst, c.Nonce)
+	dst = encBytes(dst, c.Signature, MaxSignatureLen)
+	dst = encBool(dst, c.SignatureVerified)
 	return dst
 }
 
@@ -171,13 +194,15 @@ func AppendCommand(dst []byte, c *Command) []byte {
 // Errors (wrapping ErrCorruptCommand, with the field and byte offset): b is
 // truncated; the version byte is unknown; a varint is over-long, overflows
 // 64 bits or does not fit its field; a bool byte is not 0 or 1; a string is
-// longer than MaxStringLen+1 or Bases longer than MaxBases+1. Cost: O(len of the
-// record); it allocates only the strings and Bases.
+// longer than MaxStringLen+1, Bases longer than MaxBases+1, PublicKey
+// longer than MaxKeyLen+1 or Signature longer than MaxSignatureLen+1. It
+// reads versions 1 and 2 (see the codec format). Cost: O(len of the
+// record); it allocates only the strings, Bases, PublicKey and Signature.
 func DecodeCommand(b []byte) (Command, int, error) {
 	var c Command
 	d := codecDecoder{b: b, corrupt: ErrCorruptCommand}
 	switch v := d.version(); v {
-	case 1:
+	case 1, 2:
 		decInt(&d, &c.Kind, "Kind")
 		decInt(&d, &c.Time, "Time")
 		decInt(&d, &c.Participant, "Participant")
@@ -217,6 +242,17 @@ func DecodeCommand(b []byte) (Command, int, error) {
 		decInt(&d, &c.LeadTime, "LeadTime")
 		decInt(&d, &c.MarketMode, "MarketMode")
 		decInt(&d, &c.RefPrice, "RefPrice")
+		if v >= 2 {
+			decInt(&d, &c.KeyID, "KeyID")
+			decInt(&d, &c.KeyAlgorithm, "KeyAlgorithm")
+			d.bytes(&c.PublicKey, MaxKeyLen+1, "PublicKey")
+			decInt(&d, &c.ValidFrom, "ValidFrom")
+			decInt(&d, &c.ValidUntil, "ValidUntil")
+			decInt(&d, &c.SignPolicy, "SignPolicy")
+			decInt(&d, &c.Nonce, "Nonce")
+			d.bytes(&c.Signature, MaxSignatureLen+1, "Signature")
+			d.bool(&c.SignatureVerified, "SignatureVerified")
+		}
 	default:
 		d.unknownVersion(v)
 	}
@@ -264,6 +300,9 @@ func AppendEvent(dst []byte, e *Event) []byte {
 	dst = encInt(dst, e.LeadTime)
 	dst = encInt(dst, e.BestPrice)
 	dst = encInt(dst, e.Imbalance)
+	// Version 2.
+	dst = encInt(dst, e.KeyID)
+	dst = encInt(dst, e.SignPolicy)
 	return dst
 }
 
@@ -273,7 +312,7 @@ func DecodeEvent(b []byte) (Event, int, error) {
 	var e Event
 	d := codecDecoder{b: b, corrupt: ErrCorruptEvent}
 	switch v := d.version(); v {
-	case 1:
+	case 1, 2:
 		decInt(&d, &e.Seq, "Seq")
 		decInt(&d, &e.Time, "Time")
 		decInt(&d, &e.Kind, "Kind")
@@ -308,6 +347,10 @@ func DecodeEvent(b []byte) (Event, int, error) {
 		decInt(&d, &e.LeadTime, "LeadTime")
 		decInt(&d, &e.BestPrice, "BestPrice")
 		decInt(&d, &e.Imbalance, "Imbalance")
+		if v >= 2 {
+			decInt(&d, &e.KeyID, "KeyID")
+			decInt(&d, &e.SignPolicy, "SignPolicy")
+		}
 	default:
 		d.unknownVersion(v)
 	}
@@ -350,6 +393,15 @@ func encString(dst []byte, s string) []byte {
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
 	return append(dst, s...)
+}
+
+// encBytes writes b clipped to limit+1 bytes (see the string rule above).
+func encBytes(dst []byte, b []byte, limit int) []byte {
+	if len(b) > limit {
+		b = b[:limit+1]
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(b)))
+	return append(dst, b...)
 }
 
 // encBases writes bases; with clip (a command's), clipped to MaxBases+1.
@@ -488,6 +540,25 @@ func (d *codecDecoder) string(dst *string, field string) {
 		return
 	}
 	*dst = string(d.b[d.off : d.off+int(n)])
+	d.off += int(n)
+}
+
+// bytes reads a []byte written by encBytes, at most limit bytes; empty
+// decodes as nil.
+func (d *codecDecoder) bytes(dst *[]byte, limit uint64, field string) {
+	start := d.off
+	n := d.uvarint(field)
+	switch {
+	case d.err != nil || n == 0:
+		return
+	case n > limit:
+		d.fail(field, start, "%d bytes exceed the limit of %d", n, limit)
+		return
+	case n > uint64(len(d.b)-d.off):
+		d.fail(field, start, "truncated: %d bytes, %d left", n, len(d.b)-d.off)
+		return
+	}
+	*dst = append([]byte(nil), d.b[d.off:d.off+int(n)]...)
 	d.off += int(n)
 }
 

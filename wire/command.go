@@ -112,6 +112,27 @@ const (
 	// Exchange.Indicative), using RefPrice as the reference price. The
 	// market stays in its mode.
 	CmdUncross
+	// CmdRegisterKey registers a public key of Participant for signing
+	// binding commands: KeyAlgorithm, PublicKey (at most MaxKeyLen bytes)
+	// and the validity window [ValidFrom, ValidUntil). The key starts
+	// pending; EventKeyRegistered carries its KeyID.
+	CmdRegisterKey
+	// CmdConfirmKey confirms Participant's pending key KeyID (moderation,
+	// as a certificate is checked). Confirming a key that a CmdRotateKey
+	// registered retires the key it replaces (EventKeyRetired).
+	CmdConfirmKey
+	// CmdRotateKey registers a new key of Participant (KeyAlgorithm,
+	// PublicKey, ValidFrom, ValidUntil) to replace its key KeyID. The new
+	// key is pending until confirmed; the old one signs until then.
+	CmdRotateKey
+	// CmdRevokeKey revokes Participant's key KeyID, for good. Commands it
+	// signed earlier stand, resting orders included; see the package
+	// documentation of matching.
+	CmdRevokeKey
+	// CmdSetSignPolicy sets SignPolicy (operator command): exchange-wide
+	// when Category, Basis and Tender are zero, for market (Category,
+	// Basis), or for Tender. The most specific policy wins.
+	CmdSetSignPolicy
 	cmdEnd
 )
 
@@ -200,6 +221,32 @@ type Command struct {
 	// Call auctions.
 	MarketMode MarketMode    `json:"market_mode,omitempty"` // CmdSetMarketMode
 	RefPrice   catalog.Price `json:"ref_price,omitempty"`   // CmdUncross: the reference price, > 0
+
+	// Keys (CmdRegisterKey, CmdConfirmKey, CmdRotateKey, CmdRevokeKey)
+	// and the signature policy (CmdSetSignPolicy). KeyID also names the
+	// key of a signed command.
+	KeyID        KeyID      `json:"key_id,omitempty"`
+	KeyAlgorithm Algorithm  `json:"key_algorithm,omitempty"`
+	PublicKey    []byte     `json:"public_key,omitempty"`  // at most MaxKeyLen bytes; the exchange copies it
+	ValidFrom    int64      `json:"valid_from,omitempty"`  // the key signs at effective times in [ValidFrom, ValidUntil)
+	ValidUntil   int64      `json:"valid_until,omitempty"` // must be after ValidFrom
+	SignPolicy   SignPolicy `json:"sign_policy,omitempty"`
+
+	// Signature of a binding command (CmdPlace, CmdCancel, CmdAmend,
+	// CmdOpenTender, CmdBid, CmdCloseTender, CmdCancelTender): KeyID
+	// above, Nonce, Signature over SigningBytes, and SignatureVerified,
+	// which the verification before sequencing sets (see Verify); the
+	// engine reads only the flag. A command is signed when any of these
+	// four fields is set.
+	Nonce             uint64 `json:"nonce,omitempty"`     // per participant and domain, from 1; see the package documentation of matching
+	Signature         []byte `json:"signature,omitempty"` // at most MaxSignatureLen bytes
+	SignatureVerified bool   `json:"signature_verified,omitempty"`
+}
+
+// Signed reports whether c carries a signature: any of KeyID, Nonce,
+// Signature and SignatureVerified is set. Cost: O(1).
+func (c *Command) Signed() bool {
+	return c.KeyID != 0 || c.Nonce != 0 || len(c.Signature) != 0 || c.SignatureVerified
 }
 
 // Key returns the market key of the command.
@@ -246,6 +293,15 @@ const (
 	fLeadTime
 	fMarketMode
 	fRefPrice
+	fKeyID
+	fKeyAlgorithm
+	fPublicKey
+	fValidFrom
+	fValidUntil
+	fSignPolicy
+	fNonce
+	fSignature
+	fSignatureVerified
 	fieldEnd
 )
 
@@ -375,8 +431,49 @@ func (c *Command) set() fieldSet {
 	if c.RefPrice != 0 {
 		s |= 1 << fRefPrice
 	}
+	if uint64(c.KeyID)|c.Nonce|uint64(c.KeyAlgorithm)|uint64(c.SignPolicy) != 0 || len(c.PublicKey)|len(c.Signature) != 0 ||
+		c.ValidFrom|c.ValidUntil != 0 || c.SignatureVerified {
+		s |= c.setKeys()
+	}
 	return s
 }
+
+// setKeys is set for the key and signature fields, out of the common
+// path of unsigned commands.
+func (c *Command) setKeys() fieldSet {
+	var s fieldSet
+	if c.KeyID != 0 {
+		s |= 1 << fKeyID
+	}
+	if c.KeyAlgorithm != 0 {
+		s |= 1 << fKeyAlgorithm
+	}
+	if len(c.PublicKey) != 0 {
+		s |= 1 << fPublicKey
+	}
+	if c.ValidFrom != 0 {
+		s |= 1 << fValidFrom
+	}
+	if c.ValidUntil != 0 {
+		s |= 1 << fValidUntil
+	}
+	if c.SignPolicy != 0 {
+		s |= 1 << fSignPolicy
+	}
+	if c.Nonce != 0 {
+		s |= 1 << fNonce
+	}
+	if len(c.Signature) != 0 {
+		s |= 1 << fSignature
+	}
+	if c.SignatureVerified {
+		s |= 1 << fSignatureVerified
+	}
+	return s
+}
+
+// sigFields are the fields of a signature, read by every binding kind.
+var sigFields = fields(fKeyID, fNonce, fSignature, fSignatureVerified)
 
 // readFields is the set of fields each command kind reads, besides Kind
 // and Time; the package documentation lists them. A command that sets any
@@ -387,9 +484,9 @@ var readFields = [cmdEnd]fieldSet{
 	CmdRegister:  fields(fName, fINN, fKPP),
 	CmdSetStatus: fields(fParticipant, fStatus),
 	CmdPlace: fields(fParticipant, fCategory, fBasis, fClientOrderID, fSide, fType, fTIF, fSTP,
-		fPrice, fQty, fMinQty, fExpireAt),
-	CmdCancel:            fields(fParticipant, fCategory, fBasis, fOrderID),
-	CmdAmend:             fields(fParticipant, fCategory, fBasis, fOrderID, fPrice, fQty),
+		fPrice, fQty, fMinQty, fExpireAt) | sigFields,
+	CmdCancel:            fields(fParticipant, fCategory, fBasis, fOrderID) | sigFields,
+	CmdAmend:             fields(fParticipant, fCategory, fBasis, fOrderID, fPrice, fQty) | sigFields,
 	CmdExpire:            fields(fParticipant, fCategory, fBasis),
 	CmdSubscribe:         fields(fParticipant, fCategory, fBases, fMinQty, fMaxQty),
 	CmdUnsubscribe:       fields(fParticipant, fSubscription),
@@ -397,13 +494,23 @@ var readFields = [cmdEnd]fieldSet{
 	CmdSetRating:         fields(fParticipant, fRating),
 	CmdOpenTender: fields(fParticipant, fCategory, fBasis, fQty, fPrice, fOpenAt, fCloseAt,
 		fTenderMode, fDecrement, fExtension, fEvaluation, fWeightPrice, fWeightLeadTime,
-		fWeightRating, fMinWinners, fMaxWinners, fSubscribersOnly),
-	CmdBid:           fields(fParticipant, fTender, fPrice, fQty, fLeadTime),
-	CmdCloseTender:   fields(fParticipant, fTender),
-	CmdCancelTender:  fields(fParticipant, fTender),
+		fWeightRating, fMinWinners, fMaxWinners, fSubscribersOnly) | sigFields,
+	CmdBid:           fields(fParticipant, fTender, fPrice, fQty, fLeadTime) | sigFields,
+	CmdCloseTender:   fields(fParticipant, fTender) | sigFields,
+	CmdCancelTender:  fields(fParticipant, fTender) | sigFields,
 	CmdSetMarketMode: fields(fParticipant, fCategory, fBasis, fMarketMode),
 	CmdUncross:       fields(fParticipant, fCategory, fBasis, fRefPrice),
+	CmdRegisterKey:   fields(fParticipant, fKeyAlgorithm, fPublicKey, fValidFrom, fValidUntil),
+	CmdConfirmKey:    fields(fParticipant, fKeyID),
+	CmdRotateKey:     fields(fParticipant, fKeyID, fKeyAlgorithm, fPublicKey, fValidFrom, fValidUntil),
+	CmdRevokeKey:     fields(fParticipant, fKeyID),
+	CmdSetSignPolicy: fields(fCategory, fBasis, fTender, fSignPolicy),
 }
+
+// Binding reports whether kind k is a binding command, one that may carry
+// a signature and that a signature policy governs: CmdPlace, CmdCancel,
+// CmdAmend, CmdOpenTender, CmdBid, CmdCloseTender and CmdCancelTender.
+func Binding(k CommandKind) bool { return k < cmdEnd && readFields[k]&sigFields != 0 }
 
 // CheckShape returns why c must be refused before any state is read:
 // ReasonTooLarge when a variable-size field exceeds its limit (checked
@@ -425,9 +532,11 @@ func CheckShape(c *Command) RejectReason {
 }
 
 // tooLarge reports whether a string field of c is longer than MaxStringLen
-// bytes or Bases holds more than MaxBases IDs.
+// bytes, Bases holds more than MaxBases IDs, PublicKey is longer than
+// MaxKeyLen bytes or Signature longer than MaxSignatureLen.
 func tooLarge(c *Command) bool {
-	return len(c.Name) > MaxStringLen || len(c.INN) > MaxStringLen || len(c.KPP) > MaxStringLen || len(c.Bases) > MaxBases
+	return len(c.Name) > MaxStringLen || len(c.INN) > MaxStringLen || len(c.KPP) > MaxStringLen || len(c.Bases) > MaxBases ||
+		len(c.PublicKey) > MaxKeyLen || len(c.Signature) > MaxSignatureLen
 }
 
 // SubscriptionID names a subscription. The exchange assigns them from 1 in

@@ -35,6 +35,12 @@ func TestValidatedCommandsEncode(t *testing.T) {
 		if rf&(1<<fQty) != 0 {
 			c.Qty = math.MinInt64
 		}
+		if rf&(1<<fPublicKey) != 0 {
+			c.PublicKey = []byte(strings.Repeat("k", MaxKeyLen))
+		}
+		if rf&(1<<fSignature) != 0 {
+			c.Signature, c.Nonce, c.KeyID, c.SignatureVerified = []byte(strings.Repeat("s", MaxSignatureLen)), math.MaxUint64, math.MaxUint64, true
+		}
 		require.Equal(t, ReasonNone, CheckShape(&c), "%v", k)
 		require.NoError(t, CheckCommandEncodable(&c))
 		got, n, err := DecodeCommand(AppendCommand(nil, &c))
@@ -64,7 +70,11 @@ func TestReadFieldsTable(t *testing.T) {
 		case reflect.Bool:
 			f.SetBool(true)
 		case reflect.Slice:
-			f.Set(reflect.ValueOf([]catalog.BasisID{1}))
+			if f.Type().Elem().Kind() == reflect.Uint8 {
+				f.SetBytes([]byte{1})
+			} else {
+				f.Set(reflect.ValueOf([]catalog.BasisID{1}))
+			}
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 			f.SetInt(1)
 		default:

@@ -86,6 +86,22 @@ const (
 	// the reference price. It follows the uncross's fills. Addressed to no
 	// participant.
 	EventUncrossed
+	// EventKeyRegistered: Participant's key KeyID is registered, pending
+	// confirmation; OpenAt and CloseAt are its validity window.
+	EventKeyRegistered
+	// EventKeyConfirmed: Participant's key KeyID is confirmed and signs
+	// within its validity window.
+	EventKeyConfirmed
+	// EventKeyRetired: Participant's key KeyID, replaced by a confirmed
+	// rotation, signs no more from CloseAt, its new end of validity.
+	EventKeyRetired
+	// EventKeyRevoked: Participant's key KeyID is revoked.
+	EventKeyRevoked
+	// EventSignPolicy: the signature policy exchange-wide (Category, Basis
+	// and Tender zero), of market (Category, Basis) or of Tender is now
+	// SignPolicy (SignInherit: the scope has no policy of its own).
+	// Addressed to no participant.
+	EventSignPolicy
 	eventEnd
 )
 
@@ -143,6 +159,12 @@ type Event struct {
 	LeadTime     int64             `json:"lead_time,omitempty"`
 	BestPrice    catalog.Price     `json:"best_price,omitempty"` // auction bids: the best price; EventUncrossed: the reference price
 	Imbalance    catalog.Qty       `json:"imbalance,omitempty"`  // EventUncrossed: buy minus sell interest left at the price
+
+	// KeyID is the key that signed the command that caused the event
+	// (every event of a signed command whose signature the engine
+	// accepted), or the key that a key event reports.
+	KeyID      KeyID      `json:"key_id,omitempty"`
+	SignPolicy SignPolicy `json:"sign_policy,omitempty"` // EventSignPolicy
 }
 
 // Key returns the market key of the event.

@@ -62,6 +62,15 @@ var (
 	ErrInvalidLeadTime        = errors.New("matching: lead time must be positive")
 	ErrInvalidMode            = errors.New("matching: invalid market mode")
 	ErrCrossed                = errors.New("matching: market is crossed; uncross it first")
+	ErrSignatureMissing       = errors.New("matching: the signature policy requires a signature")
+	ErrSignatureInvalid       = errors.New("matching: invalid signature")
+	ErrSignatureExpired       = errors.New("matching: the signing key is outside its validity window")
+	ErrKeyRevoked             = errors.New("matching: the signing key is revoked")
+	ErrNonceReplayed          = errors.New("matching: nonce already used or too old")
+	ErrUnknownKey             = errors.New("matching: unknown key of the participant")
+	ErrKeyNotConfirmed        = errors.New("matching: the signing key is not confirmed")
+	ErrInvalidKey             = errors.New("matching: invalid key or validity window")
+	ErrInvalidPolicy          = errors.New("matching: invalid signature policy")
 )
 
 // RejectReason is the typed reason carried by an EventRejected. The zero
@@ -121,6 +130,15 @@ const (
 	ReasonTooLarge
 	ReasonUnreadField
 	ReasonWrongMarket
+	ReasonSignatureMissing
+	ReasonSignatureInvalid
+	ReasonSignatureExpired
+	ReasonKeyRevoked
+	ReasonNonceReplayed
+	ReasonUnknownKey
+	ReasonKeyNotConfirmed
+	ReasonInvalidKey
+	ReasonInvalidPolicy
 	reasonEnd
 )
 
@@ -177,6 +195,15 @@ var reasonErrs = [reasonEnd]error{
 	ReasonTooLarge:               ErrTooLarge,
 	ReasonUnreadField:            ErrUnreadField,
 	ReasonWrongMarket:            ErrWrongMarket,
+	ReasonSignatureMissing:       ErrSignatureMissing,
+	ReasonSignatureInvalid:       ErrSignatureInvalid,
+	ReasonSignatureExpired:       ErrSignatureExpired,
+	ReasonKeyRevoked:             ErrKeyRevoked,
+	ReasonNonceReplayed:          ErrNonceReplayed,
+	ReasonUnknownKey:             ErrUnknownKey,
+	ReasonKeyNotConfirmed:        ErrKeyNotConfirmed,
+	ReasonInvalidKey:             ErrInvalidKey,
+	ReasonInvalidPolicy:          ErrInvalidPolicy,
 }
 
 // MaxRejectReason is the largest valid RejectReason: the reasons are

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"fmt"
+
 	"github.com/agora-exchange/agora/internal/enumtext"
 	"github.com/agora-exchange/agora/orderbook"
 )
@@ -74,6 +76,11 @@ var commandNames = [cmdEnd]string{
 	CmdCancelTender:      "cancel-tender",
 	CmdSetMarketMode:     "set-market-mode",
 	CmdUncross:           "uncross",
+	CmdRegisterKey:       "register-key",
+	CmdConfirmKey:        "confirm-key",
+	CmdRotateKey:         "rotate-key",
+	CmdRevokeKey:         "revoke-key",
+	CmdSetSignPolicy:     "set-sign-policy",
 }
 
 // String returns the kind's name (see ParseCommandKind), or "CommandKind(N)"
@@ -133,6 +140,11 @@ var eventNames = [eventEnd]string{
 	EventTenderCancelled: "tender-cancelled",
 	EventMarketMode:      "market-mode",
 	EventUncrossed:       "uncrossed",
+	EventKeyRegistered:   "key-registered",
+	EventKeyConfirmed:    "key-confirmed",
+	EventKeyRetired:      "key-retired",
+	EventKeyRevoked:      "key-revoked",
+	EventSignPolicy:      "sign-policy",
 }
 
 // String returns the kind's name (see ParseEventKind), or "EventKind(N)" for
@@ -145,7 +157,9 @@ func (v EventKind) String() string { return enumtext.String(eventNames[:], "Even
 // "subscription", "notified", "rating-changed", "tender-opened",
 // "bid-accepted", "tender-extended", "awarded", "not-awarded",
 // "tender-closed", "tender-failed", "tender-cancelled", "market-mode",
-// "uncrossed". Errors: ErrUnknownName, for the empty string too. Cost:
+// "uncrossed", "key-registered", "key-confirmed", "key-retired",
+// "key-revoked", "sign-policy". Errors: ErrUnknownName, for the empty
+// string too. Cost:
 // O(number of names), no allocation unless it fails.
 func ParseEventKind(s string) (EventKind, error) {
 	return enumtext.Parse[EventKind](eventNames[:], "EventKind", s)
@@ -223,6 +237,15 @@ var reasonNames = [reasonEnd]string{
 	ReasonTooLarge:               "too-large",
 	ReasonUnreadField:            "unread-field",
 	ReasonWrongMarket:            "wrong-market",
+	ReasonSignatureMissing:       "signature-missing",
+	ReasonSignatureInvalid:       "signature-invalid",
+	ReasonSignatureExpired:       "signature-expired",
+	ReasonKeyRevoked:             "key-revoked",
+	ReasonNonceReplayed:          "nonce-replayed",
+	ReasonUnknownKey:             "unknown-key",
+	ReasonKeyNotConfirmed:        "key-not-confirmed",
+	ReasonInvalidKey:             "invalid-key",
+	ReasonInvalidPolicy:          "invalid-policy",
 }
 
 // String returns the reason's short name (see ParseRejectReason; for
@@ -377,4 +400,69 @@ func (id *SubscriptionID) UnmarshalText(text []byte) error {
 // unchanged. Errors: ErrMalformedID.
 func (id *SubscriptionID) UnmarshalJSON(data []byte) error {
 	return enumtext.UnmarshalIDJSON(data, id, "SubscriptionID", 64)
+}
+
+// signPolicyNames is the text name of each SignPolicy, indexed by
+// SignPolicy.
+var signPolicyNames = [signPolicyEnd]string{
+	SignOptional: "optional",
+	SignRequired: "required",
+	SignInherit:  "inherit",
+}
+
+// String returns the policy's name (see ParseSignPolicy), or
+// "SignPolicy(N)" for a value without one.
+func (v SignPolicy) String() string { return enumtext.String(signPolicyNames[:], "SignPolicy", v) }
+
+// ParseSignPolicy returns the SignPolicy named s: one of "optional",
+// "required", "inherit". Errors: ErrUnknownName, for the empty string too.
+func ParseSignPolicy(s string) (SignPolicy, error) {
+	return enumtext.Parse[SignPolicy](signPolicyNames[:], "SignPolicy", s)
+}
+
+// MarshalText returns the name of v; the zero value is the empty text.
+// Errors: ErrUnknownName for a value without a name.
+func (v SignPolicy) MarshalText() ([]byte, error) {
+	return enumtext.Marshal(signPolicyNames[:], "SignPolicy", v)
+}
+
+// UnmarshalText sets *v to the SignPolicy named text, or to the zero value
+// for the empty text. Errors: ErrUnknownName.
+func (v *SignPolicy) UnmarshalText(text []byte) error {
+	x, err := enumtext.Unmarshal[SignPolicy](signPolicyNames[:], "SignPolicy", text)
+	if err == nil {
+		*v = x
+	}
+	return err
+}
+
+// String returns the algorithm's name ("ed25519"), or "Algorithm(N)" for
+// a value this package does not name. Algorithms are JSON numbers, since
+// any value may name a plugged-in algorithm.
+func (a Algorithm) String() string {
+	if a == AlgEd25519 {
+		return "ed25519"
+	}
+	return fmt.Sprintf("Algorithm(%d)", uint8(a))
+}
+
+// MarshalText returns the decimal digits of id; encoding/json writes it
+// as a JSON string. It never fails.
+func (id KeyID) MarshalText() ([]byte, error) { return enumtext.AppendID(nil, id), nil }
+
+// UnmarshalText reads the decimal digits of a KeyID: ASCII digits only, at
+// most the type's maximum. Errors: ErrMalformedID.
+func (id *KeyID) UnmarshalText(text []byte) error {
+	v, err := enumtext.ParseID[KeyID](text, "KeyID", 64)
+	if err == nil {
+		*id = v
+	}
+	return err
+}
+
+// UnmarshalJSON reads a KeyID from a JSON string of its decimal digits or
+// from a plain JSON integer; null leaves id unchanged. Errors:
+// ErrMalformedID.
+func (id *KeyID) UnmarshalJSON(data []byte) error {
+	return enumtext.UnmarshalIDJSON(data, id, "KeyID", 64)
 }

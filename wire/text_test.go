@@ -22,6 +22,7 @@ func TestNameTablesComplete(t *testing.T) {
 	require.NoError(t, enumtext.CheckEnum(reasonNames[:], 0, ParseRejectReason), "RejectReason")
 	require.NoError(t, enumtext.CheckEnum(tenderModeNames[:], 1, ParseTenderMode), "TenderMode")
 	require.NoError(t, enumtext.CheckEnum(evalNames[:], 1, ParseEvaluation), "Evaluation")
+	require.NoError(t, enumtext.CheckEnum(signPolicyNames[:], 1, ParseSignPolicy), "SignPolicy")
 	require.Len(t, commandNames, int(MaxCommandKind)+1)
 	require.Len(t, eventNames, int(MaxEventKind)+1)
 	require.Len(t, reasonNames, int(MaxRejectReason)+1)

@@ -107,7 +107,9 @@ func RoundTrip[T any]() (string, error) {
 			return string(b), fmt.Errorf("%s.%s: key %q missing", t, f.Name, name)
 		}
 		ft := f.Type
-		if ft.Kind() == reflect.Slice {
+		if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Uint8 {
+			ft = reflect.TypeOf("") // []byte is a base64 JSON string
+		} else if ft.Kind() == reflect.Slice {
 			ft = ft.Elem()
 			raw = bytes.TrimLeft(raw, "[")
 		}
