@@ -13,6 +13,7 @@ import (
 
 	"github.com/agora-exchange/agora/durable"
 	"github.com/agora-exchange/agora/journal"
+	"github.com/agora-exchange/agora/matching"
 	. "github.com/agora-exchange/agora/matching"
 )
 
@@ -123,4 +124,33 @@ func TestGoldenJournalRecovers(t *testing.T) {
 	got, err := y.MarshalState()
 	require.NoError(t, err)
 	require.Equal(t, state, got, "the journal recovers to the golden state")
+}
+
+// TestGoldenV1JournalRecovers opens a copy of the journal directory written
+// with codec and state version 1 (testdata/golden/v1, before signatures):
+// it verifies and recovers to the state that replaying the version 1
+// commands gives today, and the version 1 state file restores to it too.
+func TestGoldenV1JournalRecovers(t *testing.T) {
+	v1 := filepath.Join(goldenDir, "v1")
+	state, err := os.ReadFile(filepath.Join(v1, "state.bin"))
+	require.NoError(t, err)
+	old, err := matching.RestoreState(Config{}, state)
+	require.NoError(t, err)
+	want, err := old.MarshalState()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for name, b := range readDir(t, filepath.Join(v1, "journal")) {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, b, 0o644))
+	}
+	_, err = durable.Verify(dir, Config{})
+	require.NoError(t, err)
+	y, err := durable.Open(dir, Config{}, durable.Options{})
+	require.NoError(t, err)
+	defer durable.Of(y).Close()
+	require.Equal(t, old.Seq(), y.Seq())
+	got, err := y.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, want, got, "the version 1 journal recovers to the version 1 state")
 }

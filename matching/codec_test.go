@@ -43,6 +43,10 @@ func codecFillDistinct(t testing.TB, p any) {
 		case reflect.String:
 			f.SetString(fmt.Sprintf("%s-%d-Ω\xff", sf.Name, i)) // non-ASCII and invalid UTF-8
 		case reflect.Slice:
+			if f.Type().Elem().Kind() == reflect.Uint8 {
+				f.SetBytes([]byte(fmt.Sprintf("%s-%d-\x00\xff", sf.Name, i)))
+				break
+			}
 			if f.Type().Elem() != reflect.TypeFor[catalog.BasisID]() {
 				t.Fatalf("field %s: slice of %v: the codec handles only []catalog.BasisID; extend it", sf.Name, f.Type().Elem())
 			}
@@ -176,8 +180,10 @@ func TestCodecEventRoundTrip(t *testing.T) {
 	}
 }
 
-// TestCodecGolden pins the version-1 byte layout: journals written today
-// must decode tomorrow. A change here needs a new CodecVersion.
+// TestCodecGolden pins the byte layouts of versions 1 and 2: journals
+// written yesterday and today must decode tomorrow. A change here needs a
+// new CodecVersion. A version 1 record decodes with the version 2 fields
+// zero; the encoder writes version 2, which appends them.
 func TestCodecGolden(t *testing.T) {
 	c := Command{
 		Kind: CmdPlace, Time: 1000, Participant: 3, Category: 12, Basis: 2, ClientOrderID: 300,
@@ -195,6 +201,13 @@ func TestCodecGolden(t *testing.T) {
 		"00" + "00" + "00" + "00" + "00" + // weights, MinWinners, MaxWinners
 		"01" + "01" + // SubscribersOnly, LeadTime -1
 		"02" + "00" // MarketMode, RefPrice
+	v1, err := hex.DecodeString(want)
+	require.NoError(t, err)
+	got, n, err := DecodeCommand(v1)
+	require.NoError(t, err)
+	require.Equal(t, len(v1), n)
+	require.Equal(t, c, got, "a version 1 record")
+	want = "02" + want[2:] + "00" + "00" + "00" + "00" + "00" + "00" + "00" + "00" + "00" // KeyID, KeyAlgorithm, PublicKey, ValidFrom, ValidUntil, SignPolicy, Nonce, Signature, SignatureVerified
 	require.Equal(t, want, hex.EncodeToString(AppendCommand(nil, &c)))
 
 	e := Event{Seq: 1, Time: 2, Kind: EventFill, Participant: 3, OrderID: 1 << 40, Price: 100, Qty: -3, Rank: 1, Imbalance: -2}
@@ -205,7 +218,18 @@ func TestCodecGolden(t *testing.T) {
 		"00" + "00" + "01" + "00" + // Rating, MarketMode, Rank, Score
 		"00" + "00" + "00" + "00" + // Subscription, Bases, MinQty, MaxQty
 		"00" + "00" + "00" + "00" + "00" + "03" // Tender, OpenAt, CloseAt, LeadTime, BestPrice, Imbalance -2
+	v1, err = hex.DecodeString(want)
+	require.NoError(t, err)
+	gotE, n, err := DecodeEvent(v1)
+	require.NoError(t, err)
+	require.Equal(t, len(v1), n)
+	require.Equal(t, e, gotE, "a version 1 record")
+	require.Equal(t, want, hex.EncodeToString(AppendEvent(nil, &e)), "an event without version 2 fields stays in version 1")
+	e.KeyID, e.SignPolicy = 5, SignRequired
+	want = "02" + want[2:] + "05" + "02" // KeyID, SignPolicy
 	require.Equal(t, want, hex.EncodeToString(AppendEvent(nil, &e)))
+	_, _, err = DecodeEvent(codecSplice(v1, 0, 2))
+	require.ErrorIs(t, err, ErrCorruptEvent, "version 2 needs its fields")
 }
 
 func TestCodecTrailingBytes(t *testing.T) {
@@ -318,7 +342,7 @@ func TestDecodeCommandCorrupt(t *testing.T) {
 	}{
 		{"empty", nil, "version at byte 0: no data"},
 		{"version 0", codecSplice(zero, 0, 0), "unknown codec version 0"},
-		{"version 2", codecSplice(zero, 0, 2), "unknown codec version 2"},
+		{"version 3", codecSplice(zero, 0, 3), "unknown codec version 3"},
 		{"version 255", codecSplice(zero, 0, 255), "unknown codec version 255"},
 		{"only the version", zero[:1], "Kind at byte 1: truncated"},
 		{"over-long varint", codecSplice(zero, kind, 0x81, 0x00), "over-long varint"},
@@ -370,7 +394,8 @@ func TestDecodeEventCorrupt(t *testing.T) {
 		want string
 	}{
 		{"empty", []byte{}, "no data"},
-		{"version 2", codecSplice(zero, 0, 2), "unknown codec version 2"},
+		{"version 3", codecSplice(zero, 0, 3), "unknown codec version 3"},
+		{"version 2 without its fields", append(codecSplice(zero, 0, 2), 0, 0), "not canonical"},
 		{"over-long", codecSplice(zero, 1, 0xff, 0x00), "Seq at byte 1: over-long varint"},
 		{"kind out of range", codecSplice(zero, 3, 0x80, 0x04), "Kind"},
 		{"rank out of uint32", codecSplice(zero, rank, 0x80, 0x80, 0x80, 0x80, 0x10), "Rank"},

@@ -112,6 +112,9 @@ func (x *Exchange) SubmitContext(ctx context.Context, cmd Command, dst []Event) 
 	if err := ctx.Err(); err != nil {
 		return dst, &CanceledError{Err: err}
 	}
+	if !x.sig.trust && cmd.Signed() {
+		x.Verify(&cmd) // before sequencing, outside every lock: see sign.go
+	}
 	if x.jrn != nil {
 		return x.submitJournaled(ctx, &cmd, dst)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/internal/feed"
 	"github.com/agora-exchange/agora/internal/table"
+	"github.com/agora-exchange/agora/wire"
 )
 
 // Results of the engine, forwarded so that callers need import only this
@@ -66,6 +67,14 @@ type Config struct {
 	// are kept for readers, each event counting its size in memory. Zero
 	// means DefaultFeedBytes.
 	FeedBytes int
+	// Verifiers verifies the signatures of each key algorithm. Nil means
+	// wire.DefaultVerifiers() (Ed25519). It must not change afterwards.
+	Verifiers *wire.Verifiers
+	// TrustVerified takes Command.SignatureVerified as given: a gateway
+	// in front of the exchange, or the primary of a replica, verified the
+	// signatures (see Exchange.Verify). By default Submit verifies every
+	// signed command itself and overwrites the flag.
+	TrustVerified bool
 }
 
 // Validate reports whether the config is usable; errors wrap
@@ -121,6 +130,8 @@ type Exchange struct {
 	jmu  sync.Mutex
 	jerr error
 	jbuf []byte
+
+	sig signer // sign.go
 }
 
 // slot is one open market with its lock.
@@ -144,11 +155,13 @@ func New(cfg Config) (*Exchange, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newExchange(eng, 0, cfg.FeedBytes)
+	return newExchange(eng, 0, cfg.FeedBytes, cfg)
 }
 
-// newExchange wraps eng, whose state follows command seq.
-func newExchange(eng *engine.Engine, seq uint64, feedBytes int) (*Exchange, error) {
+// newExchange wraps eng, whose state follows command seq. cfg, if given,
+// supplies the verification settings (Verifiers, TrustVerified); without
+// it they are the defaults.
+func newExchange(eng *engine.Engine, seq uint64, feedBytes int, cfg ...Config) (*Exchange, error) {
 	if feedBytes == 0 {
 		feedBytes = DefaultFeedBytes
 	}
@@ -157,6 +170,12 @@ func newExchange(eng *engine.Engine, seq uint64, feedBytes int) (*Exchange, erro
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	x := &Exchange{eng: eng, outputs: out}
+	var c Config
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	x.sig.init(c)
+	x.publishKeys()
 	x.seq.Store(seq)
 	for i := uint64(1); i <= uint64(eng.Markets()); i++ {
 		x.addSlot(eng.MarketAt(i))
@@ -199,6 +218,9 @@ func (x *Exchange) Seq() uint64 { return x.seq.Load() }
 // once the journal holds the command, and returns ErrJournal, with no
 // events, once the journal has failed; SubmitContext bounds the wait.
 func (x *Exchange) Submit(cmd Command, dst []Event) ([]Event, error) {
+	if !x.sig.trust && cmd.Signed() {
+		x.Verify(&cmd) // before sequencing, outside every lock: see sign.go
+	}
 	if x.jrn != nil {
 		return x.submitJournaled(context.Background(), &cmd, dst)
 	}
@@ -263,6 +285,9 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 		n := x.lockAll()
 		seq := x.seq.Add(1)
 		dst, err = x.eng.Apply(seq, cmd, dst)
+		if err == nil && (cmd.Kind == CmdRegisterKey || cmd.Kind == CmdRotateKey) {
+			x.publishKeys()
+		}
 		x.adminBuf = x.publishNow(seq, dst[start:], x.adminBuf)
 		x.unlockAll(n)
 	}

@@ -2,6 +2,7 @@ package matching
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/binary"
 	"flag"
 	"os"
@@ -140,6 +141,36 @@ func goldenScenario(t *testing.T) []Command {
 	run(Command{Kind: CmdRegister, Name: "Priced", INN: exINN(10), Price: 5})                                                                 // rejected: a field register does not read
 	run(Command{Kind: CmdCancel, Participant: buyer, OrderID: b1, Category: m400, Basis: spb})                                                // rejected: names another market
 
+	// Keys and signatures: a key through moderation, a required policy on
+	// one market, signed orders, a missing, a tampered and a replayed
+	// signature, a rotation that retires the old key, and a revocation.
+	priv1 := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	priv2 := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{8}, ed25519.SeedSize))
+	signed := func(c Command, k KeyID, nonce uint64, priv ed25519.PrivateKey) Command {
+		c.KeyID, c.Nonce = k, nonce
+		SignEd25519(&c, priv)
+		return c
+	}
+	offer := Command{Kind: CmdPlace, Participant: plant, Category: cement, Basis: msk, Side: Sell, Type: Limit, TIF: GTC, Price: 690_000, Qty: 10}
+	k1 := run(Command{Kind: CmdRegisterKey, Participant: plant, KeyAlgorithm: AlgEd25519, PublicKey: priv1.Public().(ed25519.PublicKey), ValidUntil: now + 1_000_000})[0].KeyID
+	run(signed(offer, k1, 1, priv1)) // rejected: key not confirmed
+	run(Command{Kind: CmdConfirmKey, Participant: plant, KeyID: k1})
+	run(Command{Kind: CmdSetSignPolicy, Category: cement, Basis: msk, SignPolicy: SignRequired})
+	run(offer) // rejected: signature missing
+	o := run(signed(offer, k1, 2, priv1))[0].OrderID
+	run(signed(offer, k1, 2, priv1)) // rejected: nonce replayed
+	tampered := signed(offer, k1, 3, priv1)
+	tampered.Price = 680_000
+	run(tampered) // rejected: invalid signature
+	run(signed(Command{Kind: CmdCancel, Participant: plant, OrderID: o}, k1, 4, priv1))
+	k2 := run(Command{Kind: CmdRotateKey, Participant: plant, KeyID: k1, KeyAlgorithm: AlgEd25519, PublicKey: priv2.Public().(ed25519.PublicKey), ValidUntil: now + 2_000_000})[0].KeyID
+	run(Command{Kind: CmdConfirmKey, Participant: plant, KeyID: k2}) // retires k1
+	run(signed(offer, k1, 5, priv1))                                 // rejected: k1 expired
+	run(signed(offer, k2, 6, priv2))
+	run(Command{Kind: CmdRevokeKey, Participant: plant, KeyID: k2})
+	run(signed(offer, k2, 7, priv2)) // rejected: revoked
+	run(Command{Kind: CmdSetSignPolicy, Category: cement, Basis: msk, SignPolicy: SignInherit})
+
 	kinds := map[CommandKind]bool{}
 	for _, c := range cmds {
 		kinds[c.Kind] = true
@@ -190,6 +221,11 @@ func TestGoldenFormats(t *testing.T) {
 	cmdBytes, evBytes, state := goldenBytes(t, cmds)
 
 	if *update {
+		// The journal (durable's golden test) and the files of older
+		// versions (testdata/golden/v1) stay.
+		for _, name := range []string{"commands.bin", "events.bin", "state.bin"} {
+			require.NoError(t, os.RemoveAll(filepath.Join(goldenDir, name)))
+		}
 		writeGolden(t, "commands.bin", cmdBytes)
 		writeGolden(t, "events.bin", evBytes)
 		writeGolden(t, "state.bin", state)
@@ -243,4 +279,55 @@ func TestGoldenFilesDecode(t *testing.T) {
 	again, err := x.MarshalState()
 	require.NoError(t, err)
 	require.Equal(t, state, again)
+}
+
+// TestGoldenV1FilesDecode reads the golden bytes of codec version 1 and
+// state version 1 (testdata/golden/v1, written before signatures): every
+// command and event decodes with the signature fields zero, the commands
+// replay to the events and the state stored then (package durable opens
+// the version 1 journal directory).
+func TestGoldenV1FilesDecode(t *testing.T) {
+	dir := filepath.Join(goldenDir, "v1")
+	cmdBytes, err := os.ReadFile(filepath.Join(dir, "commands.bin"))
+	require.NoError(t, err)
+	require.Equal(t, byte(1), cmdBytes[0], "a version 1 file")
+	var cmds []Command
+	for b := cmdBytes; len(b) > 0; {
+		c, n, err := DecodeCommand(b)
+		require.NoError(t, err)
+		require.False(t, c.Signed())
+		cmds = append(cmds, c)
+		b = b[n:]
+	}
+	evBytes, err := os.ReadFile(filepath.Join(dir, "events.bin"))
+	require.NoError(t, err)
+	x, err := New(Config{})
+	require.NoError(t, err)
+	var evs []Event
+	b := evBytes
+	for i := range cmds {
+		n, k := binary.Uvarint(b)
+		require.Positive(t, k)
+		b = b[k:]
+		evs, _ = x.Submit(cmds[i], evs[:0])
+		require.Len(t, evs, int(n), "command %d", i+1)
+		for j := range n {
+			e, m, err := DecodeEvent(b)
+			require.NoError(t, err)
+			require.Equal(t, e, evs[j], "command %d, event %d", i+1, j)
+			b = b[m:]
+		}
+	}
+	require.Empty(t, b)
+	replayed, err := x.MarshalState()
+	require.NoError(t, err)
+
+	state, err := os.ReadFile(filepath.Join(dir, "state.bin"))
+	require.NoError(t, err)
+	y, err := RestoreState(Config{}, state)
+	require.NoError(t, err)
+	got, err := y.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, replayed, got, "the version 1 state restores to the replayed state")
+
 }

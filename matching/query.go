@@ -295,5 +295,5 @@ func RestoreState(cfg Config, b []byte) (*Exchange, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newExchange(eng, seq, cfg.FeedBytes)
+	return newExchange(eng, seq, cfg.FeedBytes, cfg)
 }

@@ -1,6 +1,8 @@
 package matching
 
 import (
+	"crypto/ed25519"
+
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/wire"
 )
@@ -27,6 +29,12 @@ type (
 	TenderID       = wire.TenderID
 	TenderMode     = wire.TenderMode
 	TimeInForce    = wire.TimeInForce
+	KeyID          = wire.KeyID
+	Algorithm      = wire.Algorithm
+	SignPolicy     = wire.SignPolicy
+	Verifier       = wire.Verifier
+	Verifiers      = wire.Verifiers
+	Ed25519        = wire.Ed25519
 )
 
 const (
@@ -62,6 +70,18 @@ const (
 	CmdCancelTender              = wire.CmdCancelTender
 	CmdSetMarketMode             = wire.CmdSetMarketMode
 	CmdUncross                   = wire.CmdUncross
+	CmdRegisterKey               = wire.CmdRegisterKey
+	CmdConfirmKey                = wire.CmdConfirmKey
+	CmdRotateKey                 = wire.CmdRotateKey
+	CmdRevokeKey                 = wire.CmdRevokeKey
+	CmdSetSignPolicy             = wire.CmdSetSignPolicy
+	AlgEd25519                   = wire.AlgEd25519
+	SignOptional                 = wire.SignOptional
+	SignRequired                 = wire.SignRequired
+	SignInherit                  = wire.SignInherit
+	MaxKeyLen                    = wire.MaxKeyLen
+	MaxSignatureLen              = wire.MaxSignatureLen
+	SigningContext               = wire.SigningContext
 	MaxCommandKind               = wire.MaxCommandKind
 	MaxFilterBases               = wire.MaxFilterBases
 	MarketContinuous             = wire.MarketContinuous
@@ -90,6 +110,11 @@ const (
 	EventTenderCancelled         = wire.EventTenderCancelled
 	EventMarketMode              = wire.EventMarketMode
 	EventUncrossed               = wire.EventUncrossed
+	EventKeyRegistered           = wire.EventKeyRegistered
+	EventKeyConfirmed            = wire.EventKeyConfirmed
+	EventKeyRetired              = wire.EventKeyRetired
+	EventKeyRevoked              = wire.EventKeyRevoked
+	EventSignPolicy              = wire.EventSignPolicy
 	MaxEventKind                 = wire.MaxEventKind
 	ReasonNone                   = wire.ReasonNone
 	ReasonInvalidCommand         = wire.ReasonInvalidCommand
@@ -143,6 +168,15 @@ const (
 	ReasonTooLarge               = wire.ReasonTooLarge
 	ReasonUnreadField            = wire.ReasonUnreadField
 	ReasonWrongMarket            = wire.ReasonWrongMarket
+	ReasonSignatureMissing       = wire.ReasonSignatureMissing
+	ReasonSignatureInvalid       = wire.ReasonSignatureInvalid
+	ReasonSignatureExpired       = wire.ReasonSignatureExpired
+	ReasonKeyRevoked             = wire.ReasonKeyRevoked
+	ReasonNonceReplayed          = wire.ReasonNonceReplayed
+	ReasonUnknownKey             = wire.ReasonUnknownKey
+	ReasonKeyNotConfirmed        = wire.ReasonKeyNotConfirmed
+	ReasonInvalidKey             = wire.ReasonInvalidKey
+	ReasonInvalidPolicy          = wire.ReasonInvalidPolicy
 	MaxRejectReason              = wire.MaxRejectReason
 	TenderSealed                 = wire.TenderSealed
 	TenderAuction                = wire.TenderAuction
@@ -183,6 +217,15 @@ var (
 	ErrTooLarge               = wire.ErrTooLarge
 	ErrUnreadField            = wire.ErrUnreadField
 	ErrWrongMarket            = wire.ErrWrongMarket
+	ErrSignatureMissing       = wire.ErrSignatureMissing
+	ErrSignatureInvalid       = wire.ErrSignatureInvalid
+	ErrSignatureExpired       = wire.ErrSignatureExpired
+	ErrKeyRevoked             = wire.ErrKeyRevoked
+	ErrNonceReplayed          = wire.ErrNonceReplayed
+	ErrUnknownKey             = wire.ErrUnknownKey
+	ErrKeyNotConfirmed        = wire.ErrKeyNotConfirmed
+	ErrInvalidKey             = wire.ErrInvalidKey
+	ErrInvalidPolicy          = wire.ErrInvalidPolicy
 	ErrInvalidName            = wire.ErrInvalidName
 	ErrInvalidINN             = wire.ErrInvalidINN
 	ErrInvalidKPP             = wire.ErrInvalidKPP
@@ -271,3 +314,20 @@ func ParseEvaluation(s string) (Evaluation, error) { return wire.ParseEvaluation
 // ParseTenderState returns the TenderState named s; see
 // engine.ParseTenderState.
 func ParseTenderState(s string) (TenderState, error) { return engine.ParseTenderState(s) }
+
+// ParseSignPolicy returns the SignPolicy named s; see wire.ParseSignPolicy.
+func ParseSignPolicy(s string) (SignPolicy, error) { return wire.ParseSignPolicy(s) }
+
+// DefaultVerifiers returns the default verifiers; see
+// wire.DefaultVerifiers.
+func DefaultVerifiers() *Verifiers { return wire.DefaultVerifiers() }
+
+// AppendSigningBytes appends the bytes a command's signature covers; see
+// wire.AppendSigningBytes.
+func AppendSigningBytes(dst []byte, c *Command) []byte { return wire.AppendSigningBytes(dst, c) }
+
+// Binding reports whether kind k may carry a signature; see wire.Binding.
+func Binding(k CommandKind) bool { return wire.Binding(k) }
+
+// SignEd25519 signs c with an Ed25519 private key; see wire.SignEd25519.
+func SignEd25519(c *Command, priv ed25519.PrivateKey) { wire.SignEd25519(c, priv) }

@@ -53,7 +53,10 @@ import (
 // (Event); 2 adds, after them, the key and signature fields of a Command
 // (KeyID, KeyAlgorithm, PublicKey, ValidFrom, ValidUntil, SignPolicy,
 // Nonce, Signature, SignatureVerified) and KeyID, SignPolicy of an Event.
-// A version 1 record decodes with those fields zero.
+// A version 1 record decodes with those fields zero. Commands are always
+// written in version 2; an event is written in version 1 unless it sets a
+// version 2 field (see AppendEvent), and a version 2 event that sets none
+// is not canonical and is refused.
 //
 // # Canonical form
 //
@@ -263,9 +266,18 @@ func DecodeCommand(b []byte) (Command, int, error) {
 }
 
 // AppendEvent appends the encoding of e (see the codec format above) to dst
-// and returns the extended slice. It allocates only if dst lacks room.
+// and returns the extended slice. An event whose version 2 fields (KeyID,
+// SignPolicy) are zero is written in version 1, which holds all of it: the
+// audit chain of a journal hashes the re-encoded events of every record,
+// so the events of an older journal must encode as they did. It allocates
+// only if dst lacks room.
 func AppendEvent(dst []byte, e *Event) []byte {
-	dst = append(dst, CodecVersion)
+	v2 := e.KeyID != 0 || e.SignPolicy != 0
+	if v2 {
+		dst = append(dst, 2)
+	} else {
+		dst = append(dst, 1)
+	}
 	dst = encInt(dst, e.Seq)
 	dst = encInt(dst, e.Time)
 	dst = encInt(dst, e.Kind)
@@ -300,9 +312,10 @@ func AppendEvent(dst []byte, e *Event) []byte {
 	dst = encInt(dst, e.LeadTime)
 	dst = encInt(dst, e.BestPrice)
 	dst = encInt(dst, e.Imbalance)
-	// Version 2.
-	dst = encInt(dst, e.KeyID)
-	dst = encInt(dst, e.SignPolicy)
+	if v2 {
+		dst = encInt(dst, e.KeyID)
+		dst = encInt(dst, e.SignPolicy)
+	}
 	return dst
 }
 
@@ -348,8 +361,12 @@ func DecodeEvent(b []byte) (Event, int, error) {
 		decInt(&d, &e.BestPrice, "BestPrice")
 		decInt(&d, &e.Imbalance, "Imbalance")
 		if v >= 2 {
+			start := d.off
 			decInt(&d, &e.KeyID, "KeyID")
 			decInt(&d, &e.SignPolicy, "SignPolicy")
+			if d.err == nil && e.KeyID == 0 && e.SignPolicy == 0 {
+				d.fail("KeyID", start, "version 2 event without version 2 fields (not canonical: version 1 holds it)")
+			}
 		}
 	default:
 		d.unknownVersion(v)
