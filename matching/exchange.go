@@ -218,7 +218,7 @@ func (x *Exchange) Seq() uint64 { return x.seq.Load() }
 // once the journal holds the command, and returns ErrJournal, with no
 // events, once the journal has failed; SubmitContext bounds the wait.
 func (x *Exchange) Submit(cmd Command, dst []Event) ([]Event, error) {
-	if !x.sig.trust && cmd.Signed() {
+	if !x.sig.trust && cmd.Signed() && Binding(cmd.Kind) {
 		x.Verify(&cmd) // before sequencing, outside every lock: see sign.go
 	}
 	if x.jrn != nil {

@@ -153,22 +153,25 @@ func goldenScenario(t *testing.T) []Command {
 	}
 	offer := Command{Kind: CmdPlace, Participant: plant, Category: cement, Basis: msk, Side: Sell, Type: Limit, TIF: GTC, Price: 690_000, Qty: 10}
 	k1 := run(Command{Kind: CmdRegisterKey, Participant: plant, KeyAlgorithm: AlgEd25519, PublicKey: priv1.Public().(ed25519.PublicKey), ValidUntil: now + 1_000_000})[0].KeyID
-	run(signed(offer, k1, 1, priv1)) // rejected: key not confirmed
-	run(Command{Kind: CmdConfirmKey, Participant: plant, KeyID: k1})
+	want := func(r RejectReason, evs []Event) {
+		require.Equal(t, r, evs[0].Reject, "%+v", evs[0])
+	}
+	want(ReasonKeyNotConfirmed, run(signed(offer, k1, 1, priv1)))
+	want(ReasonNone, run(Command{Kind: CmdConfirmKey, Participant: plant, KeyID: k1}))
 	run(Command{Kind: CmdSetSignPolicy, Category: cement, Basis: msk, SignPolicy: SignRequired})
-	run(offer) // rejected: signature missing
+	want(ReasonSignatureMissing, run(offer))
 	o := run(signed(offer, k1, 2, priv1))[0].OrderID
-	run(signed(offer, k1, 2, priv1)) // rejected: nonce replayed
+	want(ReasonNonceReplayed, run(signed(offer, k1, 2, priv1)))
 	tampered := signed(offer, k1, 3, priv1)
 	tampered.Price = 680_000
-	run(tampered) // rejected: invalid signature
-	run(signed(Command{Kind: CmdCancel, Participant: plant, OrderID: o}, k1, 4, priv1))
+	want(ReasonSignatureInvalid, run(tampered))
+	want(ReasonNone, run(signed(Command{Kind: CmdCancel, Participant: plant, OrderID: o}, k1, 4, priv1)))
 	k2 := run(Command{Kind: CmdRotateKey, Participant: plant, KeyID: k1, KeyAlgorithm: AlgEd25519, PublicKey: priv2.Public().(ed25519.PublicKey), ValidUntil: now + 2_000_000})[0].KeyID
-	run(Command{Kind: CmdConfirmKey, Participant: plant, KeyID: k2}) // retires k1
-	run(signed(offer, k1, 5, priv1))                                 // rejected: k1 expired
-	run(signed(offer, k2, 6, priv2))
-	run(Command{Kind: CmdRevokeKey, Participant: plant, KeyID: k2})
-	run(signed(offer, k2, 7, priv2)) // rejected: revoked
+	want(ReasonNone, run(Command{Kind: CmdConfirmKey, Participant: plant, KeyID: k2})) // retires k1
+	want(ReasonSignatureExpired, run(signed(offer, k1, 5, priv1)))
+	want(ReasonNone, run(signed(offer, k2, 6, priv2)))
+	want(ReasonNone, run(Command{Kind: CmdRevokeKey, Participant: plant, KeyID: k2}))
+	want(ReasonKeyRevoked, run(signed(offer, k2, 7, priv2)))
 	run(Command{Kind: CmdSetSignPolicy, Category: cement, Basis: msk, SignPolicy: SignInherit})
 
 	kinds := map[CommandKind]bool{}

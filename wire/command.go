@@ -243,8 +243,9 @@ type Command struct {
 	SignatureVerified bool   `json:"signature_verified,omitempty"`
 }
 
-// Signed reports whether c carries a signature: any of KeyID, Nonce,
-// Signature and SignatureVerified is set. Cost: O(1).
+// Signed reports whether c, a binding command (see Binding), carries a
+// signature: any of KeyID, Nonce, Signature and SignatureVerified is set.
+// (A key command sets KeyID to name a key, and is not signed.) Cost: O(1).
 func (c *Command) Signed() bool {
 	return c.KeyID != 0 || c.Nonce != 0 || len(c.Signature) != 0 || c.SignatureVerified
 }
@@ -510,7 +511,7 @@ var readFields = [cmdEnd]fieldSet{
 // Binding reports whether kind k is a binding command, one that may carry
 // a signature and that a signature policy governs: CmdPlace, CmdCancel,
 // CmdAmend, CmdOpenTender, CmdBid, CmdCloseTender and CmdCancelTender.
-func Binding(k CommandKind) bool { return k < cmdEnd && readFields[k]&sigFields != 0 }
+func Binding(k CommandKind) bool { return k < cmdEnd && readFields[k]&(1<<fSignature) != 0 }
 
 // CheckShape returns why c must be refused before any state is read:
 // ReasonTooLarge when a variable-size field exceeds its limit (checked

@@ -1,0 +1,267 @@
+package matching
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agora-exchange/agora/catalog"
+)
+
+// signFixture is an exchange with a verified seller holding a confirmed
+// Ed25519 key valid in [0, 100000), and a verified buyer.
+type signFixture struct {
+	*exFixture
+	seller, buyer catalog.ParticipantID
+	priv          ed25519.PrivateKey
+	kid           KeyID
+	m             MarketKey
+	nonce         uint64
+}
+
+func testKey(b byte) ed25519.PrivateKey {
+	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{b}, ed25519.SeedSize))
+}
+
+func newSignFixture(t testing.TB, cfg Config) *signFixture {
+	t.Helper()
+	f := &signFixture{exFixture: newExFixture(t, cfg), priv: testKey(1)}
+	f.seller, f.buyer = f.trader("Seller"), f.trader("Buyer")
+	f.m = f.exFixture.key("23.51.12", "MSK")
+	f.kid = f.registerKey(f.seller, f.priv, 0, 100_000)
+	f.must(Command{Kind: CmdConfirmKey, Participant: f.seller, KeyID: f.kid})
+	return f
+}
+
+func (f *signFixture) registerKey(p catalog.ParticipantID, priv ed25519.PrivateKey, from, until int64) KeyID {
+	f.t.Helper()
+	evs := f.must(Command{Kind: CmdRegisterKey, Participant: p, KeyAlgorithm: AlgEd25519, PublicKey: priv.Public().(ed25519.PublicKey), ValidFrom: from, ValidUntil: until})
+	require.Equal(f.t, EventKeyRegistered, evs[0].Kind)
+	return evs[0].KeyID
+}
+
+// sign signs c with key k and priv under the fixture's next nonce.
+func (f *signFixture) sign(c Command, k KeyID, priv ed25519.PrivateKey) Command {
+	f.nonce++
+	c.KeyID, c.Nonce = k, f.nonce
+	SignEd25519(&c, priv)
+	return c
+}
+
+func (f *signFixture) offer(price catalog.Price) Command {
+	return exLimit(f.seller, f.m, Sell, price, 10)
+}
+
+// requireRefused submits c, checks the typed refusal, and that the
+// observable state and the keys did not change.
+func (f *signFixture) requireRefused(c Command, reason RejectReason) {
+	f.t.Helper()
+	before := exSnapshot(f.t, f.x)
+	keys := f.allKeys()
+	evs, err := f.submit(c)
+	exRequireRejected(f.t, evs, err, reason, c, f.x.Seq())
+	require.Zero(f.t, evs[0].KeyID, "a refused signature names no key")
+	require.Equal(f.t, before, exSnapshot(f.t, f.x), "state changed by a refusal")
+	require.Equal(f.t, keys, f.allKeys())
+	require.NoError(f.t, f.x.CheckInvariants())
+}
+
+func (f *signFixture) allKeys() []KeyInfo {
+	var out []KeyInfo
+	for id := KeyID(1); ; id++ {
+		k, ok := f.x.Key(id)
+		if !ok {
+			return out
+		}
+		out = append(out, k)
+	}
+}
+
+// TestSignedCommandsRefused: forged, tampered, wrong-key, expired, revoked,
+// replayed, unknown-key, unconfirmed and missing signatures are each
+// refused with their typed reason and change nothing.
+func TestSignedCommandsRefused(t *testing.T) {
+	f := newSignFixture(t, Config{})
+	other := testKey(2)
+	otherKey := f.registerKey(f.buyer, other, 0, 100_000)
+	f.must(Command{Kind: CmdConfirmKey, Participant: f.buyer, KeyID: otherKey})
+	pending := f.registerKey(f.seller, testKey(3), 0, 100_000)
+
+	// An accepted signed order, whose events name the key.
+	good := f.sign(f.offer(700_000), f.kid, f.priv)
+	evs := f.must(good)
+	require.Equal(t, EventAccepted, evs[0].Kind)
+	for _, e := range evs {
+		require.Equal(t, f.kid, e.KeyID)
+	}
+
+	forged := f.offer(700_000)
+	forged.KeyID, forged.Nonce, forged.Signature = f.kid, 100, bytes.Repeat([]byte{9}, ed25519.SignatureSize)
+	f.requireRefused(forged, ReasonSignatureInvalid)
+
+	tampered := f.sign(f.offer(700_000), f.kid, f.priv)
+	tampered.Qty = 20
+	f.requireRefused(tampered, ReasonSignatureInvalid)
+
+	f.requireRefused(f.sign(f.offer(700_000), f.kid, other), ReasonSignatureInvalid) // wrong key for KeyID
+
+	selfFlagged := f.offer(700_000)
+	selfFlagged.KeyID, selfFlagged.Nonce, selfFlagged.SignatureVerified = f.kid, 101, true
+	f.requireRefused(selfFlagged, ReasonSignatureInvalid) // the caller's flag is not trusted
+
+	f.requireRefused(f.sign(f.offer(700_000), otherKey, other), ReasonUnknownKey) // another participant's key
+	f.requireRefused(f.sign(f.offer(700_000), 99, f.priv), ReasonUnknownKey)
+	f.requireRefused(f.sign(f.offer(700_000), pending, testKey(3)), ReasonKeyNotConfirmed)
+
+	f.requireRefused(good, ReasonNonceReplayed) // a captured command sent again
+	zero := f.offer(700_000)
+	zero.KeyID = f.kid
+	SignEd25519(&zero, f.priv)
+	f.requireRefused(zero, ReasonNonceReplayed) // nonce 0 is never fresh
+
+	expired := f.sign(f.offer(700_000), f.kid, f.priv)
+	expired.Time = 100_000
+	f.requireRefused(expired, ReasonSignatureExpired)
+	// The market's clock has passed the key's end: a backdated Time cannot
+	// revive it.
+	backdated := f.sign(f.offer(700_000), f.kid, f.priv)
+	backdated.Time = 50_000
+	f.requireRefused(backdated, ReasonSignatureExpired)
+}
+
+// TestRevokedKey: a revoked key signs nothing more, and the orders it
+// signed stay on the book.
+func TestRevokedKey(t *testing.T) {
+	f := newSignFixture(t, Config{})
+	id := f.must(f.sign(f.offer(700_000), f.kid, f.priv))[0].OrderID
+	evs := f.must(Command{Kind: CmdRevokeKey, Participant: f.seller, KeyID: f.kid})
+	require.Equal(t, EventKeyRevoked, evs[0].Kind)
+	f.requireRefused(f.sign(f.offer(700_000), f.kid, f.priv), ReasonKeyRevoked)
+	f.requireRefused(f.sign(Command{Kind: CmdCancel, Participant: f.seller, OrderID: id}, f.kid, f.priv), ReasonKeyRevoked)
+	_, ok := f.x.Order(id)
+	require.True(t, ok, "revocation does not cancel resting orders")
+	k, _ := f.x.Key(f.kid)
+	require.Equal(t, KeyRevoked, k.State)
+	_, err := f.submit(Command{Kind: CmdRevokeKey, Participant: f.seller, KeyID: f.kid})
+	require.ErrorIs(t, err, ErrBadTransition)
+	// Suspension's cancel-all withdraws them.
+	f.setStatus(f.seller, catalog.StatusSuspended)
+	_, ok = f.x.Order(id)
+	require.False(t, ok)
+}
+
+// TestNonceWindow: nonces may arrive out of order within the window, each
+// once; a nonce more than 63 below the highest is too old.
+func TestNonceWindow(t *testing.T) {
+	f := newSignFixture(t, Config{})
+	at := func(n uint64) Command {
+		c := f.offer(700_000)
+		c.KeyID, c.Nonce = f.kid, n
+		SignEd25519(&c, f.priv)
+		return c
+	}
+	f.must(at(100))
+	f.must(at(90))
+	f.must(at(37))
+	f.requireRefused(at(90), ReasonNonceReplayed)
+	f.requireRefused(at(36), ReasonNonceReplayed)
+	f.must(at(1000))
+	f.requireRefused(at(100), ReasonNonceReplayed)
+	f.must(at(999))
+	// Nonces are per domain: a tender command may reuse a market's nonce.
+	tid := f.must(Command{Kind: CmdOpenTender, Participant: f.buyer, Category: f.m.Category, Basis: f.m.Basis, Qty: 10, CloseAt: 5_000, TenderMode: TenderSealed, Evaluation: EvalLowestPrice})[0].Tender
+	bid := Command{Kind: CmdBid, Participant: f.seller, Tender: tid, Price: 600_000, Qty: 10, LeadTime: 3, KeyID: f.kid, Nonce: 1000}
+	SignEd25519(&bid, f.priv)
+	require.Equal(t, EventBidAccepted, f.must(bid)[0].Kind)
+	f.requireRefused(bid, ReasonNonceReplayed)
+}
+
+// TestSignPolicy: the most specific policy wins (tender over market over
+// exchange); operator commands are exempt; policies check their scope.
+func TestSignPolicy(t *testing.T) {
+	f := newSignFixture(t, Config{})
+	other := f.key_("23.51.12", "SPB")
+	f.must(Command{Kind: CmdSetSignPolicy, SignPolicy: SignRequired})
+	f.requireRefused(f.offer(700_000), ReasonSignatureMissing)
+	f.requireRefused(exLimit(f.seller, other, Sell, 700_000, 10), ReasonSignatureMissing) // a market not open yet
+	f.must(Command{Kind: CmdSetSignPolicy, Category: f.m.Category, Basis: f.m.Basis, SignPolicy: SignOptional})
+	f.must(f.offer(700_000))
+	f.requireRefused(exLimit(f.seller, other, Sell, 700_000, 10), ReasonSignatureMissing)
+
+	open := Command{Kind: CmdOpenTender, Participant: f.buyer, Category: f.m.Category, Basis: f.m.Basis, Qty: 10, CloseAt: 5_000, TenderMode: TenderSealed, Evaluation: EvalLowestPrice}
+	tid := f.must(open)[0].Tender // the market's optional policy governs the opening
+	bid := Command{Kind: CmdBid, Participant: f.seller, Tender: tid, Price: 600_000, Qty: 10, LeadTime: 3}
+	f.must(bid)
+	evs := f.must(Command{Kind: CmdSetSignPolicy, Tender: tid, SignPolicy: SignRequired})
+	require.Equal(t, EventSignPolicy, evs[0].Kind)
+	require.Equal(t, SignRequired, evs[0].SignPolicy)
+	bid.Price = 590_000
+	f.requireRefused(bid, ReasonSignatureMissing)
+	f.must(f.sign(bid, f.kid, f.priv))
+	// The operator closes without a key.
+	f.must(Command{Kind: CmdCloseTender, Tender: tid, Time: 5_000})
+
+	f.must(Command{Kind: CmdSetSignPolicy, SignPolicy: SignInherit})
+	f.must(exLimit(f.seller, other, Sell, 700_000, 10))
+
+	for _, c := range []Command{
+		{Kind: CmdSetSignPolicy},
+		{Kind: CmdSetSignPolicy, SignPolicy: 9},
+		{Kind: CmdSetSignPolicy, Category: f.m.Category, Basis: f.m.Basis, Tender: tid, SignPolicy: SignRequired},
+	} {
+		f.requireRefused(c, ReasonInvalidPolicy)
+	}
+	f.requireRefused(Command{Kind: CmdSetSignPolicy, Tender: 99, SignPolicy: SignRequired}, ReasonUnknownTender)
+}
+
+func (f *signFixture) key_(cat, basis string) MarketKey { return f.exFixture.key(cat, basis) }
+
+// TestKeyRotationMidTender: a supplier rotates its key while a tender is
+// open. The bid signed with the old key stands and wins; the old key signs
+// nothing after the new one is confirmed.
+func TestKeyRotationMidTender(t *testing.T) {
+	f := newSignFixture(t, Config{})
+	rival := f.trader("Rival")
+	tid := f.must(Command{Kind: CmdOpenTender, Participant: f.buyer, Category: f.m.Category, Basis: f.m.Basis, Qty: 10,
+		CloseAt: 5_000, TenderMode: TenderSealed, Evaluation: EvalLowestPrice, Time: 1_000})[0].Tender
+	f.must(Command{Kind: CmdSetSignPolicy, Tender: tid, SignPolicy: SignRequired})
+
+	bid := Command{Kind: CmdBid, Participant: f.seller, Tender: tid, Price: 600_000, Qty: 10, LeadTime: 3, Time: 2_000}
+	first := f.must(f.sign(bid, f.kid, f.priv))
+	require.Equal(t, f.kid, first[0].KeyID)
+
+	newPriv := testKey(4)
+	evs := f.must(Command{Kind: CmdRotateKey, Participant: f.seller, KeyID: f.kid, KeyAlgorithm: AlgEd25519,
+		PublicKey: newPriv.Public().(ed25519.PublicKey), ValidUntil: 200_000, Time: 2_500})
+	newKey := evs[0].KeyID
+	f.must(Command{Kind: CmdRotateKey, Participant: f.seller, KeyID: f.kid, KeyAlgorithm: AlgEd25519,
+		PublicKey: testKey(5).Public().(ed25519.PublicKey), ValidUntil: 200_000, Time: 2_500}) // a second candidate, never confirmed
+	// Until the new key is confirmed, the old one still signs.
+	bid.Price, bid.Time = 595_000, 2_600
+	f.must(f.sign(bid, f.kid, f.priv))
+	evs = f.must(Command{Kind: CmdConfirmKey, Participant: f.seller, KeyID: newKey, Time: 3_000})
+	require.Equal(t, []EventKind{EventKeyConfirmed, EventKeyRetired}, exKinds(evs))
+	require.Equal(t, f.kid, evs[1].KeyID)
+	require.Equal(t, int64(3_000), evs[1].CloseAt)
+
+	bid.Price, bid.Time = 590_000, 3_100
+	f.requireRefused(f.sign(bid, f.kid, f.priv), ReasonSignatureExpired)
+	rivalBid := Command{Kind: CmdBid, Participant: rival, Tender: tid, Price: 620_000, Qty: 10, LeadTime: 3, Time: 3_200}
+	f.requireRefused(rivalBid, ReasonSignatureMissing)
+	rivalPriv := testKey(6)
+	rivalKey := f.registerKey(rival, rivalPriv, 0, 100_000)
+	f.must(Command{Kind: CmdConfirmKey, Participant: rival, KeyID: rivalKey})
+	f.must(f.sign(rivalBid, rivalKey, rivalPriv))
+	// The new key signs; a signature by the unconfirmed candidate does not.
+	offer := f.offer(700_000)
+	f.requireRefused(f.sign(offer, newKey, testKey(5)), ReasonSignatureInvalid)
+	f.must(f.sign(offer, newKey, newPriv))
+	f.requireRefused(Command{Kind: CmdCloseTender, Participant: f.buyer, Tender: tid, Time: 5_000}, ReasonSignatureMissing)
+	closeEvs := f.must(Command{Kind: CmdCloseTender, Tender: tid, Time: 5_000}) // the operator holds no key
+	aw := exOnly(closeEvs, EventAwarded)
+	require.Len(t, aw, 1)
+	require.Equal(t, f.seller, aw[0].Participant)
+	require.Equal(t, catalog.Price(595_000), aw[0].Price, "the bid signed with the retired key stands and wins")
+}
