@@ -3,6 +3,8 @@ package matching
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -264,4 +266,133 @@ func TestKeyRotationMidTender(t *testing.T) {
 	require.Len(t, aw, 1)
 	require.Equal(t, f.seller, aw[0].Participant)
 	require.Equal(t, catalog.Price(595_000), aw[0].Price, "the bid signed with the retired key stands and wins")
+}
+
+// hashSigner is a test-only algorithm: the signature of msg under key k is
+// SHA-256(k || msg). It shows that an algorithm plugs in through
+// Config.Verifiers alone.
+type hashSigner struct{}
+
+const algHash Algorithm = 200
+
+func (hashSigner) Verify(pub, msg, sig []byte) bool {
+	h := sha256.Sum256(append(append([]byte(nil), pub...), msg...))
+	return len(pub) > 0 && bytes.Equal(h[:], sig)
+}
+
+func hashSign(c *Command, pub []byte) {
+	h := sha256.Sum256(append(append([]byte(nil), pub...), AppendSigningBytes(nil, c)...))
+	c.Signature = h[:]
+}
+
+// TestSecondAlgorithm: a key of a plugged-in algorithm signs through the
+// same engine; an exchange without its verifier refuses its signatures.
+func TestSecondAlgorithm(t *testing.T) {
+	vs := DefaultVerifiers()
+	vs[algHash] = hashSigner{}
+	for _, withVerifier := range []bool{true, false} {
+		cfg := Config{}
+		if withVerifier {
+			cfg.Verifiers = vs
+		}
+		f := newSignFixture(t, cfg)
+		pub := []byte("a GOST-like public key")
+		k := f.must(Command{Kind: CmdRegisterKey, Participant: f.seller, KeyAlgorithm: algHash, PublicKey: pub, ValidUntil: 100_000})[0].KeyID
+		f.must(Command{Kind: CmdConfirmKey, Participant: f.seller, KeyID: k})
+		c := f.offer(700_000)
+		c.KeyID, c.Nonce = k, 1
+		hashSign(&c, pub)
+		if !withVerifier {
+			f.requireRefused(c, ReasonSignatureInvalid)
+			continue
+		}
+		evs := f.must(c)
+		require.Equal(t, k, evs[0].KeyID)
+		c.Price = 710_000 // tampered after signing
+		f.requireRefused(c, ReasonSignatureInvalid)
+	}
+}
+
+// TestTrustVerified: with TrustVerified the exchange takes the flag that a
+// gateway set (Exchange.Verify) and does not verify again; without it a
+// command that claims to be verified is checked.
+func TestTrustVerified(t *testing.T) {
+	gw := newSignFixture(t, Config{})
+	f := newSignFixture(t, Config{TrustVerified: true})
+	c := f.sign(f.offer(700_000), f.kid, f.priv)
+	require.True(t, gw.x.Verify(&c), "the gateway's copy of the keys verifies it")
+	require.True(t, c.SignatureVerified)
+	f.must(c)
+	bad := c
+	bad.Nonce, bad.SignatureVerified = 50, false
+	f.requireRefused(bad, ReasonSignatureInvalid)
+	// A replica trusts the flag even over a bad signature: the audit of the
+	// journal is what catches such a command.
+	bad.SignatureVerified = true
+	f.must(bad)
+	require.False(t, gw.x.Verify(&bad))
+	require.False(t, bad.SignatureVerified)
+}
+
+// TestSignedRecordGolden pins the signing bytes and the codec bytes of a
+// signed command, under a fixed Ed25519 key (Ed25519 signatures are
+// deterministic).
+func TestSignedRecordGolden(t *testing.T) {
+	c := Command{Kind: CmdBid, Time: 1_000, Participant: 2, Tender: 3, Price: 600_000, Qty: 10, LeadTime: 7, KeyID: 4, Nonce: 5}
+	SignEd25519(&c, testKey(1))
+	msg := hex.EncodeToString(AppendSigningBytes(nil, &c))
+	require.Equal(t, hex.EncodeToString([]byte(SigningContext))+
+		"02"+"0c"+"00"+"02"+ // version, Kind bid, Time 0 (not signed), Participant
+		"0000000000000000"+ // Category, Basis, OrderID, ClientOrderID, Side, Type, TIF, STP
+		"809f49"+"14"+ // Price 600000, Qty 10 (zigzag)
+		"00000000000000000000"+ // MinQty, ExpireAt, Status, Name, INN, KPP, Bases, MaxQty, Subscription, Rating
+		"03"+"000000000000000000000000"+"0e"+"0000"+ // Tender, its terms, LeadTime 7, MarketMode, RefPrice
+		"04"+"0000000000"+"05"+"00"+"00", msg, // KeyID, key fields, Nonce, no Signature, not verified
+		"Time, Signature and SignatureVerified are not signed; KeyID and Nonce are")
+	sig := hex.EncodeToString(c.Signature)
+	c.SignatureVerified = true
+	rec := AppendCommand(nil, &c)
+	want := "02" + "0c" + "d00f" + "02" + "0000000000000000" + "809f49" + "14" + "00000000000000000000" +
+		"03" + "000000000000000000000000" + "0e" + "0000" +
+		"04" + "0000000000" + "05" + "40" + sig + "01" // Time 1000; Signature of 64 bytes; verified
+	require.Equal(t, want, hex.EncodeToString(rec))
+	require.Equal(t, "ed36efed4191a7da68e9b5ae5cfa704ecd93361a74cbd16d5faf52eef06e88dd6634f49bb6fe39143d35db4e49b08f0a082e8a3d9d6286dd45624a31827fc208", sig, "the Ed25519 signature of the fixed key is fixed")
+	got, n, err := DecodeCommand(rec)
+	require.NoError(t, err)
+	require.Equal(t, len(rec), n)
+	require.Equal(t, c, got)
+	require.True(t, Ed25519{}.Verify(testKey(1).Public().(ed25519.PublicKey), AppendSigningBytes(nil, &got), got.Signature))
+}
+
+// FuzzSignedCommandDecode decodes arbitrary bytes as a command; a decoded
+// command re-encodes canonically, its signing bytes never include its
+// signature, and submitting it to an exchange with a confirmed key never
+// panics and keeps the invariants.
+func FuzzSignedCommandDecode(f *testing.F) {
+	priv := testKey(1)
+	for i, c := range []Command{
+		{Kind: CmdPlace, Participant: 1, Category: 12, Basis: 2, Side: Sell, Type: Limit, TIF: GTC, Price: 700_000, Qty: 10},
+		{Kind: CmdCancel, Participant: 1, OrderID: 1<<40 | 1},
+		{Kind: CmdBid, Participant: 1, Tender: 1, Price: 600_000, Qty: 10, LeadTime: 3},
+	} {
+		c.KeyID, c.Nonce = 1, uint64(i+1)
+		SignEd25519(&c, priv)
+		f.Add(AppendCommand(nil, &c))
+	}
+	f.Add([]byte{2})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkCommandDecode(t, b)
+		c, _, err := DecodeCommand(b)
+		if err != nil {
+			return
+		}
+		// The signing bytes do not depend on Time, Signature or the flag.
+		msg := AppendSigningBytes(nil, &c)
+		c2 := c
+		c2.Time, c2.Signature, c2.SignatureVerified = c.Time+1, append(c.Signature, 1), !c.SignatureVerified
+		require.Equal(t, msg, AppendSigningBytes(nil, &c2))
+		fx := newSignFixture(t, Config{})
+		_, _ = fx.x.Submit(c, nil)
+		require.NoError(t, fx.x.CheckInvariants())
+	})
 }
