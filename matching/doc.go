@@ -66,9 +66,10 @@
 //	register            Name, INN, KPP
 //	set-status          Participant, Status
 //	place               Participant, Category, Basis, ClientOrderID, Side, Type,
-//	                    TIF, STP, Price, Qty, MinQty, ExpireAt
-//	cancel              Participant, OrderID; Category, Basis optional (*)
-//	amend               Participant, OrderID, Price, Qty; Category, Basis optional (*)
+//	                    TIF, STP, Price, Qty, MinQty, ExpireAt; signature (**)
+//	cancel              Participant, OrderID; Category, Basis optional (*); signature (**)
+//	amend               Participant, OrderID, Price, Qty; Category, Basis optional (*);
+//	                    signature (**)
 //	expire              Participant, Category, Basis
 //	subscribe           Participant, Category, Bases, MinQty, MaxQty
 //	unsubscribe         Participant, Subscription
@@ -77,15 +78,70 @@
 //	open-tender         Participant, Category, Basis, Qty, Price, OpenAt, CloseAt,
 //	                    TenderMode, Decrement, Extension, Evaluation, WeightPrice,
 //	                    WeightLeadTime, WeightRating, MinWinners, MaxWinners,
-//	                    SubscribersOnly
-//	bid                 Participant, Tender, Price, Qty, LeadTime
-//	close-tender        Participant, Tender
-//	cancel-tender       Participant, Tender
+//	                    SubscribersOnly; signature (**)
+//	bid                 Participant, Tender, Price, Qty, LeadTime; signature (**)
+//	close-tender        Participant, Tender; signature (**)
+//	cancel-tender       Participant, Tender; signature (**)
 //	set-market-mode     Participant, Category, Basis, MarketMode
 //	uncross             Participant, Category, Basis, RefPrice
+//	register-key        Participant, KeyAlgorithm, PublicKey, ValidFrom, ValidUntil
+//	confirm-key         Participant, KeyID
+//	rotate-key          Participant, KeyID, KeyAlgorithm, PublicKey, ValidFrom, ValidUntil
+//	revoke-key          Participant, KeyID
+//	set-sign-policy     Category, Basis, Tender, SignPolicy
 //
 // (*) When either is set, Category and Basis must name the order's market,
 // or the command is refused with ReasonWrongMarket.
+//
+// (**) The signature fields: KeyID, Nonce, Signature, SignatureVerified.
+// PublicKey is limited to MaxKeyLen bytes and Signature to MaxSignatureLen,
+// with the other size limits (ReasonTooLarge).
+//
+// # Signed commands
+//
+// A binding command (wire.Binding: place, cancel, amend, open-tender, bid,
+// close-tender, cancel-tender) may carry an electronic signature, and a
+// policy may require one (CmdSetSignPolicy: exchange-wide, per market or
+// per tender; the most specific policy wins; operator commands, with
+// Participant zero, are exempt).
+//
+// Keys go through moderation: a participant registers a public key
+// (CmdRegisterKey: an algorithm, the key bytes and a validity window
+// [ValidFrom, ValidUntil)), the operator confirms it (CmdConfirmKey), as a
+// certificate is checked on a procurement platform. CmdRotateKey registers
+// a successor, pending like any key; confirming it retires the old key at
+// the confirmation's time, so a participant can always sign. CmdRevokeKey
+// revokes a key for good. Revoking a key does not cancel the resting orders
+// it signed, nor the bids: they were signed while the key was good. To
+// withdraw them, suspend the participant (CmdSetStatus), which cancels all
+// its resting orders.
+//
+// The signature covers wire.AppendSigningBytes: the command's encoding
+// without Time, without the signature and its flag, but with KeyID and a
+// per-participant Nonce. The client signs (wire.SignEd25519 for Ed25519);
+// the gateway or the log may then set Time. Submit verifies the signature
+// mathematics before sequencing, outside every lock, on the submitter's
+// goroutine (so concurrent submitters verify on every core), and sets
+// SignatureVerified; a Config.TrustVerified exchange takes the flag from a
+// gateway that called Exchange.Verify. The engine then checks, at the
+// command's effective clock, that the key belongs to the participant, is
+// confirmed, not revoked and within its validity window, and that the
+// nonce is fresh: a nonce is used once per participant in each domain (a
+// market, or the tenders), within a window of 64 below the highest used;
+// see package engine. Each refusal is typed (ReasonSignatureMissing,
+// ReasonSignatureInvalid, ReasonSignatureExpired, ReasonKeyRevoked,
+// ReasonNonceReplayed, ReasonUnknownKey, ReasonKeyNotConfirmed) and
+// changes no state. Every event of an accepted signed command carries its
+// KeyID: the outputs say who signed each binding action.
+//
+// Algorithms plug in through Config.Verifiers (a wire.Verifier per
+// wire.Algorithm; Ed25519 by default); the engine only stores the
+// algorithm with the key. The journal stores each command as its encoded
+// bytes, signature and flag included; replay and recovery never verify
+// again. An audit that re-verifies the signatures of a journal needs only
+// the journal and the public keys: the keys are registered by journaled
+// commands, and each key's sequence numbers (engine.KeyInfo) tell whether
+// it could sign at a record's sequence number.
 //
 // # Determinism
 //
@@ -114,8 +170,9 @@
 //     and the subscriptions and write only tender state and the counters of
 //     commands outside the markets, which no market command reads.
 //   - ScopeAll (CmdRegister, CmdSetStatus, CmdSubscribe, CmdUnsubscribe,
-//     CmdSetRating, CmdExpire of every market): the admin lock and every
-//     market lock, in index order. They write what the other scopes read.
+//     CmdSetRating, CmdExpire of every market, the key commands and
+//     CmdSetSignPolicy): the admin lock and every market lock, in index
+//     order. They write what the other scopes read.
 //
 // Sequence numbers are exchange-wide, start at 1, grow by one per command,
 // and are taken under the command's locks, so they order the commands that
