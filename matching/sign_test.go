@@ -396,3 +396,74 @@ func FuzzSignedCommandDecode(f *testing.F) {
 		require.NoError(t, fx.x.CheckInvariants())
 	})
 }
+
+// TestSignedConcurrent runs signed commands on two markets, signed bids
+// and key commands at the same time (run it under -race): the nonces of a
+// market are written under its lock, those of the tenders under the admin
+// lock, and the keys under every lock. The state then restores to itself.
+func TestSignedConcurrent(t *testing.T) {
+	f := newSignFixture(t, Config{})
+	m2 := f.exFixture.key("23.51.12", "SPB")
+	tid := f.must(Command{Kind: CmdOpenTender, Participant: f.buyer, Category: f.m.Category, Basis: f.m.Basis, Qty: 10,
+		CloseAt: 90_000, TenderMode: TenderSealed, Evaluation: EvalLowestPrice})[0].Tender
+	const n = 200
+	mk := func(kind int, i int) Command {
+		var c Command
+		switch kind {
+		case 0:
+			c = exLimit(f.seller, f.m, Sell, 700_000, 10)
+		case 1:
+			c = exLimit(f.seller, m2, Sell, 700_000, 10)
+		default:
+			c = Command{Kind: CmdBid, Participant: f.seller, Tender: tid, Price: catalog.Price(600_000 - 100*i), Qty: 10, LeadTime: 3}
+		}
+		c.KeyID, c.Nonce, c.Time = f.kid, uint64(i+1), 2_000
+		SignEd25519(&c, f.priv)
+		return c
+	}
+	var cmds [3][]Command
+	for k := range cmds {
+		for i := range n {
+			cmds[k] = append(cmds[k], mk(k, i))
+		}
+	}
+	done := make(chan error, 4)
+	for k := range cmds {
+		go func() {
+			for _, c := range cmds[k] {
+				if _, err := f.x.Submit(c, nil); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	go func() {
+		for i := range 20 {
+			priv := testKey(byte(100 + i))
+			if _, err := f.x.Submit(Command{Kind: CmdRegisterKey, Participant: f.buyer, KeyAlgorithm: AlgEd25519,
+				PublicKey: priv.Public().(ed25519.PublicKey), ValidUntil: 10, Time: 2_000}, nil); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for range 4 {
+		require.NoError(t, <-done)
+	}
+	require.NoError(t, f.x.CheckInvariants())
+	require.Len(t, f.allKeys(), 21)
+	b, err := f.x.MarshalState()
+	require.NoError(t, err)
+	y, err := RestoreState(Config{}, b)
+	require.NoError(t, err)
+	require.NoError(t, y.CheckInvariants())
+	again, err := y.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, b, again)
+	// The restored nonces still refuse a replay.
+	_, err = y.Submit(cmds[1][n-1], nil)
+	require.ErrorIs(t, err, ErrNonceReplayed)
+}
