@@ -19,9 +19,11 @@
 //
 // The state is split by concern, each part with its own invariants and its
 // own share of the snapshot: markets (markets.go, callauction.go: books,
-// order numbers, client order IDs, counters), the registry (registry.go),
-// subscriptions (subscriptions.go), tenders (tender.go) and the counters of
-// commands that reach no market. Every command kind has a Scope (one table,
+// order numbers, client order IDs, counters, the nonces of signed commands
+// on the market), the registry (registry.go), subscriptions
+// (subscriptions.go), tenders (tender.go), the signing part (keys.go: keys,
+// signature policies, the signing clock and the tenders' nonces) and the
+// counters of commands that reach no market. Every command kind has a Scope (one table,
 // ScopeOf), the part of the state it may change:
 //
 //   - ScopeMarket commands change one open market, named by the command,
@@ -44,8 +46,9 @@
 //
 // A refused command appends one EventRejected with a typed
 // wire.RejectReason (after any GTD expiries its time triggered) and changes
-// nothing else but the clock it names and its message counters. No input
-// makes the engine panic.
+// nothing else but the clock it names and its message counters, and, for a
+// signed command whose signature passed every check, the nonce it used
+// (see keys.go). No input makes the engine panic.
 //
 // # State
 //
