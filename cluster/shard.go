@@ -64,6 +64,11 @@ var routes = [...]routeBy{
 	wire.CmdCancelTender:      byTender,
 	wire.CmdSetMarketMode:     byMarket,
 	wire.CmdUncross:           byMarket,
+	wire.CmdRegisterKey:       global,
+	wire.CmdConfirmKey:        global,
+	wire.CmdRotateKey:         global,
+	wire.CmdRevokeKey:         global,
+	wire.CmdSetSignPolicy:     global,
 }
 
 // RouteOf returns the route of cmd among shards. The commands that change

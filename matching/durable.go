@@ -88,7 +88,7 @@ func NewJournaled(eng *engine.Engine, seq uint64, cfg Config, j Journal) (*Excha
 	if cfg.FeedBytes < 0 {
 		return nil, fmt.Errorf("%w: FeedBytes %d", ErrInvalidConfig, cfg.FeedBytes)
 	}
-	x, err := newExchange(eng, seq, cfg.FeedBytes)
+	x, err := newExchange(eng, seq, cfg.FeedBytes, cfg)
 	if err != nil {
 		return nil, err
 	}
