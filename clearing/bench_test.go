@@ -12,7 +12,7 @@ import (
 // benchWorld is a market of one graded leaf with five grades and nb bases
 // on a line; transport connects bases at most radius apart, at 10 ticks a
 // step.
-func benchWorld(b *testing.B, nb, radius int) (Data, catalog.CategoryID) {
+func benchWorld(b testing.TB, nb, radius int) (Data, catalog.CategoryID) {
 	tax, err := catalog.LoadTaxonomyCSV(strings.NewReader("code,name,unit,tick,lot\n23,Minerals,,,\n23.51,Cement,,,\n23.51.12,CEM I,t,100,1\n"))
 	if err != nil {
 		b.Fatal(err)

@@ -56,10 +56,12 @@ type oclass struct {
 	node    int
 }
 
+// pairArc is the flow between a request class and an offer class, read
+// off the network once it is solved.
 type pairArc struct {
 	r, o      int32
-	arc       int32
 	transport catalog.Price
+	flow      int64
 }
 
 type solver struct {
@@ -75,6 +77,9 @@ type solver struct {
 	pairs        []pairArc
 	g            *network
 	rarc, oarc   []int32 // arc of every request / offer
+	coreFrom     int     // first core arc of g
+	rcompat      []bool  // request class has a compatible offer class
+	ocompat      []bool  // offer class has a compatible request class
 	coverCache   map[[2]catalog.CategoryID]bool
 }
 
@@ -134,9 +139,10 @@ func Clear(data Data, requests []Request, offers []Offer) (Result, error) {
 	s.rank()
 	s.classes()
 	s.buildNetwork()
-	s.g.minCost(0, 1)
-	phi := s.g.distances(0, 1)
+	s.g.minCost()
+	phi := s.g.distances()
 	s.priorityPass(phi)
+	s.pairFlows()
 	return s.result(phi)
 }
 
@@ -461,310 +467,6 @@ func (s *solver) failures(rc *rclass, oc *oclass) (grade, basis, lead, rating, c
 		}
 	}
 	return
-}
-
-func (s *solver) buildNetwork() {
-	// Nodes: 0 source, 1 sink, then request classes, then offer classes.
-	n := 2 + len(s.rcls) + len(s.ocls)
-	for c := range s.rcls {
-		s.rcls[c].node = 2 + c
-	}
-	for c := range s.ocls {
-		s.ocls[c].node = 2 + len(s.rcls) + c
-	}
-	for r := range s.rcls {
-		rc := &s.rcls[r]
-		for o := range s.ocls {
-			oc := &s.ocls[o]
-			if !s.covers(rc.cat, oc.cat) {
-				continue
-			}
-			g, b, l, ra, co, cost := s.failures(rc, oc)
-			if g || b || l || ra || co {
-				continue
-			}
-			s.pairs = append(s.pairs, pairArc{r: int32(r), o: int32(o), transport: cost})
-		}
-	}
-	g := newNetwork(n, len(s.reqs)+len(s.offs)+len(s.pairs))
-	s.rarc = make([]int32, len(s.reqs))
-	s.oarc = make([]int32, len(s.offs))
-	for c := range s.rcls {
-		for _, i := range s.rcls[c].orders {
-			s.rarc[i] = int32(g.addArc(0, s.rcls[c].node, s.reqs[i].Qty, -int64(s.reqs[i].Limit)))
-		}
-	}
-	for k := range s.pairs {
-		p := &s.pairs[k]
-		p.arc = int32(g.addArc(s.rcls[p.r].node, s.ocls[p.o].node, inf, int64(p.transport)))
-	}
-	for c := range s.ocls {
-		for _, j := range s.ocls[c].orders {
-			s.oarc[j] = int32(g.addArc(s.ocls[c].node, 1, s.offs[j].Qty, int64(s.offs[j].Limit)-int64(s.ocls[c].diff)))
-		}
-	}
-	g.build()
-	// Initial potentials: shortest distances in the acyclic network
-	// source → request class → offer class → sink.
-	for c := range s.rcls {
-		best := inf
-		for _, i := range s.rcls[c].orders {
-			best = min(best, -int64(s.reqs[i].Limit))
-		}
-		g.pi[s.rcls[c].node] = best
-	}
-	for c := range s.ocls {
-		g.pi[s.ocls[c].node] = inf
-	}
-	for _, p := range s.pairs {
-		v := s.ocls[p.o].node
-		g.pi[v] = min(g.pi[v], g.pi[s.rcls[p.r].node]+int64(p.transport))
-	}
-	pt := inf
-	for c := range s.ocls {
-		v := s.ocls[c].node
-		if g.pi[v] >= inf {
-			g.pi[v] = 0 // unreachable: never scanned
-			continue
-		}
-		for _, j := range s.ocls[c].orders {
-			pt = min(pt, g.pi[v]+int64(s.offs[j].Limit)-int64(s.ocls[c].diff))
-		}
-	}
-	if pt < inf {
-		g.pi[1] = pt
-	}
-	s.g = g
-}
-
-func (s *solver) flow(a int32) int64 { return s.g.res[a^1] }
-
-// priorityPass moves flow inside the set of surplus-maximal solutions so
-// that, taking orders in priority order, each fills as much as it can while
-// every earlier order keeps its fill. Only orders at the margin (zero
-// reduced cost under phi) and tight class pairs may change: that set is
-// exactly the optimal face.
-func (s *solver) priorityPass(phi []int64) {
-	g := s.g
-	rcost := func(a int32) int64 {
-		pu, pv := phi[g.from[a]], phi[g.to[a]]
-		if pu >= inf || pv >= inf {
-			return inf
-		}
-		return g.cost[a] + pu - pv
-	}
-	// Flexible orders per class, in priority order; frozen marks orders
-	// whose fill may no longer fall (every order up to the current one).
-	type flex struct {
-		side Side
-		idx  int32
-		rank int32
-	}
-	var all []flex
-	rflex := make([][]int32, len(s.rcls))
-	oflex := make([][]int32, len(s.ocls))
-	for c := range s.rcls {
-		for _, i := range s.rcls[c].orders {
-			if rcost(s.rarc[i]) == 0 {
-				rflex[c] = append(rflex[c], i)
-				all = append(all, flex{SideRequest, i, s.rrank[i]})
-			}
-		}
-	}
-	for c := range s.ocls {
-		for _, j := range s.ocls[c].orders {
-			if rcost(s.oarc[j]) == 0 {
-				oflex[c] = append(oflex[c], j)
-				all = append(all, flex{SideOffer, j, s.orank[j]})
-			}
-		}
-	}
-	if len(all) == 0 {
-		return
-	}
-	slices.SortFunc(all, func(a, b flex) int { return cmp.Compare(a.rank, b.rank) })
-	// Tight pair arcs per class node, both directions.
-	nr := len(s.rcls)
-	radj := make([][]int32, nr)
-	oadj := make([][]int32, len(s.ocls))
-	for k, p := range s.pairs {
-		if rcost(p.arc) == 0 {
-			radj[p.r] = append(radj[p.r], int32(k))
-			oadj[p.o] = append(oadj[p.o], int32(k))
-		}
-	}
-	// BFS state over class nodes: 0..nr-1 request classes, nr.. offer classes.
-	prev := make([]int32, nr+len(s.ocls)) // pair index used to reach, -1 start, -2 unseen
-	queue := make([]int32, 0, len(prev))
-	for _, k := range all {
-		var cur int32 // current rank threshold: orders with rank > k.rank may fall
-		cur = k.rank
-		for {
-			var room int64
-			var start int32
-			if k.side == SideRequest {
-				room = s.reqs[k.idx].Qty - s.flow(s.rarc[k.idx])
-				start = s.rof[k.idx]
-			} else {
-				room = s.offs[k.idx].Qty - s.flow(s.oarc[k.idx])
-				start = int32(nr) + s.oof[k.idx]
-			}
-			if room <= 0 {
-				break
-			}
-			for i := range prev {
-				prev[i] = -2
-			}
-			prev[start] = -1
-			queue = append(queue[:0], start)
-			target, tnode := int32(-1), int32(-1)
-			for qi := 0; qi < len(queue) && target < 0; qi++ {
-				u := queue[qi]
-				// Is there a target at u?
-				if u < int32(nr) {
-					if k.side == SideRequest { // a later request here may give up lots
-						for x := len(rflex[u]) - 1; x >= 0; x-- {
-							i := rflex[u][x]
-							if s.rrank[i] > cur && s.flow(s.rarc[i]) > 0 {
-								target, tnode = i, u
-								break
-							}
-						}
-					} else { // a request here may take more
-						for _, i := range rflex[u] {
-							if s.flow(s.rarc[i]) < s.reqs[i].Qty {
-								target, tnode = i, u
-								break
-							}
-						}
-					}
-				} else {
-					oc := u - int32(nr)
-					if k.side == SideOffer {
-						for x := len(oflex[oc]) - 1; x >= 0; x-- {
-							j := oflex[oc][x]
-							if s.orank[j] > cur && s.flow(s.oarc[j]) > 0 {
-								target, tnode = j, u
-								break
-							}
-						}
-					} else {
-						for _, j := range oflex[oc] {
-							if s.flow(s.oarc[j]) < s.offs[j].Qty {
-								target, tnode = j, u
-								break
-							}
-						}
-					}
-				}
-				if target >= 0 {
-					break
-				}
-				// Expand. From the order's side, flow moves along arcs in the
-				// direction that carries it: a request's extra lots go
-				// request class → offer class (forward, unbounded) or back
-				// offer class → request class (cancelling flow).
-				forward := (u < int32(nr)) == (k.side == SideRequest)
-				var arcs []int32
-				if u < int32(nr) {
-					arcs = radj[u]
-				} else {
-					arcs = oadj[u-int32(nr)]
-				}
-				for _, pk := range arcs {
-					p := &s.pairs[pk]
-					var v int32
-					if u < int32(nr) {
-						v = int32(nr) + p.o
-					} else {
-						v = p.r
-					}
-					if prev[v] != -2 {
-						continue
-					}
-					if !forward && s.flow(p.arc) == 0 {
-						continue
-					}
-					prev[v] = pk
-					queue = append(queue, v)
-				}
-			}
-			if target < 0 {
-				break
-			}
-			// Bottleneck.
-			amt := room
-			var tarc int32
-			if (tnode < int32(nr)) == (k.side == SideRequest) { // same side: target gives up
-				if k.side == SideRequest {
-					tarc = s.rarc[target]
-				} else {
-					tarc = s.oarc[target]
-				}
-				amt = min(amt, s.flow(tarc))
-			} else {
-				if k.side == SideRequest {
-					tarc = s.oarc[target]
-					amt = min(amt, s.offs[target].Qty-s.flow(tarc))
-				} else {
-					tarc = s.rarc[target]
-					amt = min(amt, s.reqs[target].Qty-s.flow(tarc))
-				}
-			}
-			for v := tnode; prev[v] >= 0; {
-				p := &s.pairs[prev[v]]
-				// Was the step into v forward (along the flow's direction)?
-				var u int32
-				if v < int32(nr) {
-					u = int32(nr) + p.o
-				} else {
-					u = p.r
-				}
-				forward := (u < int32(nr)) == (k.side == SideRequest)
-				if !forward {
-					amt = min(amt, s.flow(p.arc))
-				}
-				v = u
-			}
-			// Apply: the order's own arc, the path, the target's arc.
-			var karc int32
-			if k.side == SideRequest {
-				karc = s.rarc[k.idx]
-			} else {
-				karc = s.oarc[k.idx]
-			}
-			g.res[karc] -= amt
-			g.res[karc^1] += amt
-			for v := tnode; prev[v] >= 0; {
-				p := &s.pairs[prev[v]]
-				var u int32
-				if v < int32(nr) {
-					u = int32(nr) + p.o
-				} else {
-					u = p.r
-				}
-				// Moving toward v from u. Flow on the pair arc (r→o) grows
-				// when we step r→o for a request's lots or o→r for an
-				// offer's lots.
-				grows := (u < int32(nr)) == (k.side == SideRequest)
-				if grows {
-					g.res[p.arc] -= amt
-					g.res[p.arc^1] += amt
-				} else {
-					g.res[p.arc] += amt
-					g.res[p.arc^1] -= amt
-				}
-				v = u
-			}
-			if (tnode < int32(nr)) == (k.side == SideRequest) {
-				g.res[tarc] += amt
-				g.res[tarc^1] -= amt
-			} else {
-				g.res[tarc] -= amt
-				g.res[tarc^1] += amt
-			}
-		}
-	}
 }
 
 // mulAdd returns acc + a*b, reporting overflow.

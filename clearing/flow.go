@@ -1,30 +1,54 @@
 package clearing
 
-// This file holds the min-cost flow over the class network: successive
-// shortest paths with potentials (Dijkstra on reduced costs), augmenting a
-// maximum flow over the zero-reduced-cost arcs after each Dijkstra (the
-// primal-dual method), until no path of negative cost (positive surplus)
-// is left. Every cost and capacity is an int64; the package limits keep the
-// sums in range.
+// This file holds the min-cost flow: successive shortest paths with
+// potentials (Dijkstra on reduced costs), augmenting a maximum flow over the
+// zero-reduced-cost arcs after each Dijkstra (the primal-dual method), until
+// no path of negative cost (positive surplus) is left. Every cost and
+// capacity is an int64; the package limits keep the sums in range.
+//
+// The network has a source s, a sink t, one node per request class and per
+// offer class, and routing nodes between them. Arcs are of two kinds. Order
+// arcs join s to a request class (one per request) and an offer class to t
+// (one per offer); core arcs join request classes, routing nodes and offer
+// classes, are unbounded and carry the transport cost. During the phases
+// flow on an order arc only grows (a shortest path never re-enters s or
+// leaves t), and parallel order arcs into one class fill in cost order, so
+// the phases look only at the cheapest unsaturated order arc of each class
+// through a pointer that only moves forward: a phase costs time in the core
+// arcs and the classes, not in the orders.
 
 const inf = int64(1) << 62
 
 type network struct {
 	n    int
 	to   []int32
+	from []int32
 	res  []int64 // residual capacity; arc a^1 is the reverse of arc a
 	cost []int64
-	// CSR adjacency: arcs leaving v are adj[start[v]:start[v+1]].
-	start []int32
-	adj   []int32
-	from  []int32 // tail of every arc, used to build the CSR
-	pi    []int64 // potentials: reduced cost = cost + pi[tail] − pi[head]
+	pi   []int64 // potentials: reduced cost = cost + pi[tail] − pi[head]
+
+	// Full CSR adjacency over every arc: arcs leaving v are
+	// adj[start[v]:start[v+1]].
+	start, adj []int32
+	// CSR adjacency over the core arcs and their reverses only.
+	cstart, cadj []int32
+
+	// Node ranges: request classes are r0 ≤ v < o0, offer classes o0 ≤ v < x0.
+	r0, o0, x0 int32
+	// Order arcs per request class (s → class) and per offer class (class →
+	// t), each in ascending cost; sptr and tptr point at the first arc
+	// with residual capacity.
+	src, sink  [][]int32
+	sptr, tptr []int32
 
 	// scratch
 	dist  []int64
 	heap  []heapItem
-	level []int32
+	level []int32 // distance labels of the maximum flow
+	cnt   []int32 // nodes per label value
 	iter  []int32
+	siter int32 // current class of s
+	path  []int32
 	queue []int32
 }
 
@@ -32,6 +56,11 @@ type heapItem struct {
 	d int64
 	v int32
 }
+
+const (
+	nodeS = 0
+	nodeT = 1
+)
 
 func newNetwork(n, arcs int) *network {
 	return &network{n: n, to: make([]int32, 0, 2*arcs), res: make([]int64, 0, 2*arcs),
@@ -48,33 +77,119 @@ func (g *network) addArc(u, v int, capacity, cost int64) int {
 	return a
 }
 
-func (g *network) build() {
-	g.start = make([]int32, g.n+1)
-	for _, u := range g.from {
-		g.start[u+1]++
+// csr builds an adjacency over the arcs for which keep is true.
+func (g *network) csr(keep func(a int) bool) (start, adj []int32) {
+	start = make([]int32, g.n+1)
+	for a, u := range g.from {
+		if keep(a) {
+			start[u+1]++
+		}
 	}
 	for v := 0; v < g.n; v++ {
-		g.start[v+1] += g.start[v]
+		start[v+1] += start[v]
 	}
-	g.adj = make([]int32, len(g.from))
+	adj = make([]int32, start[g.n])
 	fill := make([]int32, g.n)
-	copy(fill, g.start[:g.n])
+	copy(fill, start[:g.n])
 	for a, u := range g.from {
-		g.adj[fill[u]] = int32(a)
-		fill[u]++
+		if keep(a) {
+			adj[fill[u]] = int32(a)
+			fill[u]++
+		}
 	}
+	return start, adj
+}
+
+// build freezes the arcs. coreFrom is the index of the first core arc:
+// order arcs come before it, core arcs from it on.
+func (g *network) build(coreFrom int) {
+	g.start, g.adj = g.csr(func(int) bool { return true })
+	g.cstart, g.cadj = g.csr(func(a int) bool { return a >= coreFrom })
 	g.dist = make([]int64, g.n)
 	g.level = make([]int32, g.n)
+	g.cnt = make([]int32, g.n+1)
 	g.iter = make([]int32, g.n)
 	g.pi = make([]int64, g.n)
+	g.sptr = make([]int32, len(g.src))
+	g.tptr = make([]int32, len(g.sink))
 }
 
 func (g *network) rc(a int32) int64 {
 	return g.cost[a] + g.pi[g.from[a]] - g.pi[g.to[a]]
 }
 
-// dijkstra fills g.dist with reduced-cost distances from src over arcs with
-// residual capacity (inf when unreachable).
+func (g *network) isOffer(v int32) bool { return v >= g.o0 && v < g.x0 }
+
+// srcArc returns the cheapest request arc of class c with residual
+// capacity, or -1.
+func (g *network) srcArc(c int) int32 {
+	if p := g.sptr[c]; int(p) < len(g.src[c]) {
+		return g.src[c][p]
+	}
+	return -1
+}
+
+func (g *network) sinkArc(o int32) int32 {
+	c := o - g.o0
+	if p := g.tptr[c]; int(p) < len(g.sink[c]) {
+		return g.sink[c][p]
+	}
+	return -1
+}
+
+// relax lowers dist[v] to nd and queues v.
+func (g *network) relax(h []heapItem, v int32, nd int64) []heapItem {
+	if nd < g.dist[v] {
+		g.dist[v] = nd
+		h = append(h, heapItem{nd, v})
+		siftUp(h, len(h)-1)
+	}
+	return h
+}
+
+// shortest fills g.dist with the reduced-cost distances from s up to that
+// of t: it stops when t is settled, so nodes farther than t keep an upper
+// bound at least dist[t]. Only the phases call it.
+func (g *network) shortest() {
+	for i := range g.dist {
+		g.dist[i] = inf
+	}
+	g.dist[nodeS] = 0
+	h := g.heap[:0]
+	for c := range g.src {
+		if a := g.srcArc(c); a >= 0 {
+			h = g.relax(h, g.to[a], g.rc(a))
+		}
+	}
+	for len(h) > 0 {
+		it := h[0]
+		last := len(h) - 1
+		h[0] = h[last]
+		h = h[:last]
+		siftDown(h, 0)
+		if it.d != g.dist[it.v] {
+			continue
+		}
+		u := it.v
+		if u == nodeT {
+			break
+		}
+		if g.isOffer(u) {
+			if a := g.sinkArc(u); a >= 0 {
+				h = g.relax(h, nodeT, it.d+g.rc(a))
+			}
+		}
+		for _, a := range g.cadj[g.cstart[u]:g.cstart[u+1]] {
+			if g.res[a] > 0 {
+				h = g.relax(h, g.to[a], it.d+g.rc(a))
+			}
+		}
+	}
+	g.heap = h[:0]
+}
+
+// dijkstra fills g.dist with reduced-cost distances from src over every
+// arc with residual capacity (inf when unreachable).
 func (g *network) dijkstra(src int) {
 	for i := range g.dist {
 		g.dist[i] = inf
@@ -93,19 +208,12 @@ func (g *network) dijkstra(src int) {
 		}
 		u := it.v
 		for _, a := range g.adj[g.start[u]:g.start[u+1]] {
-			if g.res[a] <= 0 {
-				continue
-			}
-			v := g.to[a]
-			nd := it.d + g.rc(a)
-			if nd < g.dist[v] {
-				g.dist[v] = nd
-				h = append(h, heapItem{nd, v})
-				siftUp(h, len(h)-1)
+			if g.res[a] > 0 {
+				h = g.relax(h, g.to[a], it.d+g.rc(a))
 			}
 		}
 	}
-	g.heap = h
+	g.heap = h[:0]
 }
 
 func siftUp(h []heapItem, i int) {
@@ -140,74 +248,171 @@ func siftDown(h []heapItem, i int) {
 // minCost runs the primal-dual method from s to t while the cheapest path
 // has negative cost. pi must be feasible (no negative reduced cost on an arc
 // with residual capacity) on entry; it stays feasible.
-func (g *network) minCost(s, t int) {
+func (g *network) minCost() {
 	for {
-		g.dijkstra(s)
-		if g.dist[t] >= inf {
+		g.shortest()
+		if g.dist[nodeT] >= inf {
 			return
 		}
-		d := g.dist[t]
+		d := g.dist[nodeT]
 		for v := range g.pi {
 			g.pi[v] += min(g.dist[v], d)
 		}
-		if g.pi[t]-g.pi[s] >= 0 {
+		if g.pi[nodeT]-g.pi[nodeS] >= 0 {
 			return
 		}
-		g.blockingFlows(s, t)
+		g.blockingFlows()
 	}
 }
 
 // blockingFlows augments a maximum flow from s to t over arcs of zero
-// reduced cost (Dinic's algorithm on the admissible subgraph).
-func (g *network) blockingFlows(s, t int) {
-	for g.levels(s, t) {
-		copy(g.iter, g.start[:g.n])
-		for {
-			f := g.push(int32(s), int32(t), inf)
-			if f == 0 {
-				break
-			}
+// reduced cost (the admissible subgraph), by shortest augmenting paths with
+// distance labels (ISAP): one backward breadth-first search from t labels
+// every node with its distance to t, paths advance along arcs that lower
+// the label by one, a dead end raises its node's label, and the search
+// stops as soon as some label value has no node left (a gap), which proves
+// that no augmenting path is left.
+func (g *network) blockingFlows() {
+	n := int32(g.n)
+	d := g.level
+	for i := range d {
+		d[i] = n
+	}
+	d[nodeT] = 0
+	q := g.queue[:0]
+	for c := range g.sink {
+		v := g.o0 + int32(c)
+		if a := g.sinkArc(v); a >= 0 && g.rc(a) == 0 {
+			d[v] = 1
+			q = append(q, v)
 		}
 	}
-}
-
-func (g *network) levels(s, t int) bool {
-	for i := range g.level {
-		g.level[i] = -1
-	}
-	g.level[s] = 0
-	q := append(g.queue[:0], int32(s))
 	for i := 0; i < len(q); i++ {
-		u := q[i]
-		for _, a := range g.adj[g.start[u]:g.start[u+1]] {
-			v := g.to[a]
-			if g.res[a] > 0 && g.level[v] < 0 && g.rc(a) == 0 {
-				g.level[v] = g.level[u] + 1
-				q = append(q, v)
+		v := q[i]
+		for _, b := range g.cadj[g.cstart[v]:g.cstart[v+1]] {
+			u, a := g.to[b], b^1 // a is u→v
+			if d[u] == n && g.res[a] > 0 && g.rc(a) == 0 {
+				d[u] = d[v] + 1
+				q = append(q, u)
 			}
 		}
 	}
 	g.queue = q
-	return g.level[t] >= 0
-}
-
-func (g *network) push(u, t int32, limit int64) int64 {
-	if u == t {
-		return limit
+	d[nodeS] = g.relabelS()
+	if d[nodeS] >= n {
+		return
 	}
-	for ; g.iter[u] < g.start[u+1]; g.iter[u]++ {
-		a := g.adj[g.iter[u]]
-		v := g.to[a]
-		if g.res[a] <= 0 || g.level[v] != g.level[u]+1 || g.rc(a) != 0 {
+	cnt := g.cnt
+	clear(cnt)
+	for _, x := range d {
+		cnt[x]++
+	}
+	copy(g.iter, g.cstart[:g.n])
+	g.siter = 0
+	path := g.path[:0]
+	u := int32(nodeS)
+	for d[nodeS] < n {
+		if u == nodeT {
+			f := inf
+			for _, a := range path {
+				f = min(f, g.res[a])
+			}
+			for _, a := range path {
+				g.res[a] -= f
+				g.res[a^1] += f
+			}
+			if a := path[0]; g.res[a] == 0 {
+				g.sptr[g.to[a]-g.r0]++
+			}
+			if a := path[len(path)-1]; g.res[a] == 0 {
+				g.tptr[g.from[a]-g.o0]++
+			}
+			path, u = path[:0], nodeS
 			continue
 		}
-		if f := g.push(v, t, min(limit, g.res[a])); f > 0 {
-			g.res[a] -= f
-			g.res[a^1] += f
-			return f
+		if a := g.advance(u); a >= 0 {
+			path = append(path, a)
+			u = g.to[a]
+			continue
+		}
+		// Dead end: raise the label of u.
+		old := d[u]
+		if cnt[old]--; cnt[old] == 0 {
+			break // a gap: nothing above it reaches t
+		}
+		var m int32
+		if u == nodeS {
+			m = g.relabelS()
+			g.siter = 0
+		} else {
+			m = g.relabel(u)
+			g.iter[u] = g.cstart[u]
+		}
+		d[u] = m
+		cnt[m]++
+		if u != nodeS {
+			a := path[len(path)-1]
+			path = path[:len(path)-1]
+			u = g.from[a]
 		}
 	}
-	return 0
+	g.path = path[:0]
+}
+
+// advance returns an admissible arc out of u that lowers the label by one,
+// moving u's current-arc pointer, or -1.
+func (g *network) advance(u int32) int32 {
+	d := g.level
+	if u == nodeS {
+		for ; int(g.siter) < len(g.src); g.siter++ {
+			c := int(g.siter)
+			if a := g.srcArc(c); a >= 0 && d[g.to[a]]+1 == d[nodeS] && g.rc(a) == 0 {
+				return a
+			}
+		}
+		return -1
+	}
+	if g.isOffer(u) && d[u] == 1 {
+		if a := g.sinkArc(u); a >= 0 && g.rc(a) == 0 {
+			return a
+		}
+	}
+	for end := g.cstart[u+1]; g.iter[u] < end; g.iter[u]++ {
+		a := g.cadj[g.iter[u]]
+		if g.res[a] > 0 && d[g.to[a]]+1 == d[u] && g.rc(a) == 0 {
+			return a
+		}
+	}
+	return -1
+}
+
+// relabel returns one more than the lowest label among the heads of u's
+// admissible arcs (n when there is none).
+func (g *network) relabel(u int32) int32 {
+	d := g.level
+	m := int32(g.n)
+	if g.isOffer(u) {
+		if a := g.sinkArc(u); a >= 0 && g.rc(a) == 0 {
+			return 1
+		}
+	}
+	for _, a := range g.cadj[g.cstart[u]:g.cstart[u+1]] {
+		if g.res[a] > 0 && d[g.to[a]]+1 < m && g.rc(a) == 0 {
+			m = d[g.to[a]] + 1
+		}
+	}
+	return m
+}
+
+func (g *network) relabelS() int32 {
+	d := g.level
+	m := int32(g.n)
+	for c := range g.src {
+		if a := g.srcArc(c); a >= 0 && d[g.to[a]]+1 < m && g.rc(a) == 0 {
+			m = d[g.to[a]] + 1
+		}
+	}
+	return m
 }
 
 // distances returns the shortest true-cost distances from s in the
@@ -216,19 +421,19 @@ func (g *network) push(u, t int32, limit int64) int64 {
 // non-negative (inf where no path exists). It runs two Dijkstras and
 // requires that the extended network has no negative cycle, which holds
 // once minCost has returned.
-func (g *network) distances(s, t int) []int64 {
+func (g *network) distances() []int64 {
 	phi := make([]int64, g.n)
-	g.dijkstra(s)
+	g.dijkstra(nodeS)
 	for v := range phi {
 		phi[v] = inf
 		if g.dist[v] < inf {
-			phi[v] = g.dist[v] - g.pi[s] + g.pi[v]
+			phi[v] = g.dist[v] - g.pi[nodeS] + g.pi[v]
 		}
 	}
-	g.dijkstra(t)
+	g.dijkstra(nodeT)
 	for v := range phi {
 		if g.dist[v] < inf {
-			phi[v] = min(phi[v], g.dist[v]-g.pi[t]+g.pi[v])
+			phi[v] = min(phi[v], g.dist[v]-g.pi[nodeT]+g.pi[v])
 		}
 	}
 	return phi

@@ -23,7 +23,7 @@ func (s *solver) result(phi []int64) (Result, error) {
 	// order): the north-west corner rule, twice.
 	out := make([][]int32, len(s.rcls)) // pair indexes by request class
 	for k, p := range s.pairs {
-		if s.flow(p.arc) > 0 {
+		if p.flow > 0 {
 			out[p.r] = append(out[p.r], int32(k))
 		}
 	}
@@ -37,7 +37,7 @@ func (s *solver) result(phi []int64) (Result, error) {
 		slices.SortFunc(arcs, func(a, b int32) int {
 			return cmp.Compare(s.orank[s.ocls[s.pairs[a].o].orders[0]], s.orank[s.ocls[s.pairs[b].o].orders[0]])
 		})
-		ai, left := 0, s.flow(s.pairs[arcs[0]].arc)
+		ai, left := 0, s.pairs[arcs[0]].flow
 		for _, i := range s.rcls[c].orders {
 			f := s.flow(s.rarc[i])
 			for f > 0 {
@@ -49,7 +49,7 @@ func (s *solver) result(phi []int64) (Result, error) {
 				left -= m
 				if left == 0 && ai+1 < len(arcs) {
 					ai++
-					left = s.flow(s.pairs[arcs[ai]].arc)
+					left = s.pairs[arcs[ai]].flow
 				}
 			}
 		}
@@ -114,11 +114,7 @@ func (s *solver) result(phi []int64) (Result, error) {
 		}
 		return p
 	}
-	rcompat := make([]bool, len(s.rcls))
-	ocompat := make([]bool, len(s.ocls))
-	for _, p := range s.pairs {
-		rcompat[p.r], ocompat[p.o] = true, true
-	}
+	rcompat, ocompat := s.rcompat, s.ocompat
 	for i := range s.reqs {
 		r := &s.reqs[i]
 		c := s.rof[i]
