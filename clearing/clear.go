@@ -132,6 +132,12 @@ type solver struct {
 // distinct surplus values of a path; the priority pass is O(M · P) for M
 // orders at the margin. Clear allocates the Result and its scratch space.
 func Clear(data Data, requests []Request, offers []Offer) (Result, error) {
+	return clearWith(data, requests, offers, true)
+}
+
+// clearWith is Clear; scaling false skips the cost-scaling solver and
+// solves the network by the primal-dual method alone.
+func clearWith(data Data, requests []Request, offers []Offer, scaling bool) (Result, error) {
 	s := &solver{data: data, reqs: requests, offs: offers, coverCache: map[[2]catalog.CategoryID]bool{}}
 	if err := s.validate(); err != nil {
 		return Result{}, err
@@ -139,7 +145,9 @@ func Clear(data Data, requests []Request, offers []Offer) (Result, error) {
 	s.rank()
 	s.classes()
 	s.buildNetwork()
-	s.g.minCost()
+	if !scaling || !s.g.costScale(potLimit) {
+		s.g.minCost()
+	}
 	phi := s.g.distances()
 	s.priorityPass(phi)
 	s.pairFlows()

@@ -33,6 +33,7 @@ type network struct {
 	// CSR adjacency over the core arcs and their reverses only.
 	cstart, cadj []int32
 
+	coreFrom int // first core arc; order arcs come before it
 	// Node ranges: request classes are r0 ≤ v < o0, offer classes o0 ≤ v < x0.
 	r0, o0, x0 int32
 	// Order arcs per request class (s → class) and per offer class (class →
@@ -103,6 +104,7 @@ func (g *network) csr(keep func(a int) bool) (start, adj []int32) {
 // build freezes the arcs. coreFrom is the index of the first core arc:
 // order arcs come before it, core arcs from it on.
 func (g *network) build(coreFrom int) {
+	g.coreFrom = coreFrom
 	g.start, g.adj = g.csr(func(int) bool { return true })
 	g.cstart, g.cadj = g.csr(func(a int) bool { return a >= coreFrom })
 	g.dist = make([]int64, g.n)

@@ -25,13 +25,10 @@ type ogroup struct {
 	leads   []int32
 	ratings []uint8
 	// grid is false when the grid would be larger than the group deserves;
-	// requests then get one arc per compatible offer class instead. flat
-	// grids join every cell straight to every offer class it admits,
-	// without chains between cells, when that takes few arcs: paths then
-	// have one length, which the maximum flow of each phase prefers.
-	grid, flat bool
-	base       int32  // node of grid cell 0
-	nonempty   []bool // cell reaches an offer class
+	// requests then get one arc per compatible offer class instead.
+	grid     bool
+	base     int32  // node of grid cell 0
+	nonempty []bool // cell reaches an offer class
 }
 
 func (gr *ogroup) cells() int { return len(gr.grades) * len(gr.leads) * len(gr.ratings) }
@@ -119,13 +116,7 @@ func (s *solver) buildNetwork() {
 		gr.ratings = sortedUnique(gr.ratings)
 		// A grid of at most four cells per offer class (plus a constant)
 		// keeps the network linear in the classes.
-		flatArcs := 0
-		for _, o := range gr.ocls {
-			gi, li, ri := gr.index(&s.ocls[o])
-			flatArcs += (gi + 1) * (len(gr.leads) - li) * (ri + 1)
-		}
-		gr.flat = flatArcs <= 16*len(gr.ocls)+256
-		if gr.flat || gr.cells() <= 4*len(gr.ocls)+64 {
+		if gr.cells() <= 4*len(gr.ocls)+64 {
 			gr.grid = true
 			gr.base = int32(n)
 			n += gr.cells()
@@ -176,26 +167,6 @@ func (s *solver) buildNetwork() {
 		at := make([][]int32, gr.cells())
 		ng, nl, nrt := len(gr.grades), len(gr.leads), len(gr.ratings)
 		gr.nonempty = make([]bool, gr.cells())
-		if gr.flat {
-			for _, o := range gr.ocls {
-				ogi, oli, ori := gr.index(&s.ocls[o])
-				for gi := 0; gi <= ogi; gi++ {
-					for li := oli; li < nl; li++ {
-						for ri := 0; ri <= ori; ri++ {
-							k := gr.cell(gi, li, ri)
-							at[k] = append(at[k], o)
-							gr.nonempty[k] = true
-						}
-					}
-				}
-			}
-			for k := range at {
-				for _, o := range at[k] {
-					g.addArc(int(gr.base)+k, s.ocls[o].node, inf, 0)
-				}
-			}
-			continue
-		}
 		for _, o := range gr.ocls {
 			gi, li, ri := gr.index(&s.ocls[o])
 			k := gr.cell(gi, li, ri)

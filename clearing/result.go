@@ -27,6 +27,7 @@ func (s *solver) result(phi []int64) (Result, error) {
 			out[p.r] = append(out[p.r], int32(k))
 		}
 	}
+	var keys [][2]int32                    // priority ranks of every fill
 	in := make([][]chunk, len(s.ocls))     // per offer class, in request order
 	inPair := make([][]int32, len(s.ocls)) // pair of each chunk
 	for c := range s.rcls {
@@ -74,6 +75,7 @@ func (s *solver) result(phi []int64) (Result, error) {
 				i := ch[ord[x]].req
 				p := s.pairs[inPair[c][ord[x]]]
 				rc := s.rcls[s.rof[i]]
+				keys = append(keys, [2]int32{s.rrank[i], s.orank[j]})
 				res.Fills = append(res.Fills, Fill{
 					Request: s.reqs[i].ID, Offer: s.offs[j].ID,
 					Buyer: s.reqs[i].Owner, Seller: s.offs[j].Owner, Qty: m,
@@ -92,17 +94,20 @@ func (s *solver) result(phi []int64) (Result, error) {
 	}
 	// Each (request, offer) pair appears once: a request's lots reach an
 	// offer class along one pair arc, in one chunk. Sort the fills.
-	rrankByID := make(map[OrderID]int32, len(s.reqs))
-	for i := range s.reqs {
-		rrankByID[s.reqs[i].ID] = s.rrank[i]
+	ord := make([]int32, len(res.Fills))
+	for x := range ord {
+		ord[x] = int32(x)
 	}
-	orankByID := make(map[OrderID]int32, len(s.offs))
-	for j := range s.offs {
-		orankByID[s.offs[j].ID] = s.orank[j]
-	}
-	slices.SortStableFunc(res.Fills, func(a, b Fill) int {
-		return cmp.Or(cmp.Compare(rrankByID[a.Request], rrankByID[b.Request]), cmp.Compare(orankByID[a.Offer], orankByID[b.Offer]))
+	slices.SortFunc(ord, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(keys[a][0], keys[b][0]), cmp.Compare(keys[a][1], keys[b][1]))
 	})
+	if len(ord) > 0 {
+		sorted := make([]Fill, len(ord))
+		for x, y := range ord {
+			sorted[x] = res.Fills[y]
+		}
+		res.Fills = sorted
+	}
 	// Orders.
 	var ok bool
 	part := map[catalog.ParticipantID]*ParticipantSurplus{}

@@ -1,0 +1,354 @@
+package clearing
+
+// This file holds the cost-scaling solver (Goldberg and Tarjan's
+// push-relabel method with ε-scaling and global price updates), the
+// default solver of the network; minCost in flow.go is the fallback.
+
+// scaleStep is the factor by which each refinement divides ε.
+const scaleStep = 16
+
+// potLimit bounds every potential of the cost-scaling solver, so that a
+// reduced cost (a scaled cost plus two potentials) stays inside an int64.
+const potLimit = int64(1) << 61
+
+type scaler struct {
+	g      *network
+	alpha  int64   // cost multiplier: n+1
+	pi     []int64 // potentials in scaled units; s and t share one
+	excess []int64
+	cur    []int32 // current arc of every node
+	queue  []int32
+	inq    []bool
+	eps    int64
+	limit  int64 // bound on |potential|: potLimit, lower in tests
+}
+
+// costScale solves the same problem as minCost: s and t are merged, which
+// turns the problem into a minimum-cost circulation; every refinement
+// divides the slack ε by which a reduced cost may be negative, saturating
+// the arcs of negative reduced cost and then pushing excess along arcs of
+// negative reduced cost and raising potentials at dead ends (with a global
+// price update at the start and after every n relabels). Costs are
+// multiplied by n+1, so the circulation is optimal once ε reaches 1.
+//
+// It reports false and leaves the network as it found it when the
+// quantities or costs are too large for its arithmetic to stay inside an
+// int64 (quantities near MaxQty on many orders, costs near MaxPrice in
+// very large networks, or a potential beyond ±limit, which is potLimit
+// except in tests); minCost then solves the network instead. On
+// success g.pi holds exact feasible potentials and core arcs are again
+// unbounded.
+func (g *network) costScale(limit int64) bool {
+	n := int64(g.n)
+	var sumR, sumO, cmax int64
+	for c := range g.src {
+		for _, a := range g.src[c] {
+			sumR += g.res[a]
+		}
+	}
+	for c := range g.sink {
+		for _, a := range g.sink[c] {
+			sumO += g.res[a]
+		}
+	}
+	for _, c := range g.cost {
+		cmax = max(cmax, c, -c)
+	}
+	// Every arc carries at most u lots and an excess is at most a node's
+	// degree times u.
+	u := min(sumR, sumO)
+	deg := int64(g.start[nodeS+1] - g.start[nodeS] + g.start[nodeT+1] - g.start[nodeT])
+	for v := 2; v < g.n; v++ {
+		deg = max(deg, int64(g.start[v+1]-g.start[v]))
+	}
+	const lim = int64(1) << 60
+	if u <= 0 || u > lim/(2*deg) || cmax > (lim>>3)/(n+1) {
+		return false
+	}
+	saved := make([]int64, len(g.res))
+	copy(saved, g.res)
+	// Core arcs get capacity u for the duration.
+	for a := g.coreFrom; a < len(g.to); a += 2 {
+		g.res[a] = u
+	}
+	sc := &scaler{g: g, alpha: n + 1, pi: make([]int64, g.n), excess: make([]int64, g.n),
+		cur: make([]int32, g.n), queue: make([]int32, 0, g.n), inq: make([]bool, g.n), limit: limit}
+	if !sc.run(cmax * sc.alpha) {
+		copy(g.res, saved)
+		return false
+	}
+	for a := g.coreFrom; a < len(g.to); a += 2 {
+		g.res[a] = inf - g.res[a^1]
+	}
+	g.exactPotentials(sc.pi, sc.alpha)
+	return true
+}
+
+// head is the head of arc a with t merged into s.
+func (sc *scaler) head(a int32) int32 {
+	if v := sc.g.to[a]; v != nodeT {
+		return v
+	}
+	return nodeS
+}
+
+func (sc *scaler) tail(a int32) int32 {
+	if v := sc.g.from[a]; v != nodeT {
+		return v
+	}
+	return nodeS
+}
+
+// rc is the scaled reduced cost of arc a.
+func (sc *scaler) rc(a int32) int64 {
+	return sc.g.cost[a]*sc.alpha + sc.pi[sc.tail(a)] - sc.pi[sc.head(a)]
+}
+
+// arcs returns the arcs out of v; for s, those of s and then those of t.
+func (sc *scaler) arcs(v int32) (first, second []int32) {
+	g := sc.g
+	first = g.adj[g.start[v]:g.start[v+1]]
+	if v == nodeS {
+		second = g.adj[g.start[nodeT]:g.start[nodeT+1]]
+	}
+	return first, second
+}
+
+func (sc *scaler) run(eps int64) bool {
+	g := sc.g
+	for eps > 1 {
+		eps = max(1, eps/scaleStep)
+		sc.eps = eps
+		// Saturate every arc of negative reduced cost.
+		for a := int32(0); int(a) < len(g.to); a++ {
+			if g.res[a] > 0 && sc.rc(a) < 0 {
+				f := g.res[a]
+				g.res[a] = 0
+				g.res[a^1] += f
+				sc.excess[sc.tail(a)] -= f
+				sc.excess[sc.head(a)] += f
+			}
+		}
+		if !sc.priceUpdate() {
+			return false
+		}
+		sc.queue = sc.queue[:0]
+		for v, x := range sc.excess {
+			if x > 0 && v != nodeT {
+				sc.queue = append(sc.queue, int32(v))
+				sc.inq[v] = true
+			}
+		}
+		clear(sc.cur)
+		relabels := 0
+		for qi := 0; qi < len(sc.queue); qi++ {
+			v := sc.queue[qi]
+			sc.inq[v] = false
+			for sc.excess[v] > 0 {
+				sc.discharge(v)
+				if sc.excess[v] == 0 {
+					break
+				}
+				if !sc.relabel(v) {
+					return false
+				}
+				if relabels++; relabels >= g.n {
+					relabels = 0
+					if !sc.priceUpdate() {
+						return false
+					}
+					clear(sc.cur)
+				}
+			}
+			if qi > 1<<16 && 2*qi > len(sc.queue) { // drop the consumed prefix
+				sc.queue = append(sc.queue[:0], sc.queue[qi+1:]...)
+				qi = -1
+			}
+		}
+	}
+	return true
+}
+
+// discharge pushes the excess of v along admissible arcs (negative reduced
+// cost) from its current arc on, until the excess is gone or the arcs are.
+func (sc *scaler) discharge(v int32) {
+	g := sc.g
+	first, second := sc.arcs(v)
+	k := int(sc.cur[v])
+	for ; ; k++ {
+		var a int32
+		if k < len(first) {
+			a = first[k]
+		} else if k-len(first) < len(second) {
+			a = second[k-len(first)]
+		} else {
+			break
+		}
+		if g.res[a] <= 0 || sc.rc(a) >= 0 {
+			continue
+		}
+		f := min(sc.excess[v], g.res[a])
+		w := sc.head(a)
+		g.res[a] -= f
+		g.res[a^1] += f
+		sc.excess[v] -= f
+		sc.excess[w] += f
+		if sc.excess[w] > 0 && !sc.inq[w] && w != v {
+			sc.inq[w] = true
+			sc.queue = append(sc.queue, w)
+		}
+		if sc.excess[v] == 0 {
+			break
+		}
+	}
+	sc.cur[v] = int32(k)
+}
+
+// relabel lowers the potential of v as far as ε-optimality allows: to ε
+// below the largest value that keeps every residual arc out of v at
+// reduced cost ≥ 0. It reports false when the potential would leave
+// ±limit.
+func (sc *scaler) relabel(v int32) bool {
+	g := sc.g
+	best := -inf
+	first, second := sc.arcs(v)
+	for _, l := range [2][]int32{first, second} {
+		for _, a := range l {
+			if g.res[a] > 0 {
+				best = max(best, sc.pi[sc.head(a)]-g.cost[a]*sc.alpha)
+			}
+		}
+	}
+	p := best - sc.eps
+	if p < -sc.limit || p > sc.limit {
+		return false
+	}
+	sc.pi[v] = p
+	if v == nodeS {
+		sc.pi[nodeT] = p
+	}
+	sc.cur[v] = 0
+	return true
+}
+
+// priceUpdate is the global price update: it finds, for every node, the
+// least number of ε-steps to a node with a deficit (an arc of reduced cost
+// r counts ⌊r/ε⌋ + 1 steps, never negative under ε-optimality) and lowers
+// the node's potential by ε per step, which keeps the circulation
+// ε-optimal and makes paths to the deficits admissible at once. The search
+// stops once every node with an excess is scanned; the nodes not scanned,
+// at least as far as the last node scanned, are lowered by that distance.
+// It reports false when a potential would leave ±limit.
+func (sc *scaler) priceUpdate() bool {
+	g := sc.g
+	d := g.dist
+	for i := range d {
+		d[i] = inf
+	}
+	h := g.heap[:0]
+	active := 0
+	for v, x := range sc.excess {
+		switch {
+		case v == nodeT:
+		case x < 0:
+			d[v] = 0
+			h = append(h, heapItem{0, int32(v)})
+		case x > 0:
+			active++
+		}
+	}
+	var far int64
+	for len(h) > 0 && active > 0 {
+		it := h[0]
+		last := len(h) - 1
+		h[0] = h[last]
+		h = h[:last]
+		siftDown(h, 0)
+		if it.d != d[it.v] {
+			continue
+		}
+		far = it.d
+		v := it.v
+		if sc.excess[v] > 0 {
+			active--
+		}
+		first, second := sc.arcs(v)
+		for _, l := range [2][]int32{first, second} {
+			for _, b := range l {
+				a := b ^ 1 // an arc into v
+				if g.res[a] <= 0 {
+					continue
+				}
+				r := sc.rc(a)
+				steps := r/sc.eps + 1
+				if r < 0 && r%sc.eps != 0 {
+					steps--
+				}
+				u := sc.tail(a)
+				if nd := it.d + steps; nd < d[u] && nd < sc.limit {
+					d[u] = nd
+					h = append(h, heapItem{nd, u})
+					siftUp(h, len(h)-1)
+				}
+			}
+		}
+	}
+	g.heap = h[:0]
+	for v := range sc.pi {
+		if v == nodeT {
+			continue
+		}
+		k := min(d[v], far)
+		if k > 0 {
+			if k > (sc.limit+sc.pi[v])/sc.eps {
+				return false
+			}
+			sc.pi[v] -= sc.eps * k
+		}
+	}
+	sc.pi[nodeT] = sc.pi[nodeS]
+	return true
+}
+
+// exactPotentials turns the ε-optimal potentials of costScale (in costs
+// multiplied by alpha) into exact ones for the residual network: it starts
+// from the scaled-down potentials, which are within one unit of feasible,
+// and relaxes arcs with a queue (Bellman-Ford) until every residual arc
+// has a non-negative reduced cost. The residual network of an optimal flow
+// has no negative cycle, so it terminates.
+func (g *network) exactPotentials(p []int64, alpha int64) {
+	for v := range g.pi {
+		q := p[v] / alpha
+		if p[v]%alpha != 0 && p[v] < 0 {
+			q--
+		}
+		g.pi[v] = q
+	}
+	inq := make([]bool, g.n)
+	queue := make([]int32, 0, g.n)
+	for v := range g.n {
+		queue = append(queue, int32(v))
+		inq[v] = true
+	}
+	for qi := 0; qi < len(queue); qi++ {
+		u := queue[qi]
+		inq[u] = false
+		for _, a := range g.adj[g.start[u]:g.start[u+1]] {
+			if g.res[a] <= 0 {
+				continue
+			}
+			v := g.to[a]
+			if nd := g.pi[u] + g.cost[a]; nd < g.pi[v] {
+				g.pi[v] = nd
+				if !inq[v] {
+					inq[v] = true
+					queue = append(queue, v)
+				}
+			}
+		}
+		if qi > 1<<16 && 2*qi > len(queue) {
+			queue = append(queue[:0], queue[qi+1:]...)
+			qi = -1
+		}
+	}
+}
