@@ -80,6 +80,17 @@ func benchClear(b *testing.B, n, nb, radius int) {
 	s.rank()
 	s.classes()
 	s.buildNetwork()
+	pairs := 0 // compatible class pairs: the arcs of a direct network
+	for r := range s.rcls {
+		for o := range s.ocls {
+			if !s.covers(s.rcls[r].cat, s.ocls[o].cat) {
+				continue
+			}
+			if g, bs, l, ra, co, _ := s.failures(&s.rcls[r], &s.ocls[o]); !g && !bs && !l && !ra && !co {
+				pairs++
+			}
+		}
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	var res Result
@@ -90,7 +101,8 @@ func benchClear(b *testing.B, n, nb, radius int) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(len(s.pairs)), "classpairs")
+	b.ReportMetric(float64(pairs), "classpairs")
+	b.ReportMetric(float64((len(s.g.to)-s.coreFrom)/2), "corearcs")
 	b.ReportMetric(float64(len(s.rcls)+len(s.ocls)), "classes")
 	b.ReportMetric(float64(len(res.Fills)), "fills")
 	b.ReportMetric(float64(res.Volume), "lots")

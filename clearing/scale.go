@@ -14,6 +14,7 @@ const potLimit = int64(1) << 61
 type scaler struct {
 	g      *network
 	alpha  int64   // cost multiplier: n+1
+	unit   int64   // costs are in units of unit, their greatest common divisor
 	pi     []int64 // potentials in scaled units; s and t share one
 	excess []int64
 	cur    []int32 // current arc of every node
@@ -21,6 +22,8 @@ type scaler struct {
 	inq    []bool
 	eps    int64
 	limit  int64 // bound on |potential|: potLimit, lower in tests
+	// buckets of the price update, by distance in ε-steps
+	buckets [][]int32
 }
 
 // costScale solves the same problem as minCost: s and t are merged, which
@@ -29,6 +32,7 @@ type scaler struct {
 // the arcs of negative reduced cost and then pushing excess along arcs of
 // negative reduced cost and raising potentials at dead ends (with a global
 // price update at the start and after every n relabels). Costs are
+// divided by their greatest common divisor (the tick, in practice) and
 // multiplied by n+1, so the circulation is optimal once ε reaches 1.
 //
 // It reports false and leaves the network as it found it when the
@@ -51,9 +55,18 @@ func (g *network) costScale(limit int64) bool {
 			sumO += g.res[a]
 		}
 	}
+	var unit int64
 	for _, c := range g.cost {
-		cmax = max(cmax, c, -c)
+		c = max(c, -c)
+		cmax = max(cmax, c)
+		for x := c; x != 0; {
+			unit, x = x, unit%x
+		}
 	}
+	if unit == 0 {
+		unit = 1
+	}
+	cmax /= unit
 	// Every arc carries at most u lots and an excess is at most a node's
 	// degree times u.
 	u := min(sumR, sumO)
@@ -72,7 +85,7 @@ func (g *network) costScale(limit int64) bool {
 		g.res[a] = u
 	}
 	sc := &scaler{g: g, alpha: n + 1, pi: make([]int64, g.n), excess: make([]int64, g.n),
-		cur: make([]int32, g.n), queue: make([]int32, 0, g.n), inq: make([]bool, g.n), limit: limit}
+		cur: make([]int32, g.n), queue: make([]int32, 0, g.n), inq: make([]bool, g.n), limit: limit, unit: unit}
 	if !sc.run(cmax * sc.alpha) {
 		copy(g.res, saved)
 		return false
@@ -80,7 +93,7 @@ func (g *network) costScale(limit int64) bool {
 	for a := g.coreFrom; a < len(g.to); a += 2 {
 		g.res[a] = inf - g.res[a^1]
 	}
-	g.exactPotentials(sc.pi, sc.alpha)
+	g.exactPotentials(sc.pi, sc.alpha, unit)
 	return true
 }
 
@@ -101,7 +114,7 @@ func (sc *scaler) tail(a int32) int32 {
 
 // rc is the scaled reduced cost of arc a.
 func (sc *scaler) rc(a int32) int64 {
-	return sc.g.cost[a]*sc.alpha + sc.pi[sc.tail(a)] - sc.pi[sc.head(a)]
+	return sc.g.cost[a]/sc.unit*sc.alpha + sc.pi[sc.tail(a)] - sc.pi[sc.head(a)]
 }
 
 // arcs returns the arcs out of v; for s, those of s and then those of t.
@@ -117,7 +130,9 @@ func (sc *scaler) arcs(v int32) (first, second []int32) {
 func (sc *scaler) run(eps int64) bool {
 	g := sc.g
 	for eps > 1 {
-		eps = max(1, eps/scaleStep)
+		if eps /= scaleStep; eps < 4 {
+			eps = 1 // a refinement at ε = 2 or 3 would save the last one little
+		}
 		sc.eps = eps
 		// Saturate every arc of negative reduced cost.
 		for a := int32(0); int(a) < len(g.to); a++ {
@@ -215,7 +230,7 @@ func (sc *scaler) relabel(v int32) bool {
 	for _, l := range [2][]int32{first, second} {
 		for _, a := range l {
 			if g.res[a] > 0 {
-				best = max(best, sc.pi[sc.head(a)]-g.cost[a]*sc.alpha)
+				best = max(best, sc.pi[sc.head(a)]-g.cost[a]/sc.unit*sc.alpha)
 			}
 		}
 	}
@@ -236,64 +251,69 @@ func (sc *scaler) relabel(v int32) bool {
 // r counts ⌊r/ε⌋ + 1 steps, never negative under ε-optimality) and lowers
 // the node's potential by ε per step, which keeps the circulation
 // ε-optimal and makes paths to the deficits admissible at once. The search
-// stops once every node with an excess is scanned; the nodes not scanned,
-// at least as far as the last node scanned, are lowered by that distance.
-// It reports false when a potential would leave ±limit.
+// (Dial's buckets, up to n steps) stops once every node with an excess is
+// scanned; the nodes not scanned, at least as far as the last node
+// scanned, are lowered by that distance. It reports false when a potential
+// would leave ±limit.
 func (sc *scaler) priceUpdate() bool {
 	g := sc.g
 	d := g.dist
 	for i := range d {
 		d[i] = inf
 	}
-	h := g.heap[:0]
+	maxD := int64(g.n)
+	if len(sc.buckets) == 0 {
+		sc.buckets = make([][]int32, maxD+1)
+	}
+	for k := range sc.buckets {
+		sc.buckets[k] = sc.buckets[k][:0]
+	}
 	active := 0
 	for v, x := range sc.excess {
 		switch {
 		case v == nodeT:
 		case x < 0:
 			d[v] = 0
-			h = append(h, heapItem{0, int32(v)})
+			sc.buckets[0] = append(sc.buckets[0], int32(v))
 		case x > 0:
 			active++
 		}
 	}
 	var far int64
-	for len(h) > 0 && active > 0 {
-		it := h[0]
-		last := len(h) - 1
-		h[0] = h[last]
-		h = h[:last]
-		siftDown(h, 0)
-		if it.d != d[it.v] {
-			continue
-		}
-		far = it.d
-		v := it.v
-		if sc.excess[v] > 0 {
-			active--
-		}
-		first, second := sc.arcs(v)
-		for _, l := range [2][]int32{first, second} {
-			for _, b := range l {
-				a := b ^ 1 // an arc into v
-				if g.res[a] <= 0 {
-					continue
-				}
-				r := sc.rc(a)
-				steps := r/sc.eps + 1
-				if r < 0 && r%sc.eps != 0 {
-					steps--
-				}
-				u := sc.tail(a)
-				if nd := it.d + steps; nd < d[u] && nd < sc.limit {
-					d[u] = nd
-					h = append(h, heapItem{nd, u})
-					siftUp(h, len(h)-1)
+	for k := int64(0); k <= maxD && active > 0; k++ {
+		for i := 0; i < len(sc.buckets[k]) && active > 0; i++ {
+			v := sc.buckets[k][i]
+			if d[v] != k {
+				continue
+			}
+			far = k
+			if sc.excess[v] > 0 {
+				active--
+			}
+			first, second := sc.arcs(v)
+			for _, l := range [2][]int32{first, second} {
+				for _, b := range l {
+					a := b ^ 1 // an arc into v
+					if g.res[a] <= 0 {
+						continue
+					}
+					r := sc.rc(a)
+					steps := r/sc.eps + 1
+					if r < 0 && r%sc.eps != 0 {
+						steps--
+					}
+					u := sc.tail(a)
+					if nd := k + steps; nd < d[u] && nd <= maxD {
+						d[u] = nd
+						sc.buckets[nd] = append(sc.buckets[nd], u)
+					}
 				}
 			}
 		}
+		if active > 0 {
+			far = k
+		}
 	}
-	g.heap = h[:0]
 	for v := range sc.pi {
 		if v == nodeT {
 			continue
@@ -311,18 +331,18 @@ func (sc *scaler) priceUpdate() bool {
 }
 
 // exactPotentials turns the ε-optimal potentials of costScale (in costs
-// multiplied by alpha) into exact ones for the residual network: it starts
+// divided by unit and multiplied by alpha) into exact ones for the residual network: it starts
 // from the scaled-down potentials, which are within one unit of feasible,
 // and relaxes arcs with a queue (Bellman-Ford) until every residual arc
 // has a non-negative reduced cost. The residual network of an optimal flow
 // has no negative cycle, so it terminates.
-func (g *network) exactPotentials(p []int64, alpha int64) {
+func (g *network) exactPotentials(p []int64, alpha, unit int64) {
 	for v := range g.pi {
 		q := p[v] / alpha
 		if p[v]%alpha != 0 && p[v] < 0 {
 			q--
 		}
-		g.pi[v] = q
+		g.pi[v] = q * unit
 	}
 	inq := make([]bool, g.n)
 	queue := make([]int32, 0, g.n)
