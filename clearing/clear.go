@@ -126,11 +126,21 @@ type solver struct {
 // catalog.ErrUnknownGrade, catalog.ErrUnknownBasis, catalog.ErrNoRoute (a
 // request whose only basis is one no route reaches), catalog.ErrOffTick.
 //
-// Cost: with R request classes, O offer classes, P compatible class pairs
-// and N orders, building the network is O(N log N + R·O); the flow is
-// O(phases · (N + P) log(R + O)), where phases is at most the number of
-// distinct surplus values of a path; the priority pass is O(M · P) for M
-// orders at the margin. Clear allocates the Result and its scratch space.
+// When several splits of the lots among individual orders give every
+// order the same fill, which request trades with which offer is fixed but
+// not otherwise specified: each class's lots go to its orders in priority
+// order.
+//
+// Cost: with N orders, R request classes, O offer classes in B groups (a
+// leaf at a basis) and A core arcs (request class to grid or offer class,
+// grid to grid or offer class; typically a few per class), building the
+// network is O(N log N + R·B + A); the flow takes O(log(nC)) refinements
+// of push-relabel work on the n nodes and the A + N arcs (C the largest
+// cost per lot over its common divisor), each in practice a few dozen
+// passes over the arcs; the dual costs O((A + N) log n), the priority pass
+// O(M · A) for M orders at the margin, and the explanation of an order
+// without counterparties O(O) or O(R). Clear allocates the Result and its
+// scratch space.
 func Clear(data Data, requests []Request, offers []Offer) (Result, error) {
 	return clearWith(data, requests, offers, true)
 }

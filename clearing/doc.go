@@ -31,12 +31,32 @@
 // that both buys and sells in the pool gets classes of its own, so that
 // self-trade prevention is exact. The network is source → request (one arc
 // per request, capacity its quantity, cost −limit) → request class →
-// offer class (one arc per compatible class pair, unbounded, cost the
-// transport) → offer → sink (cost limit − differential). A min-cost flow
-// (successive shortest paths with potentials and Dinic's maximum flow on
-// the zero-reduced-cost arcs, the primal-dual method), stopped when no
-// path of positive surplus is left, maximises the surplus exactly in
-// integers.
+// routing → offer class → offer → sink (cost limit − differential).
+//
+// Routing. The offer classes of one leaf at one basis form a group, which
+// a request class reaches through one arc carrying the transport cost
+// (zero from an accepted basis). Inside a group, compatibility is three
+// thresholds: grade at least, lead time at most, rating at least. A grid
+// of zero-cost nodes, one per combination of the grades, lead times and
+// ratings present, chained "one grade higher", "one lead time shorter" and
+// "one rating higher", takes a request that enters at its thresholds to
+// exactly the offer classes that pass all three. A path from a request
+// class to an offer class therefore exists exactly when the two are
+// compatible, and costs the transport between them: the network has the
+// optimum, the dual prices and the optimal fills of the network with one
+// arc per compatible class pair, with several times fewer arcs. A group
+// whose grid would exceed four nodes per offer class, and the request
+// classes of a company that also sells, get direct arcs instead.
+//
+// Flow. A minimum-cost circulation through the merged source and sink,
+// found by cost scaling (push-relabel with ε-scaling and global price
+// updates, Goldberg and Tarjan; costs are divided by their greatest
+// common divisor and multiplied by the number of nodes plus one, so the
+// last refinement, at ε = 1, is exact), maximises the surplus exactly in
+// integers. When quantities or prices are too large for its int64
+// arithmetic, the primal-dual method (successive shortest paths with
+// potentials, and a maximum flow by distance labels on the
+// zero-reduced-cost arcs) solves the same network instead.
 //
 // The potentials of the final residual network, as shortest distances from
 // the source, are the dual: the largest potentials are the buyer-optimal

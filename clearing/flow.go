@@ -1,10 +1,11 @@
 package clearing
 
-// This file holds the min-cost flow: successive shortest paths with
-// potentials (Dijkstra on reduced costs), augmenting a maximum flow over the
-// zero-reduced-cost arcs after each Dijkstra (the primal-dual method), until
-// no path of negative cost (positive surplus) is left. Every cost and
-// capacity is an int64; the package limits keep the sums in range.
+// This file holds the network and the fallback min-cost flow: successive
+// shortest paths with potentials (Dijkstra on reduced costs), augmenting a
+// maximum flow over the zero-reduced-cost arcs after each Dijkstra (the
+// primal-dual method), until no path of negative cost (positive surplus) is
+// left. Every cost and capacity is an int64; the package limits keep the
+// sums in range. The default solver, cost scaling, is in scale.go.
 //
 // The network has a source s, a sink t, one node per request class and per
 // offer class, and routing nodes between them. Arcs are of two kinds. Order
