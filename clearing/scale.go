@@ -14,6 +14,8 @@ const potLimit = int64(1) << 61
 type scaler struct {
 	g      *network
 	alpha  int64   // cost multiplier: n+1
+	cs     []int64 // scaled cost of every arc: cost / unit · alpha
+	hd, tl []int32 // head and tail of every arc, t merged into s
 	unit   int64   // costs are in units of unit, their greatest common divisor
 	pi     []int64 // potentials in scaled units; s and t share one
 	excess []int64
@@ -86,6 +88,19 @@ func (g *network) costScale(limit int64) bool {
 	}
 	sc := &scaler{g: g, alpha: n + 1, pi: make([]int64, g.n), excess: make([]int64, g.n),
 		cur: make([]int32, g.n), queue: make([]int32, 0, g.n), inq: make([]bool, g.n), limit: limit, unit: unit}
+	sc.cs = make([]int64, len(g.cost))
+	sc.hd = make([]int32, len(g.to))
+	sc.tl = make([]int32, len(g.to))
+	for a := range g.cost {
+		sc.cs[a] = g.cost[a] / unit * sc.alpha
+		sc.hd[a], sc.tl[a] = g.to[a], g.from[a]
+		if sc.hd[a] == nodeT {
+			sc.hd[a] = nodeS
+		}
+		if sc.tl[a] == nodeT {
+			sc.tl[a] = nodeS
+		}
+	}
 	if !sc.run(cmax * sc.alpha) {
 		copy(g.res, saved)
 		return false
@@ -98,23 +113,13 @@ func (g *network) costScale(limit int64) bool {
 }
 
 // head is the head of arc a with t merged into s.
-func (sc *scaler) head(a int32) int32 {
-	if v := sc.g.to[a]; v != nodeT {
-		return v
-	}
-	return nodeS
-}
+func (sc *scaler) head(a int32) int32 { return sc.hd[a] }
 
-func (sc *scaler) tail(a int32) int32 {
-	if v := sc.g.from[a]; v != nodeT {
-		return v
-	}
-	return nodeS
-}
+func (sc *scaler) tail(a int32) int32 { return sc.tl[a] }
 
 // rc is the scaled reduced cost of arc a.
 func (sc *scaler) rc(a int32) int64 {
-	return sc.g.cost[a]/sc.unit*sc.alpha + sc.pi[sc.tail(a)] - sc.pi[sc.head(a)]
+	return sc.cs[a] + sc.pi[sc.tl[a]] - sc.pi[sc.hd[a]]
 }
 
 // arcs returns the arcs out of v; for s, those of s and then those of t.
@@ -230,7 +235,7 @@ func (sc *scaler) relabel(v int32) bool {
 	for _, l := range [2][]int32{first, second} {
 		for _, a := range l {
 			if g.res[a] > 0 {
-				best = max(best, sc.pi[sc.head(a)]-g.cost[a]/sc.unit*sc.alpha)
+				best = max(best, sc.pi[sc.hd[a]]-sc.cs[a])
 			}
 		}
 	}
