@@ -88,7 +88,7 @@ func TestScalingFallback(t *testing.T) {
 	require.Greater(t, s.g.n, 2+len(s.rcls)+len(s.ocls), "no routing grid was built")
 	res0 := append([]int64(nil), s.g.res...)
 	pi0 := append([]int64(nil), s.g.pi...)
-	require.False(t, s.g.costScale(1<<20))
+	require.False(t, s.g.costScale(1<<10))
 	require.Equal(t, res0, s.g.res, "residual capacities not restored")
 	require.Equal(t, pi0, s.g.pi, "potentials changed")
 	s.g.minCost()

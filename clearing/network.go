@@ -41,31 +41,42 @@ func (gr *ogroup) cell(gi, li, ri int) int {
 	return (gi*nl+(nl-1-li))*nr + ri
 }
 
-// thresholds returns the cell a request with these limits enters, or false
-// when no offer of the group can pass them.
-func (gr *ogroup) thresholds(minGrade catalog.Grade, maxLead int32, minRating uint8) (int, bool) {
-	gi, _ := slices.BinarySearch(gr.grades, minGrade)
-	ri, _ := slices.BinarySearch(gr.ratings, minRating)
-	li := len(gr.leads) - 1
-	if maxLead != 0 {
-		x, found := slices.BinarySearch(gr.leads, maxLead)
-		if !found {
-			x--
-		}
-		li = x
+// anyLead is the lead-time axis value of a request without a maximum.
+const anyLead = MaxLead + 1
+
+func leadKey(maxLead int32) int32 {
+	if maxLead == 0 {
+		return anyLead
 	}
-	if gi >= len(gr.grades) || ri >= len(gr.ratings) || li < 0 {
-		return 0, false
-	}
-	return gr.cell(gi, li, ri), true
+	return maxLead
 }
 
-// index returns the grid coordinates of an offer class of the group.
-func (gr *ogroup) index(oc *oclass) (gi, li, ri int) {
-	gi, _ = slices.BinarySearch(gr.grades, oc.grade)
+// thresholds returns the cell a request with these limits enters; the
+// axes hold the limits of every request that enters the grid.
+func (gr *ogroup) thresholds(minGrade catalog.Grade, maxLead int32, minRating uint8) int {
+	gi, _ := slices.BinarySearch(gr.grades, minGrade)
+	li, _ := slices.BinarySearch(gr.leads, leadKey(maxLead))
+	ri, _ := slices.BinarySearch(gr.ratings, minRating)
+	return gr.cell(gi, li, ri)
+}
+
+// upper returns the index of the last element of xs at most v, or -1.
+func upper[T cmp.Ordered](xs []T, v T) int {
+	i, found := slices.BinarySearch(xs, v)
+	if found {
+		return i
+	}
+	return i - 1
+}
+
+// index returns the cell of an offer class: the strictest thresholds of
+// the axes it passes. It reports false when it passes none on some axis,
+// so that no request entering the grid can take it.
+func (gr *ogroup) index(oc *oclass) (gi, li, ri int, ok bool) {
+	gi = upper(gr.grades, oc.grade)
 	li, _ = slices.BinarySearch(gr.leads, oc.lead)
-	ri, _ = slices.BinarySearch(gr.ratings, oc.rating)
-	return gi, li, ri
+	ri = upper(gr.ratings, oc.rating)
+	return gi, li, ri, gi >= 0 && li < len(gr.leads) && ri >= 0
 }
 
 func sortedUnique[T cmp.Ordered](xs []T) []T {
@@ -103,9 +114,36 @@ func (s *solver) buildNetwork() {
 		}
 		gr := &groups[x]
 		gr.ocls = append(gr.ocls, int32(o))
-		gr.grades = append(gr.grades, oc.grade)
-		gr.leads = append(gr.leads, oc.lead)
-		gr.ratings = append(gr.ratings, oc.rating)
+	}
+	// Which groups every request class reaches, at what transport cost;
+	// the thresholds of the requests that may use a grid make its axes.
+	type entry struct {
+		r, x int32
+		cost catalog.Price
+	}
+	var entries []entry
+	for r := range s.rcls {
+		rc := &s.rcls[r]
+		for x := range groups {
+			gr := &groups[x]
+			if !s.covers(rc.cat, gr.cat) {
+				continue
+			}
+			var cost catalog.Price
+			if _, ok := slices.BinarySearch(rc.accept, gr.basis); ok {
+				cost = 0
+			} else if c, ok := s.data.Transport.Cost(gr.basis, rc.deliver); rc.deliver != 0 && ok {
+				cost = c
+			} else {
+				continue
+			}
+			entries = append(entries, entry{int32(r), int32(x), cost})
+			if rc.company == 0 {
+				gr.grades = append(gr.grades, rc.minGrade)
+				gr.leads = append(gr.leads, leadKey(rc.maxLead))
+				gr.ratings = append(gr.ratings, rc.minRating)
+			}
+		}
 	}
 	nr, no := len(s.rcls), len(s.ocls)
 	n := 2 + nr + no
@@ -116,7 +154,7 @@ func (s *solver) buildNetwork() {
 		gr.ratings = sortedUnique(gr.ratings)
 		// A grid of at most four cells per offer class (plus a constant)
 		// keeps the network linear in the classes.
-		if gr.cells() <= 4*len(gr.ocls)+64 {
+		if gr.cells() > 0 && gr.cells() <= 4*len(gr.ocls)+64 {
 			gr.grid = true
 			gr.base = int32(n)
 			n += gr.cells()
@@ -168,9 +206,10 @@ func (s *solver) buildNetwork() {
 		ng, nl, nrt := len(gr.grades), len(gr.leads), len(gr.ratings)
 		gr.nonempty = make([]bool, gr.cells())
 		for _, o := range gr.ocls {
-			gi, li, ri := gr.index(&s.ocls[o])
-			k := gr.cell(gi, li, ri)
-			at[k] = append(at[k], o)
+			if gi, li, ri, ok := gr.index(&s.ocls[o]); ok {
+				k := gr.cell(gi, li, ri)
+				at[k] = append(at[k], o)
+			}
 		}
 		type step struct{ gi, li, ri int }
 		next := func(gi, li, ri int) [3]step {
@@ -219,37 +258,23 @@ func (s *solver) buildNetwork() {
 
 	// Request arcs.
 	s.rcompat = make([]bool, nr)
-	for r := range s.rcls {
-		rc := &s.rcls[r]
-		for x := range groups {
-			gr := &groups[x]
-			if !s.covers(rc.cat, gr.cat) {
-				continue
-			}
-			var cost catalog.Price
-			if _, ok := slices.BinarySearch(rc.accept, gr.basis); ok {
-				cost = 0
-			} else if c, ok := s.data.Transport.Cost(gr.basis, rc.deliver); rc.deliver != 0 && ok {
-				cost = c
-			} else {
-				continue
-			}
-			if gr.grid && rc.company == 0 {
-				if k, ok := gr.thresholds(rc.minGrade, rc.maxLead, rc.minRating); ok && gr.nonempty[k] {
-					g.addArc(rc.node, int(gr.base)+k, inf, int64(cost))
-					s.rcompat[r] = true
-				}
-				continue
-			}
-			for _, o := range gr.ocls {
-				oc := &s.ocls[o]
-				if oc.grade < rc.minGrade || (rc.maxLead != 0 && oc.lead > rc.maxLead) || oc.rating < rc.minRating ||
-					(rc.company != 0 && rc.company == oc.company) {
-					continue
-				}
-				g.addArc(rc.node, oc.node, inf, int64(cost))
+	for _, e := range entries {
+		r, rc, gr, cost := e.r, &s.rcls[e.r], &groups[e.x], e.cost
+		if gr.grid && rc.company == 0 {
+			if k := gr.thresholds(rc.minGrade, rc.maxLead, rc.minRating); gr.nonempty[k] {
+				g.addArc(rc.node, int(gr.base)+k, inf, int64(cost))
 				s.rcompat[r] = true
 			}
+			continue
+		}
+		for _, o := range gr.ocls {
+			oc := &s.ocls[o]
+			if oc.grade < rc.minGrade || (rc.maxLead != 0 && oc.lead > rc.maxLead) || oc.rating < rc.minRating ||
+				(rc.company != 0 && rc.company == oc.company) {
+				continue
+			}
+			g.addArc(rc.node, oc.node, inf, int64(cost))
+			s.rcompat[r] = true
 		}
 	}
 	g.build(s.coreFrom)
