@@ -37,9 +37,10 @@
 // a request class reaches through one arc carrying the transport cost
 // (zero from an accepted basis). Inside a group, compatibility is three
 // thresholds: grade at least, lead time at most, rating at least. A grid
-// of zero-cost nodes, one per combination of the grades, lead times and
-// ratings present, chained "one grade higher", "one lead time shorter" and
-// "one rating higher", takes a request that enters at its thresholds to
+// of zero-cost nodes, one per combination of the thresholds that requests
+// reaching the group use, chained towards the next stricter threshold on
+// each axis, with every offer class hanging from the strictest
+// combination it passes, takes a request that enters at its thresholds to
 // exactly the offer classes that pass all three. A path from a request
 // class to an offer class therefore exists exactly when the two are
 // compatible, and costs the transport between them: the network has the

@@ -10,11 +10,13 @@ import (
 // ogroup is the offer classes of one leaf at one basis. A request reaches
 // them all at one transport cost, so compatibility inside a group is only
 // the three thresholds: grade at least, lead time at most, rating at
-// least. A grid of routing nodes, one per combination of the grades, lead
-// times and ratings present, answers them: the node (g, l, r) stands for
-// "grade ≥ grades[g], lead ≤ leads[l], rating ≥ ratings[r]" and has
-// zero-cost arcs to (g+1, l, r), (g, l−1, r), (g, l, r+1) and to the offer
-// classes with exactly those values. A request enters the node of its
+// least. A grid of routing nodes answers them. Its axes are the
+// thresholds that the requests reaching the group use (minimum grades,
+// maximum lead times with "any" last, minimum ratings); the node (g, l, r)
+// stands for "grade ≥ grades[g], lead ≤ leads[l], rating ≥ ratings[r]" and
+// has zero-cost arcs to (g+1, l, r), (g, l−1, r), (g, l, r+1), the next
+// stricter thresholds, and to the offer classes for which it is the
+// strictest combination they pass. A request enters the node of its
 // thresholds and reaches exactly the offer classes it is compatible with,
 // whatever their number, through one arc.
 type ogroup struct {
