@@ -70,7 +70,9 @@ func benchOrders(r *rand.Rand, n, nb int, leaf catalog.CategoryID) ([]Request, [
 	return reqs, offs
 }
 
-func benchClear(b *testing.B, n, nb, radius int) {
+func benchClear(b *testing.B, n, nb, radius int) { benchWith(b, Clear, n, nb, radius) }
+
+func benchWith(b *testing.B, clear func(Data, []Request, []Offer) (Result, error), n, nb, radius int) {
 	d, leaf := benchWorld(b, nb, radius)
 	reqs, offs := benchOrders(rand.New(rand.NewPCG(1, uint64(n))), n, nb, leaf)
 	s := &solver{data: d, reqs: reqs, offs: offs, coverCache: map[[2]catalog.CategoryID]bool{}}
@@ -96,7 +98,7 @@ func benchClear(b *testing.B, n, nb, radius int) {
 	var res Result
 	for b.Loop() {
 		var err error
-		res, err = Clear(d, reqs, offs)
+		res, err = clear(d, reqs, offs)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -121,5 +123,17 @@ func BenchmarkClear(b *testing.B) {
 func BenchmarkClearPairs(b *testing.B) {
 	for _, radius := range []int{0, 1, 2, 5, 10} {
 		b.Run(fmt.Sprintf("radius=%d", radius), func(b *testing.B) { benchClear(b, 2000, 50, radius) })
+	}
+}
+
+// BenchmarkClearReference runs the reference solver of the tests (one arc
+// per compatible class pair, primal-dual method) on the smaller pools of
+// BenchmarkClear and BenchmarkClearPairs, for comparison.
+func BenchmarkClearReference(b *testing.B) {
+	for _, n := range []int{1000, 3000} {
+		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) { benchWith(b, refClear, n, 50, 2) })
+	}
+	for _, radius := range []int{0, 2, 10} {
+		b.Run(fmt.Sprintf("radius=%d", radius), func(b *testing.B) { benchWith(b, refClear, 2000, 50, radius) })
 	}
 }
