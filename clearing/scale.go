@@ -12,14 +12,19 @@ const scaleStep = 16
 const potLimit = int64(1) << 61
 
 type scaler struct {
-	g      *network
-	alpha  int64   // cost multiplier: n+1
-	cs     []int64 // scaled cost of every arc: cost / unit · alpha
-	hd, tl []int32 // head and tail of every arc, t merged into s
+	g     *network
+	alpha int64 // cost multiplier: n+1
+	// Adjacency with t merged into s: the arcs out of v are
+	// adj[start[v]:start[v+1]], with, per slot, the head (t read as s) and
+	// the scaled cost cost / unit · alpha.
+	start  []int32
+	adj    []int32
+	hd     []int32
+	cs     []int64
 	unit   int64   // costs are in units of unit, their greatest common divisor
 	pi     []int64 // potentials in scaled units; s and t share one
 	excess []int64
-	cur    []int32 // current arc of every node
+	cur    []int32 // current slot of every node in adj
 	queue  []int32
 	inq    []bool
 	eps    int64
@@ -88,20 +93,32 @@ func (g *network) costScale(limit int64) bool {
 	}
 	sc := &scaler{g: g, alpha: n + 1, pi: make([]int64, g.n), excess: make([]int64, g.n),
 		cur: make([]int32, g.n), queue: make([]int32, 0, g.n), inq: make([]bool, g.n), limit: limit, unit: unit}
-	sc.cs = make([]int64, len(g.cost))
-	sc.hd = make([]int32, len(g.to))
-	sc.tl = make([]int32, len(g.to))
-	for a := range g.cost {
-		sc.cs[a] = g.cost[a] / unit * sc.alpha
-		sc.hd[a], sc.tl[a] = g.to[a], g.from[a]
-		if sc.hd[a] == nodeT {
-			sc.hd[a] = nodeS
+	sc.start = make([]int32, g.n+1)
+	sc.adj = make([]int32, 0, len(g.adj))
+	for v := range g.n {
+		if v != nodeT {
+			sc.adj = append(sc.adj, g.adj[g.start[v]:g.start[v+1]]...)
 		}
-		if sc.tl[a] == nodeT {
-			sc.tl[a] = nodeS
+		if v == nodeS {
+			sc.adj = append(sc.adj, g.adj[g.start[nodeT]:g.start[nodeT+1]]...)
 		}
+		sc.start[v+1] = int32(len(sc.adj))
 	}
-	if !sc.run(cmax * sc.alpha) {
+	sc.hd = make([]int32, len(sc.adj))
+	sc.cs = make([]int64, len(sc.adj))
+	for k, a := range sc.adj {
+		sc.hd[k] = g.to[a]
+		if sc.hd[k] == nodeT {
+			sc.hd[k] = nodeS
+		}
+		sc.cs[k] = g.cost[a] / unit * sc.alpha
+	}
+	ok := sc.run(cmax * sc.alpha)
+	for v := 0; ok && v < g.n; v++ {
+		q := sc.pi[v] / sc.alpha
+		ok = q <= potLimit/unit && q >= -potLimit/unit // in cost units, too
+	}
+	if !ok {
 		copy(g.res, saved)
 		return false
 	}
@@ -112,26 +129,6 @@ func (g *network) costScale(limit int64) bool {
 	return true
 }
 
-// head is the head of arc a with t merged into s.
-func (sc *scaler) head(a int32) int32 { return sc.hd[a] }
-
-func (sc *scaler) tail(a int32) int32 { return sc.tl[a] }
-
-// rc is the scaled reduced cost of arc a.
-func (sc *scaler) rc(a int32) int64 {
-	return sc.cs[a] + sc.pi[sc.tl[a]] - sc.pi[sc.hd[a]]
-}
-
-// arcs returns the arcs out of v; for s, those of s and then those of t.
-func (sc *scaler) arcs(v int32) (first, second []int32) {
-	g := sc.g
-	first = g.adj[g.start[v]:g.start[v+1]]
-	if v == nodeS {
-		second = g.adj[g.start[nodeT]:g.start[nodeT+1]]
-	}
-	return first, second
-}
-
 func (sc *scaler) run(eps int64) bool {
 	g := sc.g
 	for eps > 1 {
@@ -140,13 +137,16 @@ func (sc *scaler) run(eps int64) bool {
 		}
 		sc.eps = eps
 		// Saturate every arc of negative reduced cost.
-		for a := int32(0); int(a) < len(g.to); a++ {
-			if g.res[a] > 0 && sc.rc(a) < 0 {
-				f := g.res[a]
-				g.res[a] = 0
-				g.res[a^1] += f
-				sc.excess[sc.tail(a)] -= f
-				sc.excess[sc.head(a)] += f
+		for v := range int32(g.n) {
+			for k := sc.start[v]; k < sc.start[v+1]; k++ {
+				a := sc.adj[k]
+				if g.res[a] > 0 && sc.cs[k]+sc.pi[v]-sc.pi[sc.hd[k]] < 0 {
+					f := g.res[a]
+					g.res[a] = 0
+					g.res[a^1] += f
+					sc.excess[v] -= f
+					sc.excess[sc.hd[k]] += f
+				}
 			}
 		}
 		if !sc.priceUpdate() {
@@ -193,22 +193,18 @@ func (sc *scaler) run(eps int64) bool {
 // cost) from its current arc on, until the excess is gone or the arcs are.
 func (sc *scaler) discharge(v int32) {
 	g := sc.g
-	first, second := sc.arcs(v)
-	k := int(sc.cur[v])
-	for ; ; k++ {
-		var a int32
-		if k < len(first) {
-			a = first[k]
-		} else if k-len(first) < len(second) {
-			a = second[k-len(first)]
-		} else {
-			break
-		}
-		if g.res[a] <= 0 || sc.rc(a) >= 0 {
+	k, end := sc.cur[v], sc.start[v+1]
+	if k < sc.start[v] {
+		k = sc.start[v]
+	}
+	pv := sc.pi[v]
+	for ; k < end; k++ {
+		a := sc.adj[k]
+		if g.res[a] <= 0 || sc.cs[k]+pv-sc.pi[sc.hd[k]] >= 0 {
 			continue
 		}
 		f := min(sc.excess[v], g.res[a])
-		w := sc.head(a)
+		w := sc.hd[k]
 		g.res[a] -= f
 		g.res[a^1] += f
 		sc.excess[v] -= f
@@ -221,7 +217,7 @@ func (sc *scaler) discharge(v int32) {
 			break
 		}
 	}
-	sc.cur[v] = int32(k)
+	sc.cur[v] = k
 }
 
 // relabel lowers the potential of v as far as ε-optimality allows: to ε
@@ -231,12 +227,9 @@ func (sc *scaler) discharge(v int32) {
 func (sc *scaler) relabel(v int32) bool {
 	g := sc.g
 	best := -inf
-	first, second := sc.arcs(v)
-	for _, l := range [2][]int32{first, second} {
-		for _, a := range l {
-			if g.res[a] > 0 {
-				best = max(best, sc.pi[sc.hd[a]]-sc.cs[a])
-			}
+	for k := sc.start[v]; k < sc.start[v+1]; k++ {
+		if g.res[sc.adj[k]] > 0 {
+			best = max(best, sc.pi[sc.hd[k]]-sc.cs[k])
 		}
 	}
 	p := best - sc.eps
@@ -247,7 +240,7 @@ func (sc *scaler) relabel(v int32) bool {
 	if v == nodeS {
 		sc.pi[nodeT] = p
 	}
-	sc.cur[v] = 0
+	sc.cur[v] = sc.start[v]
 	return true
 }
 
@@ -295,23 +288,20 @@ func (sc *scaler) priceUpdate() bool {
 			if sc.excess[v] > 0 {
 				active--
 			}
-			first, second := sc.arcs(v)
-			for _, l := range [2][]int32{first, second} {
-				for _, b := range l {
-					a := b ^ 1 // an arc into v
-					if g.res[a] <= 0 {
-						continue
-					}
-					r := sc.rc(a)
-					steps := r/sc.eps + 1
-					if r < 0 && r%sc.eps != 0 {
-						steps--
-					}
-					u := sc.tail(a)
-					if nd := k + steps; nd < d[u] && nd <= maxD {
-						d[u] = nd
-						sc.buckets[nd] = append(sc.buckets[nd], u)
-					}
+			pv := sc.pi[v]
+			for j := sc.start[v]; j < sc.start[v+1]; j++ {
+				if g.res[sc.adj[j]^1] <= 0 { // the arc u → v
+					continue
+				}
+				u := sc.hd[j]
+				r := -sc.cs[j] + sc.pi[u] - pv
+				steps := r/sc.eps + 1
+				if r < 0 && r%sc.eps != 0 {
+					steps--
+				}
+				if nd := k + steps; nd < d[u] && nd <= maxD {
+					d[u] = nd
+					sc.buckets[nd] = append(sc.buckets[nd], u)
 				}
 			}
 		}
