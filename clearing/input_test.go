@@ -3,6 +3,7 @@ package clearing
 import (
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -174,6 +175,20 @@ func FuzzClear(f *testing.F) {
 		}
 		if msg := w.check(in, res); msg != "" {
 			t.Fatalf("%s: %v", msg, in)
+		}
+		want, err := refClear(w.d, in.reqs, in.offs)
+		if err != nil {
+			t.Fatalf("reference: %v: %v", err, in)
+		}
+		pd, err := clearWith(w.d, in.reqs, in.offs, false)
+		if err != nil {
+			t.Fatalf("primal-dual: %v: %v", err, in)
+		}
+		for _, got := range []Result{res, pd} {
+			if !reflect.DeepEqual(want.Requests, got.Requests) || !reflect.DeepEqual(want.Offers, got.Offers) ||
+				!reflect.DeepEqual(want.Participants, got.Participants) || want.Surplus != got.Surplus || want.Volume != got.Volume {
+				t.Fatalf("differs from the reference solver: %v", in)
+			}
 		}
 		if len(in.reqs)*len(in.offs) <= 6 {
 			best, _, _ := w.brute(in)
