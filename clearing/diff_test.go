@@ -2,6 +2,7 @@ package clearing
 
 import (
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,11 +52,16 @@ func requireSameClearing(t *testing.T, want, got Result, msg string, args ...any
 }
 
 // TestReferenceLarge does the same on pools of the benchmark's shape,
-// large enough for the routing grids to replace direct arcs.
+// large enough for the routing grids to replace direct arcs. With
+// CLEARING_HEAVY=1 it also runs pools of 3,000 and 10,000 orders (the
+// reference solver takes tens of seconds on the latter).
 func TestReferenceLarge(t *testing.T) {
 	sizes := []int{200, 800}
 	if testing.Short() {
 		sizes = sizes[:1]
+	}
+	if os.Getenv("CLEARING_HEAVY") != "" {
+		sizes = append(sizes, 3000, 10000)
 	}
 	for _, n := range sizes {
 		for _, radius := range []int{0, 2} {
