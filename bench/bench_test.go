@@ -392,7 +392,10 @@ func benchParallel(b *testing.B, m int, partitioned bool) {
 						}
 					case (u < 50 && len(live) > 0) || len(live) == cap(live): // cancel own
 						i := r.IntN(len(live))
+						// A cancel names its order alone: the order's market
+						// may not be the one drawn for this command.
 						cmd.Kind, cmd.OrderID, cmd.Participant = matching.CmdCancel, live[i].id, live[i].owner
+						cmd.Category, cmd.Basis = 0, 0
 						live[i] = live[len(live)-1]
 						live = live[:len(live)-1]
 					default: // passive

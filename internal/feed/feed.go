@@ -82,7 +82,8 @@ type entry struct {
 // staged is an output published ahead of its turn.
 type staged[T any] struct {
 	seq   uint64
-	items []T
+	ok    bool
+	items []T // reused once the output is pushed
 }
 
 // Buffer is the ordered, bounded output buffer of items T. The zero value
@@ -104,8 +105,10 @@ type Buffer[T any] struct {
 	items   int // items held
 	writeAt int // next free item in ring
 
-	pending []staged[T] // outputs ahead of last+1, unordered
-	spare   [][]T       // reusable staging slices
+	// stage holds the outputs published ahead of last+1, at seq modulo
+	// its length; staged counts them.
+	stage  []staged[T]
+	staged int
 
 	closed atomic.Bool
 }
@@ -150,7 +153,7 @@ func (b *Buffer[T]) Bytes() int {
 // Publish records the output of seq, copying the items (a shallow copy:
 // the caller must not change what they point to). Outputs may be published
 // in any order; each becomes readable once every earlier one is. Cost: the
-// copy, plus O(p) in the outputs staged ahead of their turn. Errors:
+// copy, plus O(1) amortised per output staged ahead of its turn. Errors:
 // ErrDuplicate, ErrTooFar.
 func (b *Buffer[T]) Publish(seq uint64, items []T) error {
 	b.mu.Lock()
@@ -164,46 +167,47 @@ func (b *Buffer[T]) Publish(seq uint64, items []T) error {
 		return fmt.Errorf("%w: %d (last %d)", ErrTooFar, seq, last)
 	}
 	if seq != last+1 {
-		for i := range b.pending {
-			if b.pending[i].seq == seq {
-				b.mu.Unlock()
-				return fmt.Errorf("%w: %d (staged)", ErrDuplicate, seq)
-			}
+		i := b.stageSlot(seq, last)
+		if b.stage[i].ok {
+			b.mu.Unlock()
+			return fmt.Errorf("%w: %d (staged)", ErrDuplicate, seq)
 		}
-		var buf []T
-		if n := len(b.spare); n > 0 {
-			buf, b.spare = b.spare[n-1][:0], b.spare[:n-1]
-		}
-		b.pending = append(b.pending, staged[T]{seq: seq, items: append(buf, items...)})
+		b.stage[i] = staged[T]{seq: seq, ok: true, items: append(b.stage[i].items[:0], items...)}
+		b.staged++
 		b.mu.Unlock()
 		return nil
 	}
 	b.push(items)
-	for len(b.pending) > 0 {
-		i := b.stagedIndex(b.last.Load() + 1)
-		if i < 0 {
+	for b.staged > 0 {
+		next := b.last.Load() + 1
+		i := int(next & uint64(len(b.stage)-1))
+		p := &b.stage[i]
+		if !p.ok || p.seq != next {
 			break
 		}
-		p := b.pending[i]
 		b.push(p.items)
-		end := len(b.pending) - 1
-		b.pending[i] = b.pending[end]
-		b.pending[end] = staged[T]{}
-		b.pending = b.pending[:end]
 		clear(p.items)
-		b.spare = append(b.spare, p.items[:0])
+		p.ok = false
+		b.staged--
 	}
 	b.mu.Unlock()
 	return nil
 }
 
-func (b *Buffer[T]) stagedIndex(seq uint64) int {
-	for i := range b.pending {
-		if b.pending[i].seq == seq {
-			return i
+// stageSlot returns the staging slot of seq, ahead of last, growing the
+// staging ring (a power of two, indexed by seq) until every staged output
+// and seq fit in it. The caller holds mu. Cost: O(1) amortised.
+func (b *Buffer[T]) stageSlot(seq, last uint64) int {
+	for uint64(len(b.stage)) < seq-last {
+		old := b.stage
+		b.stage = make([]staged[T], max(64, 2*len(old)))
+		for _, p := range old {
+			if p.ok {
+				b.stage[p.seq&uint64(len(b.stage)-1)] = p
+			}
 		}
 	}
-	return -1
+	return int(seq & uint64(len(b.stage)-1))
 }
 
 // push appends the output of last+1 to the ring, dropping the oldest
