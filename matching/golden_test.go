@@ -75,7 +75,7 @@ func goldenScenario(t *testing.T) []Command {
 	run(Command{Kind: CmdSetRating, Participant: plant, Rating: 80})
 	run(Command{Kind: CmdSetRating, Participant: mill, Rating: 60})
 	sub := run(Command{Kind: CmdSubscribe, Participant: plant, Category: cementGroup, Bases: []catalog.BasisID{msk}})[0].Subscription
-	sub2 := run(Command{Kind: CmdSubscribe, Participant: mill, Category: cementGroup, MinQty: 10, MaxQty: 1000})[0].Subscription
+	run(Command{Kind: CmdSubscribe, Participant: mill, Category: cementGroup, MinQty: 10, MaxQty: 1000})
 	run(Command{Kind: CmdListSubscriptions, Participant: plant})
 
 	// Continuous trading: resting orders, a partial fill, market and FOK
@@ -87,7 +87,7 @@ func goldenScenario(t *testing.T) []Command {
 	run(Command{Kind: CmdPlace, Participant: trader, Category: cement, Basis: msk, Side: Buy, Type: Market, TIF: IOC, Qty: 50})
 	run(Command{Kind: CmdPlace, Participant: trader, Category: cement, Basis: msk, Side: Buy, Type: Limit, TIF: FOK, Price: 660_000, Qty: 5_000})
 	run(Command{Kind: CmdPlace, Participant: trader, Category: cement, Basis: msk, Side: Buy, Type: Limit, TIF: GTC, Price: 640_000, Qty: 100, MinQty: 40, ClientOrderID: 7})
-	gtd := run(Command{Kind: CmdPlace, Participant: mill, Category: cement, Basis: spb, Side: Sell, Type: Limit, TIF: GTD, Price: 700_000, Qty: 20, ExpireAt: now + 100})[0].OrderID
+	run(Command{Kind: CmdPlace, Participant: mill, Category: cement, Basis: spb, Side: Sell, Type: Limit, TIF: GTD, Price: 700_000, Qty: 20, ExpireAt: now + 100})
 	run(Command{Kind: CmdPlace, Participant: buyer, Category: cement, Basis: msk, Side: Buy, Type: Limit, TIF: GTC, Price: 650_050, Qty: 1})      // rejected: off tick
 	run(Command{Kind: CmdPlace, Participant: buyer, Category: cementGroup, Basis: msk, Side: Buy, Type: Limit, TIF: GTC, Price: 650_000, Qty: 1}) // rejected: not a leaf
 	run(Command{Kind: CmdAmend, Participant: buyer, OrderID: b1, Price: 651_000, Qty: 200})
@@ -95,7 +95,6 @@ func goldenScenario(t *testing.T) []Command {
 	run(Command{Kind: CmdCancel, Participant: plant, OrderID: s1})
 	run(Command{Kind: CmdCancel, Participant: plant, OrderID: s1}) // rejected: gone
 	run(Command{Kind: CmdExpire, Category: cement, Basis: spb, Time: now + 200})
-	_ = gtd
 	limit(mill, m400, spb, Sell, 500_000, 50)
 	run(Command{Kind: CmdExpire, Time: now + 300})
 
@@ -132,7 +131,6 @@ func goldenScenario(t *testing.T) []Command {
 
 	// Unsubscribe, then suspend a participant with resting orders.
 	run(Command{Kind: CmdUnsubscribe, Participant: plant, Subscription: sub})
-	_ = sub2
 	limit(trader, cement, spb, Buy, 600_000, 30)
 	run(Command{Kind: CmdSetStatus, Participant: trader, Status: catalog.StatusSuspended})
 	run(Command{Kind: CmdPlace, Participant: trader, Category: cement, Basis: msk, Side: Buy, Type: Limit, TIF: GTC, Price: 600_000, Qty: 1}) // rejected: suspended
