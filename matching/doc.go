@@ -190,12 +190,12 @@
 // in sequence order to any number of readers, each starting at a sequence
 // number of its choice: 1, 2, 3, ... with no gap and no duplicate, whatever
 // order concurrent submitters finished in. The newest outputs are kept in
-// memory up to Config.FeedBytes of their events (one command can fan out
+// memory, encoded, up to Config.FeedBytes (one command can fan out
 // thousands of notifications, so the bound is in bytes). A reader that
 // asks for an output no longer held gets a *FeedTruncatedError (errors.Is
 // ErrFeedTruncated) naming what it asked for and the oldest output held,
-// never a silent gap. Submit never waits for readers: a slow reader falls behind, then
-// catches up or gets that error. An exchange made by RestoreState or
+// never a silent gap. Submit never waits for readers: a slow reader falls
+// behind, then catches up or gets that error. An exchange made by RestoreState or
 // NewJournaled starts its feed after the state's sequence number.
 //
 // # Journaled exchanges and cancellation

@@ -157,7 +157,7 @@ func (x *Exchange) submitJournaled(ctx context.Context, cmd *Command, dst []Even
 			evs := slices.Clone(dst[start:])
 			go func() {
 				if x.jrn.Wait(context.Background(), t) == nil {
-					x.publish(seq, evs, nil)
+					x.publishUnlocked(seq, evs)
 				}
 			}()
 			return dst[:start], &CanceledError{Seq: seq, Err: err}
@@ -171,7 +171,7 @@ func (x *Exchange) submitJournaled(ctx context.Context, cmd *Command, dst []Even
 	}
 	// Durable: readers of the feed may see it now. Outputs of concurrent
 	// submitters arrive in any order; the feed serves them in sequence.
-	x.publish(seq, dst[start:], nil)
+	x.publishUnlocked(seq, dst[start:])
 	return dst, cerr
 }
 

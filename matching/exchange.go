@@ -64,8 +64,9 @@ type Config struct {
 	MaxOrdersPerMarket int
 	// FeedBytes bounds the memory of the ordered output feed (see
 	// Exchange.Feed): the outputs of the newest commands that fit in it
-	// are kept for readers, each event counting its size in memory. Zero
-	// means DefaultFeedBytes.
+	// are kept for readers, each event counting the size of its wire
+	// encoding (wire.AppendEvent: tens of bytes for an order's events).
+	// Zero means DefaultFeedBytes.
 	FeedBytes int
 	// Verifiers verifies the signatures of each key algorithm. Nil means
 	// wire.DefaultVerifiers() (Ed25519). It must not change afterwards.
@@ -113,14 +114,15 @@ type Exchange struct {
 	// adminMu serialises the ScopeAdmin commands (tenders, opening a
 	// market) and, with every market lock, the ScopeAll ones.
 	adminMu  sync.Mutex
-	adminBuf []Event // feed scratch, under adminMu
+	adminBuf []byte // feed scratch, under adminMu
 
 	// The open markets, by key and by index (the engine's index - 1). Both
 	// are added to under adminMu and read without a lock.
 	byKey   table.Map[slot]
 	byIndex table.List[slot]
 
-	outputs *feed.Buffer[Event]
+	outputs    *feed.Buffer[byte]
+	pubScratch sync.Pool // *[]byte: encoding scratch of publishUnlocked
 
 	// jrn is the journal of an exchange made by NewJournaled (durable.go);
 	// nil for one made by New. It is set before the exchange is returned
@@ -138,7 +140,7 @@ type Exchange struct {
 type slot struct {
 	mu  sync.Mutex
 	m   *engine.Market
-	buf []Event // feed scratch, under mu
+	buf []byte // feed scratch, under mu
 }
 
 // keyOf packs a market key into the 64-bit key of the market index.
@@ -165,7 +167,7 @@ func newExchange(eng *engine.Engine, seq uint64, feedBytes int, cfg ...Config) (
 	if feedBytes == 0 {
 		feedBytes = DefaultFeedBytes
 	}
-	out, err := feed.New(feedBytes, seq, eventBytes)
+	out, err := feed.New[byte](feedBytes, seq, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}

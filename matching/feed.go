@@ -3,10 +3,9 @@ package matching
 import (
 	"context"
 	"fmt"
-	"slices"
-	"unsafe"
 
 	"github.com/agora-exchange/agora/internal/feed"
+	"github.com/agora-exchange/agora/wire"
 )
 
 // Errors of the ordered output feed.
@@ -23,43 +22,45 @@ var (
 // is the sequence number asked for, Oldest the oldest one still held.
 type FeedTruncatedError = feed.TruncatedError
 
-// eventBytes is the feed's measure of an event: its struct and its Bases.
-func eventBytes(e *Event) int { return int(unsafe.Sizeof(*e)) + 4*len(e.Bases) }
-
 // publishNow publishes the output of seq as the command is applied, unless
 // the exchange is journaled: a journaled command's output is published once
 // the journal holds it (submitJournaled), so that no reader ever sees an
 // output that a crash could take back.
-func (x *Exchange) publishNow(seq uint64, evs []Event, scratch []Event) []Event {
+func (x *Exchange) publishNow(seq uint64, evs []Event, scratch []byte) []byte {
 	if x.jrn != nil {
 		return scratch
 	}
 	return x.publish(seq, evs, scratch)
 }
 
-// publish publishes the output of seq: the events Submit returns for it.
-// The feed keeps copies; an event's Bases, which its receiver owns, is
-// copied too (only subscription events carry one). scratch is the caller's
-// reusable buffer for that, returned for reuse; the caller holds the lock
-// that owns it.
-func (x *Exchange) publish(seq uint64, evs []Event, scratch []Event) []Event {
-	out := evs
+// publish publishes the output of seq: the events Submit returns for it,
+// encoded with the wire codec (wire.AppendEvent) into scratch, the caller's
+// reusable buffer, which is returned for reuse (the caller holds the lock
+// that owns it). The feed keeps a copy of the bytes, about a fifth of the
+// events' size in memory, and its readers decode on their own goroutines.
+func (x *Exchange) publish(seq uint64, evs []Event, scratch []byte) []byte {
+	enc := scratch[:0]
 	for i := range evs {
-		if len(evs[i].Bases) > 0 {
-			out = append(scratch[:0], evs...)
-			for j := range out {
-				out[j].Bases = slices.Clone(out[j].Bases)
-			}
-			scratch = out
-			break
-		}
+		enc = wire.AppendEvent(enc, &evs[i])
 	}
-	if err := x.outputs.Publish(seq, out); err != nil {
+	if err := x.outputs.Publish(seq, enc); err != nil {
 		// Unreachable: every sequence number is taken once and published
 		// once, and no more than the commands in flight are ahead.
 		panic(fmt.Sprintf("matching: output feed: %v", err))
 	}
-	return scratch
+	return enc
+}
+
+// publishUnlocked publishes the output of seq for a caller that holds no
+// lock (a journaled command, once durable), encoding it in a pooled
+// buffer.
+func (x *Exchange) publishUnlocked(seq uint64, evs []Event) {
+	p, _ := x.pubScratch.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
+	}
+	*p = x.publish(seq, evs, *p)
+	x.pubScratch.Put(p)
 }
 
 // Feed returns a reader of the ordered output feed positioned at sequence
@@ -86,23 +87,25 @@ type FeedReader struct {
 	x    *Exchange
 	next uint64
 	wake *feed.Waiter
-	// A batch read ahead: the outputs from next on, their events in
-	// events[at:] and their event counts in counts[ci:].
-	events []Event
+	// A batch read ahead: the outputs from next on, their encoded events
+	// in data[at:] and their sizes in bytes in counts[ci:].
+	data   []byte
 	counts []int
 	at, ci int
 }
 
-// readAhead is the most events a reader copies from the feed at once.
-const readAhead = 4096
+// readAhead is the most bytes of encoded outputs a reader copies from the
+// feed at once (at least one output, whatever its size).
+const readAhead = 256 << 10
 
 // Next returns the next output: its sequence number and its events,
 // appended to dst (copies: the caller owns them). It waits until that
 // output is published, or ctx is done. Errors: ErrFeedTruncated (the output
 // is no longer held; the reader stays where it is, see Seek and
 // Exchange.FeedOldest), ctx's error (wrapped), ErrFeedClosed (the exchange
-// was closed before the output was published). Cost: the copy; it
-// allocates only to grow dst (and for the Bases of subscription events).
+// was closed before the output was published). Cost: decoding the output
+// (the feed holds it encoded); it allocates only to grow dst (and for the
+// Bases of subscription events).
 func (r *FeedReader) Next(ctx context.Context, dst []Event) (uint64, []Event, error) {
 	seq := r.next
 	if r.ci == len(r.counts) {
@@ -110,23 +113,26 @@ func (r *FeedReader) Next(ctx context.Context, dst []Event) (uint64, []Event, er
 			return seq, dst, err
 		}
 		var err error
-		r.events, r.counts, _, err = r.x.outputs.ReadRange(seq, readAhead, r.events[:0], r.counts[:0])
+		r.data, r.counts, _, err = r.x.outputs.ReadRange(seq, readAhead, r.data[:0], r.counts[:0])
 		r.at, r.ci = 0, 0
 		if err != nil {
 			return seq, dst, err
 		}
 	}
-	n := r.counts[r.ci]
+	out := r.data[r.at : r.at+r.counts[r.ci]]
 	start := len(dst)
-	dst = append(dst, r.events[r.at:r.at+n]...)
-	clear(r.events[r.at : r.at+n])
-	r.at += n
-	r.ci++
-	for i := start; i < len(dst); i++ {
-		if len(dst[i].Bases) > 0 {
-			dst[i].Bases = slices.Clone(dst[i].Bases) // the receiver owns it
+	for len(out) > 0 {
+		e, n, err := wire.DecodeEvent(out)
+		if err != nil {
+			// The feed holds what publish encoded; a failure here is a
+			// defect of the codec, reported rather than skipped.
+			return seq, dst[:start], fmt.Errorf("matching: output feed at %d: %w", seq, err)
 		}
+		dst = append(dst, e)
+		out = out[n:]
 	}
+	r.at += r.counts[r.ci]
+	r.ci++
 	r.next++
 	return seq, dst, nil
 }
@@ -138,8 +144,7 @@ func (r *FeedReader) Pos() uint64 { return r.next }
 // what it had read ahead.
 func (r *FeedReader) Seek(seq uint64) {
 	r.next = max(seq, 1)
-	clear(r.events)
-	r.events, r.counts, r.at, r.ci = r.events[:0], r.counts[:0], 0, 0
+	r.data, r.counts, r.at, r.ci = r.data[:0], r.counts[:0], 0, 0
 }
 
 // Lag returns how many published outputs the reader has not read yet.

@@ -390,11 +390,21 @@ func codecSigned[T codecInteger]() bool {
 }
 
 // encInt appends v as a zigzag varint if T is signed, else as a uvarint.
+// Most fields of a record are small, so the one-byte case (zero included)
+// is written without a call; the bytes are those of binary.AppendVarint and
+// binary.AppendUvarint.
 func encInt[T codecInteger](dst []byte, v T) []byte {
+	u := uint64(v)
 	if codecSigned[T]() {
-		return binary.AppendVarint(dst, int64(v))
+		u = uint64(int64(v)) << 1
+		if int64(v) < 0 {
+			u = ^u
+		}
 	}
-	return binary.AppendUvarint(dst, uint64(v))
+	if u < 0x80 {
+		return append(dst, byte(u))
+	}
+	return binary.AppendUvarint(dst, u)
 }
 
 func encBool(dst []byte, v bool) []byte {

@@ -94,7 +94,7 @@ type Buffer[T any] struct {
 	size   func(*T) int
 
 	// The held outputs are oldest..last, entries[(head+i)%len(entries)]
-	// locating output oldest+i in ring.
+	// locating output oldest+i in ring; len(entries) is a power of two.
 	ring    []T
 	entries []entry
 	head    int
@@ -116,7 +116,8 @@ type Buffer[T any] struct {
 // New returns an empty buffer whose first published sequence number must
 // be after+1, holding at most budget bytes of outputs (the newest output
 // always), where size gives the bytes of one item (at least 1 is counted
-// per item). budget must be positive.
+// per item; nil counts every item as 1 byte, as for a Buffer[byte]).
+// budget must be positive.
 func New[T any](budget int, after uint64, size func(*T) int) (*Buffer[T], error) {
 	if budget <= 0 {
 		return nil, fmt.Errorf("feed: budget %d must be positive", budget)
@@ -214,9 +215,12 @@ func (b *Buffer[T]) stageSlot(seq, last uint64) int {
 // outputs until it fits the budget. The caller holds mu.
 func (b *Buffer[T]) push(items []T) {
 	n := len(items)
-	bytes := 0
-	for i := range items {
-		bytes += max(b.size(&items[i]), 1)
+	bytes := n
+	if b.size != nil {
+		bytes = 0
+		for i := range items {
+			bytes += max(b.size(&items[i]), 1)
+		}
 	}
 	bytes = max(bytes, 1) // an empty output counts too, so the ring stays bounded
 	for b.count > 0 && b.used+bytes > b.budget {
@@ -228,7 +232,7 @@ func (b *Buffer[T]) push(items []T) {
 	if b.count == len(b.entries) {
 		b.growEntries()
 	}
-	b.entries[(b.head+b.count)%len(b.entries)] = entry{off: off, n: n, bytes: bytes}
+	b.entries[(b.head+b.count)&(len(b.entries)-1)] = entry{off: off, n: n, bytes: bytes}
 	b.count++
 	b.used += bytes
 	b.items += n
@@ -274,7 +278,7 @@ func (b *Buffer[T]) grow(need int) {
 	r := make([]T, max(need, 2*len(b.ring)))
 	at := 0
 	for i := 0; i < b.count; i++ {
-		e := &b.entries[(b.head+i)%len(b.entries)]
+		e := &b.entries[(b.head+i)&(len(b.entries)-1)]
 		copy(r[at:at+e.n], b.ring[e.off:e.off+e.n])
 		e.off = at
 		at += e.n
@@ -285,7 +289,7 @@ func (b *Buffer[T]) grow(need int) {
 func (b *Buffer[T]) growEntries() {
 	e := make([]entry, 2*len(b.entries))
 	for i := 0; i < b.count; i++ {
-		e[i] = b.entries[(b.head+i)%len(b.entries)]
+		e[i] = b.entries[(b.head+i)&(len(b.entries)-1)]
 	}
 	b.entries, b.head = e, 0
 }
@@ -296,7 +300,7 @@ func (b *Buffer[T]) dropOldest() {
 	e := b.entries[b.head]
 	b.used -= e.bytes
 	b.items -= e.n
-	b.head = (b.head + 1) % len(b.entries)
+	b.head = (b.head + 1) & (len(b.entries) - 1)
 	b.count--
 	b.oldest++
 	if b.count == 0 {
@@ -317,7 +321,7 @@ func (b *Buffer[T]) Read(seq uint64, dst []T) ([]T, error) {
 	if seq < b.oldest {
 		return dst, &TruncatedError{Want: seq, Oldest: b.heldOldest()}
 	}
-	e := b.entries[(b.head+int(seq-b.oldest))%len(b.entries)]
+	e := b.entries[(b.head+int(seq-b.oldest))&(len(b.entries)-1)]
 	return append(dst, b.ring[e.off:e.off+e.n]...), nil
 }
 
@@ -339,7 +343,7 @@ func (b *Buffer[T]) ReadRange(seq uint64, maxItems int, dst []T, counts []int) (
 	}
 	n, got := 0, 0
 	for s := seq; s <= last; s++ {
-		e := b.entries[(b.head+int(s-b.oldest))%len(b.entries)]
+		e := b.entries[(b.head+int(s-b.oldest))&(len(b.entries)-1)]
 		if n > 0 && got+e.n > maxItems {
 			break
 		}
