@@ -195,3 +195,31 @@ func TestFeedConfig(t *testing.T) {
 	_, err := New(Config{FeedBytes: -1})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 }
+
+// TestFeedBytesCountEncodedOutputs checks the contract of Config.FeedBytes:
+// the feed holds the newest outputs whose wire encodings fit in it, no
+// more and no fewer.
+func TestFeedBytesCountEncodedOutputs(t *testing.T) {
+	const budget = 2 << 10
+	f := newExFixture(t, Config{FeedBytes: budget})
+	a, b := f.trader("A"), f.trader("B")
+	k := f.key("23.51.12", "MSK")
+	sizes := map[uint64]int{}
+	for j := range 300 {
+		evs, _ := f.x.Submit(Command{Kind: CmdPlace, Participant: []catalog.ParticipantID{a, b}[j%2], Category: k.Category, Basis: k.Basis,
+			Side: []Side{Buy, Sell}[j%2], Type: Limit, TIF: GTC, Price: catalog.Price(400_000 + 20_000*(j%2)), Qty: 1}, nil)
+		n := 0
+		for i := range evs {
+			n += len(AppendEvent(nil, &evs[i]))
+		}
+		sizes[evs[0].Seq] = max(n, 1)
+	}
+	last := f.x.FeedLast()
+	want, used := last+1, 0
+	for s := last; s >= 1 && used+sizes[s] <= budget; s-- {
+		used += sizes[s]
+		want = s
+	}
+	require.Greater(t, want, uint64(1), "the budget is smaller than the outputs")
+	require.Equal(t, want, f.x.FeedOldest(), "oldest output held under a %d-byte budget", budget)
+}
