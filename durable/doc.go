@@ -14,8 +14,16 @@
 // Open(dir, cfg, opts) returns a *matching.Exchange: submit to it, query
 // it and read its feed as any other. Of(x) gives its *Store, which owns
 // what only a durable exchange has: Snapshot and SnapshotContext, Close,
-// Recovery, AuditHead and Metrics. Verify checks a directory's audit chain
-// without changing it.
+// Recovery, AuditHead, Metrics and Feed. Verify checks a directory's audit
+// chain without changing it.
+//
+// Store.Feed reads the ordered output feed from any sequence number the
+// journal still reaches: outputs older than the exchange's in-memory feed
+// are rebuilt by replaying the journal from the newest snapshot before
+// them, on an engine of the reader's own, so they are byte for byte what
+// Submit returned. The snapshots kept (the newest two) and the journal
+// segments after the older one bound how far back that reaches; older
+// reads get a *matching.FeedTruncatedError naming the oldest output left.
 //
 // # Durability
 //

@@ -91,7 +91,7 @@ func Open(dir string, cfg matching.Config, opts Options) (*matching.Exchange, er
 	if snaps == nil {
 		snaps = FileSnapshots{FS: fsys, Dir: dir}
 	}
-	s := &Store{log: log, snaps: snaps, dir: dir, opts: opts, lg: lg}
+	s := &Store{log: log, snaps: snaps, dir: dir, opts: opts, lg: lg, engCfg: cfg.EngineConfig()}
 	x, err := s.recover(cfg)
 	if err != nil {
 		_ = log.Close()

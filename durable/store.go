@@ -29,6 +29,8 @@ type Store struct {
 	opts  Options
 	lg    *slog.Logger
 	rec   Recovery
+	// engCfg configures the engines the history feed replays on.
+	engCfg engine.Config
 
 	// Under the exchange's journal lock (Append, and Exclusive callers).
 	chain   [audit.ChainSize]byte

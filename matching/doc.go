@@ -195,8 +195,10 @@
 // asks for an output no longer held gets a *FeedTruncatedError (errors.Is
 // ErrFeedTruncated) naming what it asked for and the oldest output held,
 // never a silent gap. Submit never waits for readers: a slow reader falls
-// behind, then catches up or gets that error. An exchange made by RestoreState or
-// NewJournaled starts its feed after the state's sequence number.
+// behind, then catches up or gets that error. An exchange made by
+// RestoreState or NewJournaled starts its feed after the state's sequence
+// number. A durable exchange serves older outputs from its journal too:
+// see durable.Store.Feed.
 //
 // # Journaled exchanges and cancellation
 //
