@@ -1,6 +1,7 @@
 package durable_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -102,4 +103,52 @@ func ExampleOpen() {
 	// order 1: sell 10 t @ 500000, filled 20
 	// sell 500000: 10 t in 1 orders
 	// cancel: <nil> seq 7 cancelled 10 t
+}
+
+func ExampleStore_Feed() {
+	dir, err := os.MkdirTemp("", "agora-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+
+	// An in-memory feed of 1 KiB holds only the newest outputs.
+	x, err := durable.Open(dir, matching.Config{FeedBytes: 1 << 10}, durable.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer durable.Of(x).Close()
+	for i := range 40 {
+		verifiedCompany(x, int64(2*i+1), fmt.Sprintf("Company %d", i), innFor(i))
+	}
+	_, _, err = x.Feed(1).Next(context.Background(), nil)
+	fmt.Println("the exchange's feed still holds seq 1:", err == nil)
+
+	// The Store's reader rebuilds the older outputs from the journal.
+	r := durable.Of(x).Feed(1)
+	for range 2 {
+		seq, evs, err := r.Next(context.Background(), nil)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(seq, evs[0].Kind, evs[0].Participant)
+	}
+	// Output:
+	// the exchange's feed still holds seq 1: false
+	// 1 registered 1
+	// 2 status-changed 1
+}
+
+// innFor returns a valid 10-digit INN of region 77 for company i.
+func innFor(i int) string {
+	d := fmt.Sprintf("77%07d", 1000+i)
+	w := []int{2, 4, 10, 3, 5, 9, 4, 6, 8}
+	sum := 0
+	for j := range 9 {
+		sum += int(d[j]-'0') * w[j]
+	}
+	return d + fmt.Sprint(sum%11%10)
 }
