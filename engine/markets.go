@@ -341,32 +341,36 @@ func (e *Engine) stepsOf(c *catalog.Category, price catalog.Price, qty, minQty c
 }
 
 // placeLocked places an order on m. The checks run in this order: the
-// book's own (Book.Check: the order's fields, its steps, its expiry against
-// the market's clock), the trader's status, the client order ID, and the
-// book's capacity. A refusal by the book is a typed rejection, never a
-// panic.
+// book's own (the order's fields, its steps, its expiry against the
+// market's clock), the trader's status, the client order ID, and the
+// book's capacity; the book runs its checks once per command. A refusal
+// by the book is a typed rejection, never a panic.
 func (e *Engine) placeLocked(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
 	start := len(dst)
 	m.counters.in(cmd.Participant, cmd.Kind)
 	dst, now := m.expire(seq, cmd, dst)
 	expired := len(dst) // the expiries stand, whatever follows
 	o := bookOrder(cmd, m.nextID())
-	// The book's checks, once: the order's fields against the command's
-	// time and the market's steps, then the expiry against the market's
-	// clock, then room in the book.
-	r := reasonOf(m.book.Check(stateless(cmd, o.ID), now))
-	if r == wire.ReasonNone || r == wire.ReasonCapacity {
-		// The registry and the client order IDs come before the book's
-		// capacity.
-		if tr := e.traderStatus(cmd.Participant); tr != wire.ReasonNone {
-			r = tr
-		} else if _, dup := m.clientIDs[clientKey{owner: cmd.Participant, id: cmd.ClientOrderID}]; dup && cmd.ClientOrderID != 0 {
-			r = wire.ReasonDuplicateClientOrderID
+	// The book's checks run once. When the engine's own checks pass (the
+	// trader's status, the client order ID, room for a local ID), Place
+	// runs them and its refusal is the reason. Otherwise Book.Check
+	// decides whether a book reason comes first: the order's fields
+	// against the command's time and the market's steps, then the expiry
+	// against the market's clock; the registry and the client order IDs
+	// come before the book's capacity.
+	tr := e.traderStatus(cmd.Participant)
+	if tr == wire.ReasonNone {
+		if _, dup := m.clientIDs[clientKey{owner: cmd.Participant, id: cmd.ClientOrderID}]; dup && cmd.ClientOrderID != 0 {
+			tr = wire.ReasonDuplicateClientOrderID
 		} else if m.nextLocal >= localMask {
-			r = wire.ReasonCapacity
+			tr = wire.ReasonCapacity
 		}
 	}
-	if r != wire.ReasonNone {
+	if tr != wire.ReasonNone {
+		r := reasonOf(m.book.Check(stateless(cmd, o.ID), now))
+		if r == wire.ReasonNone || r == wire.ReasonCapacity {
+			r = tr
+		}
 		dst = append(dst, rejected(seq, now, cmd, r))
 		m.counters.out(dst[start:])
 		return dst, r.Err()
@@ -380,9 +384,9 @@ func (e *Engine) placeLocked(m *Market, seq uint64, cmd *wire.Command, dst []wir
 	var err error
 	m.scratch, _, err = m.book.Place(o, now, m.scratch[:0])
 	if err != nil {
-		// The book refused what it had accepted in Check: refuse the
-		// command, whole.
-		r = reasonOf(err)
+		// The book refused the order (Place changes nothing then): refuse
+		// the command, whole; the expiries stand.
+		r := reasonOf(err)
 		dst = append(dst[:expired], rejected(seq, now, cmd, r))
 		m.counters.out(dst[start:])
 		return dst, r.Err()
