@@ -478,6 +478,11 @@ func (d *codecDecoder) uvarint(field string) uint64 {
 	if d.err != nil {
 		return 0
 	}
+	if d.off < len(d.b) && d.b[d.off] < 0x80 {
+		// One byte: most fields of a record are small or zero.
+		d.off++
+		return uint64(d.b[d.off-1])
+	}
 	start := d.off
 	var x uint64
 	var shift uint
@@ -509,6 +514,22 @@ func (d *codecDecoder) uvarint(field string) uint64 {
 // decInt reads a field of integer type T written by encInt, and fails if
 // the value does not fit T.
 func decInt[T codecInteger](d *codecDecoder, dst *T, field string) {
+	if d.err == nil && d.off < len(d.b) && d.b[d.off] < 0x80 {
+		// One byte: a value every integer type holds (0..127 unsigned,
+		// -64..63 signed).
+		u := uint64(d.b[d.off])
+		d.off++
+		if codecSigned[T]() {
+			v := int64(u >> 1)
+			if u&1 != 0 {
+				v = ^v
+			}
+			*dst = T(v)
+			return
+		}
+		*dst = T(u)
+		return
+	}
 	start := d.off
 	u := d.uvarint(field)
 	if d.err != nil {
