@@ -324,6 +324,13 @@ func stateless(cmd *wire.Command, id wire.OrderID) orderbook.Order {
 	return o
 }
 
+// hasClientID reports whether owner has a live order with client order ID
+// id on m.
+func (m *Market) hasClientID(owner catalog.ParticipantID, id uint64) bool {
+	_, ok := m.clientIDs[clientKey{owner: owner, id: id}]
+	return ok
+}
+
 // nextID returns the ID m gives its next order.
 func (m *Market) nextID() wire.OrderID {
 	return wire.OrderID(m.index<<marketShift | (m.nextLocal+1)&localMask)
@@ -360,7 +367,7 @@ func (e *Engine) placeLocked(m *Market, seq uint64, cmd *wire.Command, dst []wir
 	// come before the book's capacity.
 	tr := e.traderStatus(cmd.Participant)
 	if tr == wire.ReasonNone {
-		if _, dup := m.clientIDs[clientKey{owner: cmd.Participant, id: cmd.ClientOrderID}]; dup && cmd.ClientOrderID != 0 {
+		if cmd.ClientOrderID != 0 && m.hasClientID(cmd.Participant, cmd.ClientOrderID) {
 			tr = wire.ReasonDuplicateClientOrderID
 		} else if m.nextLocal >= localMask {
 			tr = wire.ReasonCapacity
