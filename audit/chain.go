@@ -111,6 +111,12 @@ func (p *Replayer) Seq() uint64 { return p.seq }
 // ErrJournalGap for a record out of sequence, ErrBadRecord for one that
 // does not decode; nothing is applied then.
 func (p *Replayer) Apply(r journal.Record, evs []wire.Event) (cmdBytes []byte, stored [ChainSize]byte, _ []wire.Event, err error) {
+	return p.apply(r, evs, nil)
+}
+
+// apply is Apply, calling pre (if not nil) with the decoded command just
+// before the engine applies it.
+func (p *Replayer) apply(r journal.Record, evs []wire.Event, pre func(*wire.Command)) (cmdBytes []byte, stored [ChainSize]byte, _ []wire.Event, err error) {
 	if want := p.seq + 1; r.Seq != want {
 		return nil, stored, evs, fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, r.Seq, want)
 	}
@@ -122,6 +128,9 @@ func (p *Replayer) Apply(r journal.Record, evs []wire.Event) (cmdBytes []byte, s
 	if err != nil {
 		return nil, stored, evs, fmt.Errorf("seq %d: %w", r.Seq, err)
 	}
+	if pre != nil {
+		pre(&cmd)
+	}
 	evs, _ = p.eng.Apply(r.Seq, &cmd, evs)
 	p.seq = r.Seq
 	return cmdBytes, stored, evs, nil
@@ -132,7 +141,12 @@ func (p *Replayer) Apply(r journal.Record, evs []wire.Event) (cmdBytes []byte, s
 // Apply, and ErrMismatch when the recomputed hash differs from the stored
 // one (the record was applied; chain is unchanged).
 func (p *Replayer) Replay(h *Hasher, chain *[ChainSize]byte, r journal.Record, evs []wire.Event) ([]wire.Event, error) {
-	cmdBytes, stored, evs, err := p.Apply(r, evs)
+	return p.replay(h, chain, r, evs, nil)
+}
+
+// replay is Replay with apply's pre hook.
+func (p *Replayer) replay(h *Hasher, chain *[ChainSize]byte, r journal.Record, evs []wire.Event, pre func(*wire.Command)) ([]wire.Event, error) {
+	cmdBytes, stored, evs, err := p.apply(r, evs, pre)
 	if err != nil {
 		return evs, err
 	}

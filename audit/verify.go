@@ -43,6 +43,11 @@ type Report struct {
 	// Bad is the first record (or snapshot) that failed verification, or
 	// nil when everything matched.
 	Bad *Failure
+	// Signatures counts the binding commands that the signature check
+	// (VerifySignatures) saw, and Keys lists the keys of the replayed
+	// state at LastSeq, by ID; both are zero for Verify.
+	Signatures SignatureCounts
+	Keys       []engine.KeyInfo
 }
 
 // OK reports whether every record verified.
@@ -87,6 +92,11 @@ func Verify(dir string, cfg engine.Config) (Report, error) {
 
 // VerifyFS is Verify on the filesystem fsys; nil means journal.OSFS.
 func VerifyFS(fsys journal.FS, dir string, cfg engine.Config) (Report, error) {
+	return verify(fsys, dir, cfg, nil)
+}
+
+// verify is VerifyFS, running the signature check sc too if it is not nil.
+func verify(fsys journal.FS, dir string, cfg engine.Config, sc *sigCheck) (Report, error) {
 	var rep Report
 	if fsys == nil {
 		fsys = journal.OSFS{}
@@ -155,14 +165,35 @@ func VerifyFS(fsys journal.FS, dir string, cfg engine.Config) (Report, error) {
 
 	var h Hasher
 	var evs []wire.Event
+	var at journal.RecordAt
+	binding := false
+	var pre func(*wire.Command)
+	if sc != nil {
+		pre = func(cmd *wire.Command) {
+			if binding = wire.Binding(cmd.Kind); binding {
+				sc.prepare(x.eng, &at, cmd)
+			}
+		}
+	}
 	info, err := journal.Scan(fsys, dir, func(r journal.RecordAt) error {
 		if r.Seq <= rep.StartSeq {
 			rep.CoveredRecords++
 			return nil
 		}
 		var err error
-		evs, err = x.Replay(&h, &chain, r.Record, evs[:0])
+		at, binding = r, false
+		evs, err = x.replay(&h, &chain, r.Record, evs[:0], pre)
+		if err == nil && binding {
+			if err := sc.commit(evs); err != nil {
+				return err
+			}
+		}
 		if err != nil {
+			if sc != nil {
+				if err := sc.flush(); err != nil {
+					return err
+				}
+			}
 			rep.Bad = &Failure{Seq: r.Seq, File: r.File, Offset: r.Offset, Reason: err.Error()}
 			where := fmt.Sprintf("record in %s at offset %d", r.File, r.Offset)
 			if errors.Is(err, ErrMismatch) {
@@ -184,6 +215,21 @@ func VerifyFS(fsys journal.FS, dir string, cfg engine.Config) (Report, error) {
 		return nil
 	})
 	rep.Head = chain
+	if sc != nil {
+		// The signature check's first failure precedes any other: its
+		// record replayed before the one that failed the chain.
+		if serr := sc.flush(); serr != nil {
+			err = serr
+			if b := sc.bad; b != nil {
+				rep.Bad = &Failure{Seq: b.Seq, File: b.File, Offset: b.Offset, Reason: b.Error()}
+			}
+		}
+		rep.Signatures = sc.counts
+		rep.Keys = make([]engine.KeyInfo, x.eng.Keys())
+		for i := range rep.Keys {
+			rep.Keys[i], _ = x.eng.Key(wire.KeyID(i + 1))
+		}
+	}
 	if info.TornFile != "" {
 		rep.TornFile, rep.TornOffset, rep.TornBytes = info.TornFile, info.TornOffset, info.TornBytes
 	}
