@@ -441,3 +441,50 @@ func TestSignatureErrorIs(t *testing.T) {
 	require.False(t, errors.Is(err, audit.ErrMismatch))
 	require.Contains(t, err.Error(), "seq 3")
 }
+
+// FuzzVerifySignatures flips fuzzer-chosen bits of a signed journal,
+// optionally recomputing every CRC-32C so that the changes reach the
+// decoder, the replay and the signature check. The check must not panic,
+// must fail with one of the audit's or the journal's typed errors, naming
+// a record, or pass with every listed signature valid where flagged.
+func FuzzVerifySignatures(f *testing.F) {
+	s := newSigScenario(f, matching.Config{})
+	s.tenderRun()
+	orig, err := journaltest.ReadSegment(s.close(), 1)
+	require.NoError(f, err)
+	frames, err := journaltest.Frames(orig)
+	require.NoError(f, err)
+	mid := frames[s.seq["torg"]-1]
+	f.Add([]byte{}, false)
+	f.Add([]byte{byte(mid.End - 40), byte((mid.End - 40) >> 8), 0, 1}, true)
+	f.Add([]byte{byte(mid.Off + 20), byte((mid.Off + 20) >> 8), 0, 4}, true)
+	f.Add([]byte{0x30, 0x01, 0, 7, 0x10, 0x02, 0, 2}, false)
+	f.Fuzz(func(t *testing.T, flips []byte, fix bool) {
+		seg := bytes.Clone(orig)
+		for i := 0; i+4 <= len(flips) && i < 64; i += 4 {
+			pos := int(uint32(flips[i])|uint32(flips[i+1])<<8|uint32(flips[i+2])<<16) % len(seg)
+			seg[pos] ^= 1 << (flips[i+3] & 7)
+		}
+		if fix {
+			journaltest.FixCRCs(seg)
+		}
+		dir := t.TempDir()
+		_, err := journaltest.WriteSegment(dir, 1, seg)
+		require.NoError(t, err)
+		got, rep, err := sigCheck(t, dir, audit.SignatureOptions{Workers: 2})
+		if err == nil {
+			require.True(t, rep.OK())
+			for _, g := range got {
+				require.True(t, !g.Flagged || g.Valid, "seq %d flagged and invalid passed", g.Seq)
+			}
+			return
+		}
+		var ce *journal.CorruptError
+		known := errors.Is(err, audit.ErrSignature) || errors.Is(err, audit.ErrMismatch) ||
+			errors.Is(err, audit.ErrJournalGap) || errors.As(err, &ce)
+		require.True(t, known, "untyped error %v", err)
+		if errors.Is(err, audit.ErrSignature) || errors.Is(err, audit.ErrMismatch) {
+			require.NotNil(t, rep.Bad, "%v", err)
+		}
+	})
+}
