@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/journal"
 	"github.com/agora-exchange/agora/wire"
@@ -44,10 +45,12 @@ type Report struct {
 	// nil when everything matched.
 	Bad *Failure
 	// Signatures counts the binding commands that the signature check
-	// (VerifySignatures) saw, and Keys lists the keys of the replayed
-	// state at LastSeq, by ID; both are zero for Verify.
+	// (VerifySignatures) saw, Keys lists the keys of the replayed state at
+	// LastSeq, by ID, and Owners the registration of their owners (name,
+	// INN) in that state; all are zero for Verify.
 	Signatures SignatureCounts
 	Keys       []engine.KeyInfo
+	Owners     map[catalog.ParticipantID]catalog.Participant
 }
 
 // OK reports whether every record verified.
@@ -226,8 +229,12 @@ func verify(fsys journal.FS, dir string, cfg engine.Config, sc *sigCheck) (Repor
 		}
 		rep.Signatures = sc.counts
 		rep.Keys = make([]engine.KeyInfo, x.eng.Keys())
+		rep.Owners = map[catalog.ParticipantID]catalog.Participant{}
 		for i := range rep.Keys {
 			rep.Keys[i], _ = x.eng.Key(wire.KeyID(i + 1))
+			if p, ok := x.eng.Participant(rep.Keys[i].Owner); ok {
+				rep.Owners[p.ID] = p
+			}
 		}
 	}
 	if info.TornFile != "" {
