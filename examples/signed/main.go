@@ -5,15 +5,14 @@
 // its key in the middle of the tender, a captured bid is replayed and a
 // bid is tampered with (both refused), and the buyer closes the tender,
 // awarding it. Then it reads the exchange's ordered output feed and shows
-// who signed each binding action, and re-verifies each signed command it
-// submitted against the public key registered for it.
+// who signed each binding action. Last, an auditor holding only the
+// exchange's journal directory re-verifies every signature with the key
+// valid at its sequence number (audit.VerifySignatures, which
+// cmd/agora-audit runs from the command line) and lists who signed each
+// binding action, with the fingerprints of the keys to compare with the
+// companies out of band.
 //
 //	go run ./examples/signed
-//
-// The journal of a durable exchange stores every command with its
-// signature; re-verifying the signatures from the journal alone, with the
-// keys valid at each sequence number, is the audit's job and is not shown
-// here.
 package main
 
 import (
@@ -24,7 +23,10 @@ import (
 	"io"
 	"os"
 
+	"github.com/agora-exchange/agora/audit"
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/durable"
+	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/matching"
 )
 
@@ -45,10 +47,17 @@ type party struct {
 }
 
 func run(w io.Writer) error {
-	x, err := matching.New(matching.Config{})
+	// A durable exchange keeps its journal in dir; here a temporary one.
+	dir, err := os.MkdirTemp("", "agora-signed-")
 	if err != nil {
 		return err
 	}
+	defer os.RemoveAll(dir)
+	x, err := durable.Open(dir, matching.Config{}, durable.Options{})
+	if err != nil {
+		return err
+	}
+	defer durable.Of(x).Close()
 	cat := x.Catalog()
 	cement, ok := cat.Taxonomy.ByCode("23.51.12")
 	if !ok {
@@ -127,15 +136,7 @@ func run(w io.Writer) error {
 		return err
 	}
 
-	var signed []matching.Command // what an auditor would hold
-	send := func(t int64, cmd matching.Command) ([]matching.Event, error) {
-		evs, err := submit(t, cmd)
-		if err == nil {
-			cmd.Time = t
-			signed = append(signed, cmd)
-		}
-		return evs, err
-	}
+	send := submit
 	evs, err = send(10, sign(buyer, matching.Command{Kind: matching.CmdOpenTender, Category: cement.ID, Basis: moscow.ID, Qty: 500,
 		CloseAt: 100, TenderMode: matching.TenderSealed, Evaluation: matching.EvalLowestPrice}))
 	if err != nil {
@@ -200,19 +201,35 @@ func run(w io.Writer) error {
 		fmt.Fprintln(w)
 	}
 
-	// Re-verify the signed commands against the registered keys.
-	fmt.Fprintln(w, "re-verification of the signed commands:")
-	vs := matching.DefaultVerifiers()
-	for _, c := range signed {
-		k, ok := x.Key(c.KeyID)
-		if !ok {
-			return fmt.Errorf("unknown key %d", c.KeyID)
+	if err := durable.Of(x).Close(); err != nil {
+		return err
+	}
+
+	// The auditor holds the journal directory only: it re-verifies the
+	// audit chain and every signature, with the keys as the exchange knew
+	// them at each sequence number.
+	fmt.Fprintln(w, "the auditor re-verifies the journal:")
+	rep, err := audit.VerifySignatures(dir, engine.Config{}, audit.SignatureOptions{OnSigner: func(s *audit.Signer) error {
+		if s.KeyID == 0 {
+			fmt.Fprintf(w, "  seq %2d  %-12v unsigned\n", s.Seq, s.Kind)
+			return nil
 		}
-		good, _ := vs.VerifySignature(&c, k.Algorithm, k.PublicKey, nil)
-		fmt.Fprintf(w, "  %-12v nonce %d  key %d of %-22s valid=%v\n", c.Kind, c.Nonce, k.ID, parties[k.Owner].name, good)
-		if !good {
-			return fmt.Errorf("signature of %v does not verify", c.Kind)
+		verdict := "accepted"
+		if s.Rejected != matching.ReasonNone {
+			verdict = "refused: " + s.Rejected.String()
 		}
+		fmt.Fprintf(w, "  seq %2d  %-12v %-22s key %d %v %x valid=%-5v %s\n",
+			s.Seq, s.Kind, parties[s.Participant].name, s.KeyID, s.Algorithm, s.Fingerprint[:4], s.Valid, verdict)
+		return nil
+	}})
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	c := rep.Signatures
+	fmt.Fprintf(w, "audit passed: %d binding actions, %d with a valid signature, %d refused\n", c.Binding, c.Valid, c.Rejected)
+	fmt.Fprintln(w, "keys to compare with the companies out of band:")
+	for _, k := range rep.Keys {
+		fmt.Fprintf(w, "  key %d of %-22s %v SHA-256 %x\n", k.ID, parties[k.Owner].name, k.Algorithm, audit.Fingerprint(k.PublicKey))
 	}
 	return nil
 }
