@@ -488,3 +488,31 @@ func FuzzVerifySignatures(f *testing.F) {
 		}
 	})
 }
+
+// Over several batches the parallel check finds what one goroutine finds,
+// and names a bad signature deep in the journal.
+func TestVerifySignaturesManyBatches(t *testing.T) {
+	dir, n := signedOrders(t, 700)
+	got1, rep1, err := sigCheck(t, dir, audit.SignatureOptions{Workers: 1})
+	require.NoError(t, err)
+	got4, rep4, err := sigCheck(t, dir, audit.SignatureOptions{Workers: 4})
+	require.NoError(t, err)
+	require.Equal(t, n, rep1.Signatures.Binding)
+	require.Equal(t, rep1.Signatures, rep4.Signatures)
+	require.Equal(t, got1, got4)
+	for i := 1; i < len(got4); i++ {
+		require.Greater(t, got4[i].Seq, got4[i-1].Seq)
+	}
+
+	target := got4[600].Seq
+	rewrite(t, dir, target, func(enc []byte, cmd *wire.Command) []byte {
+		enc[bytes.Index(enc, cmd.Signature)+30] ^= 0x80
+		return enc
+	})
+	for _, w := range []int{1, 2, 4} {
+		got, rep, err := sigCheck(t, dir, audit.SignatureOptions{Workers: w})
+		require.ErrorIs(t, err, audit.ErrBadSignature, "workers %d", w)
+		require.Equal(t, target, rep.Bad.Seq)
+		require.Len(t, got, 601)
+	}
+}
