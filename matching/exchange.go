@@ -64,9 +64,10 @@ type Config struct {
 	MaxOrdersPerMarket int
 	// FeedBytes bounds the memory of the ordered output feed (see
 	// Exchange.Feed): the outputs of the newest commands that fit in it
-	// are kept for readers, each event counting the size of its wire
-	// encoding (wire.AppendEvent: tens of bytes for an order's events).
-	// Zero means DefaultFeedBytes.
+	// are kept for readers, each event counting the size of its compact
+	// form in the feed (8 bytes per non-zero 8-byte word of the Event plus
+	// 8: about 90 bytes for an order's event). Zero means
+	// DefaultFeedBytes.
 	FeedBytes int
 	// Verifiers verifies the signatures of each key algorithm. Nil means
 	// wire.DefaultVerifiers() (Ed25519). It must not change afterwards.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/agora-exchange/agora/internal/feed"
-	"github.com/agora-exchange/agora/wire"
 )
 
 // Errors of the ordered output feed.
@@ -34,14 +33,14 @@ func (x *Exchange) publishNow(seq uint64, evs []Event, scratch []byte) []byte {
 }
 
 // publish publishes the output of seq: the events Submit returns for it,
-// encoded with the wire codec (wire.AppendEvent) into scratch, the caller's
+// in the feed's compact form (feedcodec.go) in scratch, the caller's
 // reusable buffer, which is returned for reuse (the caller holds the lock
-// that owns it). The feed keeps a copy of the bytes, about a fifth of the
-// events' size in memory, and its readers decode on their own goroutines.
+// that owns it). The feed keeps a copy of the bytes, and its readers
+// decode them on their own goroutines.
 func (x *Exchange) publish(seq uint64, evs []Event, scratch []byte) []byte {
 	enc := scratch[:0]
 	for i := range evs {
-		enc = wire.AppendEvent(enc, &evs[i])
+		enc = appendFeedEvent(enc, &evs[i])
 	}
 	if err := x.outputs.Publish(seq, enc); err != nil {
 		// Unreachable: every sequence number is taken once and published
@@ -122,13 +121,13 @@ func (r *FeedReader) Next(ctx context.Context, dst []Event) (uint64, []Event, er
 	out := r.data[r.at : r.at+r.counts[r.ci]]
 	start := len(dst)
 	for len(out) > 0 {
-		e, n, err := wire.DecodeEvent(out)
+		dst = append(dst, Event{})
+		n, err := readFeedEvent(out, &dst[len(dst)-1])
 		if err != nil {
-			// The feed holds what publish encoded; a failure here is a
-			// defect of the codec, reported rather than skipped.
+			// The feed holds what publish wrote; a failure here is a
+			// defect, reported rather than skipped.
 			return seq, dst[:start], fmt.Errorf("matching: output feed at %d: %w", seq, err)
 		}
-		dst = append(dst, e)
 		out = out[n:]
 	}
 	r.at += r.counts[r.ci]

@@ -210,7 +210,7 @@ func TestFeedBytesCountEncodedOutputs(t *testing.T) {
 			Side: []Side{Buy, Sell}[j%2], Type: Limit, TIF: GTC, Price: catalog.Price(400_000 + 20_000*(j%2)), Qty: 1}, nil)
 		n := 0
 		for i := range evs {
-			n += len(AppendEvent(nil, &evs[i]))
+			n += len(appendFeedEvent(nil, &evs[i]))
 		}
 		sizes[evs[0].Seq] = max(n, 1)
 	}
