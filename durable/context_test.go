@@ -74,7 +74,7 @@ func TestSubmitContextCancelled(t *testing.T) {
 
 	l.stall(true)
 	var cmd Command
-	for cmd = g.next(); cmd.Kind != CmdRegister; cmd = g.next() {
+	for cmd = g.Next(); cmd.Kind != CmdRegister; cmd = g.Next() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
@@ -117,7 +117,7 @@ func TestSubmitContextCancelled(t *testing.T) {
 	p, ok := x.Participant(out[0].Participant)
 	require.True(t, ok, "the cancelled registration took effect")
 	require.Equal(t, cmd.INN, p.INN)
-	g.observe(out)
+	g.Observe(out)
 	duDrive(t, x, g, 20)
 	want := duMarshal(t, x)
 	require.NoError(t, durable.Of(x).Close())

@@ -69,17 +69,17 @@ func TestCrashChild(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			g := newDuGen(x.Catalog(), seed*16+uint64(w))
-			g.adopt(x)
+			g.Adopt(x)
 			var evs []Event
 			var line, enc []byte
 			for range crashChildCommands / crashWorkers {
-				c := g.next()
+				c := g.Next()
 				var err error
 				evs, err = x.Submit(c, evs[:0])
 				if errors.Is(err, ErrJournal) {
 					panic(err) // the disk is healthy: a journal failure is a bug
 				}
-				g.observe(evs)
+				g.Observe(evs)
 				if len(evs) == 0 {
 					continue // no event carries the seq
 				}
@@ -284,14 +284,14 @@ func crashRecovery(t *testing.T, async bool) {
 		x, err = durable.Open(dir, Config{}, durable.Options{})
 		require.NoError(t, err)
 		g := newDuGen(x.Catalog(), seed^0xabcdef)
-		g.adopt(x)
+		g.Adopt(x)
 		for range 5 {
 			before := x.Seq()
-			c := g.next()
+			c := g.Next()
 			evs, err := x.Submit(c, nil)
 			require.NotErrorIs(t, err, ErrJournal)
 			require.Equal(t, before+1, x.Seq(), "point %d: %+v: %v %+v", point, c, err, evs)
-			g.observe(evs)
+			g.Observe(evs)
 		}
 		require.NoError(t, durable.Of(x).Close())
 		tCheck += time.Since(t0)
@@ -343,8 +343,8 @@ func duBuildTemplate() (duCorruptTemplate, error) {
 	tpl.states = append(tpl.states, s)
 	var evs []Event
 	for range 80 {
-		evs, _ = x.Submit(g.next(), evs[:0])
-		g.observe(evs)
+		evs, _ = x.Submit(g.Next(), evs[:0])
+		g.Observe(evs)
 		s, _ := x.MarshalState()
 		tpl.states = append(tpl.states, s)
 	}

@@ -16,6 +16,13 @@ import (
 	"github.com/agora-exchange/agora/journal"
 )
 
+// duMarket is a market of the benchmarks with its steps.
+type duMarket struct {
+	key  MarketKey
+	tick catalog.Price
+	lot  catalog.Qty
+}
+
 // duBenchSetup registers and verifies n traders and returns the markets
 // of the first leaves of the sample catalog at one basis.
 func duBenchSetup(b *testing.B, x *Exchange, traders, markets int) ([]catalog.ParticipantID, []duMarket) {

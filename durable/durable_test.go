@@ -94,9 +94,9 @@ func TestDurableReopen(t *testing.T) {
 			var evs []Event
 			for range 600 {
 				var err error
-				evs, err = x.Submit(g.next(), evs[:0])
+				evs, err = x.Submit(g.Next(), evs[:0])
 				require.NotErrorIs(t, err, ErrJournal)
-				g.observe(evs)
+				g.Observe(evs)
 				acked = append(acked, duEncode(nil, evs))
 			}
 			want := duMarshal(t, x)
@@ -148,8 +148,8 @@ func TestDurableDeterministicReplayLong(t *testing.T) {
 	gens := []*duGen{newDuGen(x.Catalog(), 21), newDuGen(x.Catalog(), 22), newDuGen(x.Catalog(), 23)}
 	for i := range n {
 		g := gens[i%len(gens)]
-		evs, _ = x.Submit(g.next(), evs[:0])
-		g.observe(evs)
+		evs, _ = x.Submit(g.Next(), evs[:0])
+		g.Observe(evs)
 		acked = append(acked, duEncode(nil, evs))
 	}
 	want := duMarshal(t, x)
@@ -182,12 +182,12 @@ func TestDurableConcurrentSubmitters(t *testing.T) {
 			var evs []Event
 			for range 400 {
 				var err error
-				evs, err = x.Submit(g.next(), evs[:0])
+				evs, err = x.Submit(g.Next(), evs[:0])
 				if errors.Is(err, ErrJournal) {
 					t.Error(err)
 					return
 				}
-				g.observe(evs)
+				g.Observe(evs)
 				if len(evs) > 0 {
 					mu.Lock()
 					acked[evs[0].Seq] = duEncode(nil, evs)
@@ -468,10 +468,10 @@ func duFaultRun(t *testing.T, kind string, mode journal.Mode, after int) {
 		go func() {
 			defer wg.Done()
 			g := newDuGen(x.Catalog(), uint64(1000*after+w))
-			g.adopt(x)
+			g.Adopt(x)
 			var evs []Event
 			for range 200 {
-				c := g.next()
+				c := g.Next()
 				var err error
 				evs, err = x.Submit(c, evs[:0])
 				if errors.Is(err, ErrJournal) {
@@ -481,7 +481,7 @@ func duFaultRun(t *testing.T, kind string, mode journal.Mode, after int) {
 					mu.Unlock()
 					continue
 				}
-				g.observe(evs)
+				g.Observe(evs)
 				if len(evs) > 0 {
 					mu.Lock()
 					acked[evs[0].Seq] = duEncode(nil, evs)
@@ -554,12 +554,12 @@ func TestDurableOneSnapshotPerInterval(t *testing.T) {
 				var evs []Event
 				for range perWorker {
 					var err error
-					evs, err = x.Submit(g.next(), evs[:0])
+					evs, err = x.Submit(g.Next(), evs[:0])
 					if errors.Is(err, ErrJournal) {
 						t.Error(err)
 						return
 					}
-					g.observe(evs)
+					g.Observe(evs)
 				}
 			}()
 		}

@@ -19,9 +19,9 @@ func feedDrive(t *testing.T, x *Exchange, g *duGen, n int, out map[uint64][]byte
 	t.Helper()
 	var evs []Event
 	for range n {
-		c := g.next()
+		c := g.Next()
 		evs, _ = x.Submit(c, evs[:0])
-		g.observe(evs)
+		g.Observe(evs)
 		out[x.Seq()] = duEncode(nil, evs)
 	}
 }
@@ -139,13 +139,13 @@ func TestFeedFromTheJournalConcurrent(t *testing.T) {
 		defer wg.Done()
 		var evs []Event
 		for x.Seq() < total {
-			c := g.next()
+			c := g.Next()
 			var err error
 			evs, err = x.Submit(c, evs[:0])
 			if errors.Is(err, ErrJournal) {
 				return
 			}
-			g.observe(evs)
+			g.Observe(evs)
 			mu.Lock()
 			want[x.Seq()] = duEncode(nil, evs) // the only submitter: Seq is this command's
 			mu.Unlock()
