@@ -54,7 +54,11 @@
 // updates, Goldberg and Tarjan; costs are divided by their greatest
 // common divisor and multiplied by the number of nodes plus one, so the
 // last refinement, at ε = 1, is exact), maximises the surplus exactly in
-// integers. When quantities or prices are too large for its int64
+// integers. For the solver every class gets a hub node, so that the
+// merged source and sink carry one arc per class rather than one per
+// order; after each refinement with ε below the multiplier, a bounded
+// Bellman-Ford search for exact potentials proves the circulation optimal
+// (it usually is, two refinements before ε = 1) and the rest are skipped. When quantities or prices are too large for its int64
 // arithmetic, the primal-dual method (successive shortest paths with
 // potentials, and a maximum flow by distance labels on the
 // zero-reduced-cost arcs) solves the same network instead.
