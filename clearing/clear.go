@@ -129,7 +129,10 @@ type solver struct {
 // When several splits of the lots among individual orders give every
 // order the same fill, which request trades with which offer is fixed but
 // not otherwise specified: each class's lots go to its orders in priority
-// order.
+// order, and the lots between classes are a function of the orders' fills
+// and the prices alone (a maximum flow over the class pairs priced at the
+// margin, taken in a fixed order), not of the path by which the optimum
+// was found.
 //
 // Cost: with N orders, R request classes, O offer classes in B groups (a
 // leaf at a basis) and A core arcs (request class to grid or offer class,
@@ -138,7 +141,9 @@ type solver struct {
 // of push-relabel work on the n nodes and the A + N arcs (C the largest
 // cost per lot over its common divisor), each in practice a few dozen
 // passes over the arcs; the dual costs O((A + N) log n), the priority pass
-// O(M · A) for M orders at the margin, and the explanation of an order
+// O(M · A) for M orders at the margin, the split between classes a
+// maximum flow on the n nodes and at most A arcs (Dinic, a few passes in
+// practice), and the explanation of an order
 // without counterparties O(O) or O(R). Clear allocates the Result and its
 // scratch space.
 func Clear(data Data, requests []Request, offers []Offer) (Result, error) {
@@ -160,6 +165,7 @@ func clearWith(data Data, requests []Request, offers []Offer, scaling bool) (Res
 	}
 	phi := s.g.distances()
 	s.priorityPass(phi)
+	s.canonicalFlow(phi)
 	s.pairFlows()
 	return s.result(phi)
 }

@@ -72,7 +72,10 @@
 // the orders in priority order and, for each order at the margin, pushes
 // along augmenting paths inside that set as much as it can without
 // reducing an earlier order: the result is the lexicographically largest
-// vector of fills, which is unique.
+// vector of fills, which is unique. Which class trades with which is then
+// recomputed from those fills and the prices alone, as a maximum flow over
+// the tight class pairs in a fixed order, so that the fills between
+// requests and offers do not depend on the solver.
 //
 // Orders that must fill completely or by a minimum quantity are rejected
 // (ErrAllOrNone): with them the problem becomes an integer program that
