@@ -48,9 +48,9 @@ func BenchmarkLarge(b *testing.B) {
 // from 10^4 to 10^6, to fit the growth of the time per op (ns/op against N
 // on a log-log scale); see bench/CONTACTS.md.
 func BenchmarkScale(b *testing.B) {
-	for _, n := range []int{10_000, 100_000, 1_000_000} {
+	for _, n := range contacts.ScaleSizes(1_000_000) {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			benchRun(b, contacts.Config{Buyers: n, Sellers: n, Markets: 1000, Seed: 1, Search: every})
+			benchRun(b, contacts.ScaleConfig(n))
 		})
 	}
 }

@@ -51,7 +51,7 @@ func Figures(lo, hi int) []Figure {
 func WriteMarkdown(w io.Writer, f Figure, s *Sweep) error {
 	b := &strings.Builder{}
 	p := &s.Params
-	fmt.Fprintf(b, "### %s\n\n", f.Title)
+	fmt.Fprintf(b, "#### %s\n\n", f.Title)
 	fmt.Fprintf(b, "Parameters: markets %d, bases %d, depth %d, zipf %g, activity %d, compat %g, arrival %s, subscribe %s, search %s, contact cost %d, ratio %g, %d seeds per size (seed 1, run j uses %s), fit from N >= %d, %d bootstrap resamples (seed %d); version %s.\n\n",
 		p.Markets, p.Bases, p.Depth, p.Zipf, p.Activity, p.Compat, p.Arrival, p.Subscribe, p.Search, p.ContactCost,
 		s.Config.Ratio, s.Config.Seeds, s.Sweep.SeedRule, s.Config.FitFrom, Bootstrap, BootstrapSeed, p.Version)

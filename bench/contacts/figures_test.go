@@ -22,7 +22,7 @@ const figuresSmallTo = 200
 // The figures of bench/CONTACTS.md at small sizes, counts only, must match
 // the committed testdata: a change to the model or the engine that moves a
 // count makes the committed figures stale and fails here. Regenerate both
-// with `go run ./bench/cmd/contacts -figures bench/figures` and
+// with `go run ./bench/cmd/contacts -figures bench/contacts/figures -docs bench/CONTACTS.md,bench/RESULTS.md` and
 // `go test ./bench/contacts -run FiguresSmall -update`.
 func TestFiguresSmall(t *testing.T) {
 	var buf bytes.Buffer

@@ -59,6 +59,7 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 		cost      = fs.Int64("contact-cost", 0, "cost of one inquiry in kopecks, reported as search_cost (never subtracted from the surplus)")
 		fitFrom   = fs.Int("fit-from", 0, "with -sweep: fit the slopes over N >= this only (local slopes keep every size)")
 		figures   = fs.String("figures", "", "regenerate every figure (SVG) and table of bench/CONTACTS.md into `DIR` (sizes from -from to -to)")
+		docs      = fs.String("docs", "", "with -figures: comma-separated Markdown `FILES` (bench/CONTACTS.md, bench/RESULTS.md) whose generated blocks to rewrite")
 		seed      = fs.Uint64("seed", 1, "first PCG seed")
 		seeds     = fs.Int("seeds", 0, "seeds per run or per sweep point (seed, seed+1, ...); 0 means 1, or 3 with -sweep")
 		sweep     = fs.Bool("sweep", false, "sweep N buyers and ratio·N sellers over the 1-2-5 series from -from to -to")
@@ -137,7 +138,11 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 		case *from < 1 || *to < *from:
 			return usage("-from %d -to %d: want 1 <= from <= to", *from, *to)
 		}
-		return runFigures(*figures, *from, *to, *workers, stdout, stderr, *progress, opt)
+		var files []string
+		if *docs != "" {
+			files = strings.Split(*docs, ",")
+		}
+		return runFigures(*figures, files, *from, *to, *workers, stdout, stderr, *progress, opt)
 	}
 	if *plotPath != "" {
 		switch {
@@ -313,8 +318,10 @@ func (b *bar) finish() {
 }
 
 // runFigures runs every sweep of contacts.Figures, writes its CSV and its
-// Markdown tables into dir, and draws its figures with opt.Figures.
-func runFigures(dir string, from, to, workers int, stdout, stderr io.Writer, progress bool, opt Options) int {
+// Markdown tables into dir, and draws its figures with opt.Figures. It then
+// runs the example and the scale runs up to 10·to, writes the counts block
+// into dir, and rewrites the generated blocks of every file of docs.
+func runFigures(dir string, docs []string, from, to, workers int, stdout, stderr io.Writer, progress bool, opt Options) int {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintln(stderr, "contacts:", err)
 		return ExitError
@@ -359,6 +366,63 @@ func runFigures(dir string, from, to, workers int, stdout, stderr io.Writer, pro
 		fmt.Fprintln(stderr, "contacts: figures:", err)
 		return ExitError
 	}
-	fmt.Fprintf(stdout, "contacts: wrote the figures, tables.md and the CSV of %d sweeps into %s\n", len(figs), dir)
+	blocks, err := docBlocks(figs, sweeps, to)
+	if err != nil {
+		fmt.Fprintln(stderr, "contacts:", err)
+		return ExitError
+	}
+	if err := os.WriteFile(filepath.Join(dir, "counts.md"), []byte(blocks[contacts.BlockCounts]), 0o644); err != nil {
+		fmt.Fprintln(stderr, "contacts:", err)
+		return ExitError
+	}
+	for _, path := range docs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "contacts:", err)
+			return ExitError
+		}
+		out, n := contacts.Splice(string(b), blocks)
+		if n == 0 {
+			fmt.Fprintf(stderr, "contacts: -docs %s: no generated block markers (%s)\n", path, contacts.BeginMarker("NAME"))
+			return ExitError
+		}
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			fmt.Fprintln(stderr, "contacts:", err)
+			return ExitError
+		}
+		fmt.Fprintf(stdout, "contacts: rewrote %d generated blocks of %s\n", n, path)
+	}
+	fmt.Fprintf(stdout, "contacts: wrote the figures, tables.md, counts.md and the CSV of %d sweeps into %s\n", len(figs), dir)
 	return ExitOK
+}
+
+// docBlocks returns the generated blocks of the documentation pages: the
+// example, the figure tables of sweeps and the counts of the scale runs up
+// to 10·to.
+func docBlocks(figs []contacts.Figure, sweeps []*contacts.Sweep, to int) (map[string]string, error) {
+	ex, err := contacts.Run(contacts.ExampleConfig())
+	if err != nil {
+		return nil, err
+	}
+	example, err := contacts.ExampleBlock(&ex)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := contacts.TablesBlock(figs, sweeps)
+	if err != nil {
+		return nil, err
+	}
+	var scale []contacts.Result
+	for _, n := range contacts.ScaleSizes(10 * to) {
+		r, err := contacts.Run(contacts.ScaleConfig(n))
+		if err != nil {
+			return nil, err
+		}
+		scale = append(scale, r)
+	}
+	return map[string]string{
+		contacts.BlockExample: example,
+		contacts.BlockTables:  tables,
+		contacts.BlockCounts:  contacts.CountsBlock(sweeps[0], scale),
+	}, nil
 }

@@ -181,3 +181,34 @@ func TestFigures(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(csv), contacts.CSVHeader+"\n"))
 }
+
+// -docs rewrites the generated blocks of the pages it names and refuses a
+// page that has none.
+func TestFiguresDocs(t *testing.T) {
+	dir := t.TempDir()
+	opt := cli.Options{Figures: func(string, []*contacts.Sweep) error { return nil }}
+	page := filepath.Join(dir, "page.md")
+	stale := "intro\n" + contacts.BeginMarker(contacts.BlockExample) + "\nstale\n" + contacts.EndMarker(contacts.BlockExample) + "\n" +
+		contacts.BeginMarker(contacts.BlockTables) + "\nstale\n" + contacts.EndMarker(contacts.BlockTables) + "\nend\n"
+	require.NoError(t, os.WriteFile(page, []byte(stale), 0o644))
+	code, out, errs := run(opt, "-figures", dir, "-to", "10", "-docs", page)
+	require.Equal(t, cli.ExitOK, code, errs)
+	require.Contains(t, out, "rewrote 2 generated blocks of "+page)
+	b, err := os.ReadFile(page)
+	require.NoError(t, err)
+	ex, ok := contacts.Block(string(b), contacts.BlockExample)
+	require.True(t, ok)
+	require.Contains(t, ex, "25 inquiries + 25 replies")
+	tables, ok := contacts.Block(string(b), contacts.BlockTables)
+	require.True(t, ok)
+	md, err := os.ReadFile(filepath.Join(dir, "tables.md"))
+	require.NoError(t, err)
+	require.Equal(t, string(md), tables)
+	require.True(t, strings.HasSuffix(string(b), contacts.EndMarker(contacts.BlockTables)+"\nend\n"))
+
+	bare := filepath.Join(dir, "bare.md")
+	require.NoError(t, os.WriteFile(bare, []byte("no blocks\n"), 0o644))
+	code, _, errs = run(opt, "-figures", dir, "-to", "10", "-docs", bare)
+	require.Equal(t, cli.ExitError, code)
+	require.Contains(t, errs, "no generated block markers")
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -68,5 +69,82 @@ func TestFigures(t *testing.T) {
 	}
 	if err := plot.Figures(dir, sweeps[:1]); err == nil {
 		t.Error("a missing sweep is not an error")
+	}
+}
+
+// svgRefs matches the figures bench/CONTACTS.md embeds or links.
+var svgRefs = regexp.MustCompile(`contacts/figures/([a-z-]+)\.svg`)
+
+// The SVGs bench/CONTACTS.md shows must be the ones -figures writes, they
+// must be committed, and their captions must name the parameters of today's
+// figure sweeps. Drawing is deterministic: the same sweeps give the same
+// bytes, so CONTACTS_FULL=1 redraws the figures at full size and compares
+// them with the committed files byte for byte.
+func TestCommittedFigures(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("..", "..", "..", "CONTACTS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := filepath.Join("..", "..", "..", "contacts", "figures")
+	hi := 50
+	full := os.Getenv("CONTACTS_FULL") != ""
+	if full {
+		hi = 100_000
+	}
+	figs := contacts.Figures(5, hi)
+	var sweeps []*contacts.Sweep
+	written := map[string]bool{}
+	for _, f := range figs {
+		s, err := contacts.RunSweep(context.Background(), f.Sweep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sweeps = append(sweeps, s)
+		written[f.Name], written[f.Name+"-efficiency"] = true, true
+	}
+	refs := svgRefs.FindAllStringSubmatch(string(page), -1)
+	if len(refs) == 0 {
+		t.Fatal("CONTACTS.md shows no figure")
+	}
+	for _, m := range refs {
+		if !written[m[1]] {
+			t.Errorf("CONTACTS.md shows %s.svg, which -figures does not write", m[1])
+		}
+	}
+	a, b := t.TempDir(), t.TempDir()
+	if err := plot.Figures(a, sweeps); err != nil {
+		t.Fatal(err)
+	}
+	if err := plot.Figures(b, sweeps); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range figs {
+		var caption strings.Builder
+		if err := xml.EscapeText(&caption, []byte(plot.Caption(sweeps[i]))); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(caption.String(), "&#xA;")
+		// The last line ends with the version, which names the build.
+		last, _, _ := strings.Cut(lines[len(lines)-1], "; version")
+		lines[len(lines)-1] = last
+		for _, name := range []string{f.Name, f.Name + "-efficiency"} {
+			x, errX := os.ReadFile(filepath.Join(a, name+".svg"))
+			y, errY := os.ReadFile(filepath.Join(b, name+".svg"))
+			old, errC := os.ReadFile(filepath.Join(committed, name+".svg"))
+			if errX != nil || errY != nil || errC != nil {
+				t.Fatal(errX, errY, errC)
+			}
+			if string(x) != string(y) {
+				t.Errorf("%s.svg: two drawings of the same sweeps differ", name)
+			}
+			for _, l := range lines {
+				if !strings.Contains(string(old), l) {
+					t.Errorf("committed %s.svg lacks the caption line %q: regenerate the figures", name, l)
+				}
+			}
+			if full && string(x) != string(old) {
+				t.Errorf("committed %s.svg differs from a fresh drawing: regenerate the figures", name)
+			}
+		}
 	}
 }
