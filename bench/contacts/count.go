@@ -205,25 +205,34 @@ func (m *Market) Count() (Result, error) {
 // arrival returns the indexes of m.Orders in the order they reach the
 // exchange.
 func (m *Market) arrival() []int32 {
-	idx := make([]int32, len(m.Orders))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
+	idx := make([]int32, 0, len(m.Orders))
 	switch m.Config.Arrival {
 	case ArrivalRandom:
+		for i := range m.Orders {
+			idx = append(idx, int32(i))
+		}
 		r := rand.New(rand.NewPCG(m.Config.Seed, streamArrival))
 		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 	default:
-		// Offers first, in generation order; then requests, best bid first.
-		slices.SortStableFunc(idx, func(i, j int32) int {
-			a, b := &m.Orders[i], &m.Orders[j]
-			if a.Side != b.Side {
-				return cmp.Compare(b.Side, a.Side) // Sell (2) before Buy (1)
+		// Offers first, in generation order; then requests, best bid
+		// first, ties in generation order. The index breaks ties, so an
+		// unstable O(N log N) sort gives the one order a stable sort would.
+		for i := range m.Orders {
+			if m.Orders[i].Side != matching.Buy {
+				idx = append(idx, int32(i))
 			}
-			if a.Side == matching.Buy {
-				return cmp.Compare(b.Price, a.Price)
+		}
+		offers := len(idx)
+		for i := range m.Orders {
+			if m.Orders[i].Side == matching.Buy {
+				idx = append(idx, int32(i))
 			}
-			return 0
+		}
+		slices.SortFunc(idx[offers:], func(i, j int32) int {
+			if c := cmp.Compare(m.Orders[j].Price, m.Orders[i].Price); c != 0 {
+				return c
+			}
+			return cmp.Compare(i, j)
 		})
 	}
 	return idx
@@ -235,17 +244,38 @@ func (m *Market) arrival() []int32 {
 // seven digits; from 10^7 to MaxParticipants it is the serial itself in
 // nine digits, whose region is 01 to 76.
 func inn(serial int) (string, error) {
-	body := fmt.Sprintf("%09d", serial)
-	if serial < 10_000_000 {
-		body = fmt.Sprintf("77%07d", serial)
+	var body [9]byte
+	v := serial
+	for i := len(body) - 1; i >= 0; i-- {
+		body[i] = byte('0' + v%10)
+		v /= 10
 	}
-	return catalog.LegalEntityINN(body)
+	if serial < 10_000_000 {
+		body[0], body[1] = '7', '7'
+	}
+	return catalog.LegalEntityINN(string(body[:]))
 }
+
+// participantName returns the display name of participant t (0-based): "Buyer k" for
+// the first buyers, "Seller k" after them, built in buf (one allocation).
+func participantName(buf []byte, t, buyers int) ([]byte, string) {
+	buf = buf[:0]
+	if t < buyers {
+		buf = strconv.AppendInt(append(buf, "Buyer "...), int64(t+1), 10)
+	} else {
+		buf = strconv.AppendInt(append(buf, "Seller "...), int64(t-buyers+1), 10)
+	}
+	return buf, string(buf)
+}
+
+// feedBytes is the output feed of the study's exchange: nothing reads it,
+// so it holds only the last few outputs instead of DefaultFeedBytes.
+const feedBytes = 64 << 10
 
 // runExchange registers and verifies every participant, reads the
 // counters, then submits every order and measures the difference.
 func (m *Market) runExchange(res *Result) error {
-	x, err := matching.New(matching.Config{Catalog: m.Catalog})
+	x, err := matching.New(matching.Config{Catalog: m.Catalog, FeedBytes: feedBytes})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrExchange, err)
 	}
@@ -255,11 +285,10 @@ func (m *Market) runExchange(res *Result) error {
 	evs := make([]matching.Event, 0, 64)
 	// Onboarding: register every company, then verify it. Every market is
 	// still closed, so each of these commands is O(1).
+	var nb []byte
 	for t := range n {
-		name := "Buyer " + strconv.Itoa(t+1)
-		if t >= cfg.Buyers {
-			name = "Seller " + strconv.Itoa(t-cfg.Buyers+1)
-		}
+		var name string
+		nb, name = participantName(nb, t, cfg.Buyers)
 		id, err := inn(t + 1)
 		if err != nil {
 			return fmt.Errorf("%w: INN of %s: %w", ErrExchange, name, err)
