@@ -61,7 +61,7 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 		figures   = fs.String("figures", "", "regenerate every figure (SVG) and table of bench/CONTACTS.md into `DIR` (sizes from -from to -to)")
 		docs      = fs.String("docs", "", "with -figures: comma-separated Markdown `FILES` (bench/CONTACTS.md, bench/RESULTS.md) whose generated blocks to rewrite")
 		seed      = fs.Uint64("seed", 1, "first PCG seed")
-		seeds     = fs.Int("seeds", 0, "seeds per run or per sweep point (seed, seed+1, ...); 0 means 1, or 3 with -sweep")
+		seeds     = fs.Int("seeds", 0, "seeds of a single run (seed, seed+1, ...) or per sweep point (run j uses seed<<32 + j); 0 means 1, or 3 with -sweep")
 		sweep     = fs.Bool("sweep", false, "sweep N buyers and ratio·N sellers over the 1-2-5 series from -from to -to")
 		from      = fs.Int("from", 5, "smallest N of a sweep")
 		to        = fs.Int("to", 100_000, "largest N of a sweep")
@@ -73,10 +73,11 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: contacts [flags]\n\n"+
-			"Counts the contacts buyers and sellers need to find each other: by direct\n"+
-			"search (uninformed B·S, informed Σ b_k·s_k per side) and through Agora's\n"+
-			"exchange (B+S postings plus the messages the engine sends back, measured\n"+
-			"by running it). With no flags: the 5 × 5 example in one market.\n\nFlags:\n")
+			"Counts the contacts buyers and sellers need to find each other, and what\n"+
+			"they trade: by direct search (exhaustive, informed, or simulated sample:N\n"+
+			"and sequential:K, see -search) and through Agora's exchange, run on the\n"+
+			"same orders (postings, the messages it sends back, onboarding). With no\n"+
+			"flags: the 5 × 5 example in one market. See bench/CONTACTS.md.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
