@@ -58,7 +58,7 @@ func Run(args []string, stdout, stderr io.Writer, opt Options) int {
 		search    = fs.String("search", "exhaustive,informed", "direct search models, comma-separated: exhaustive, informed, sample:N (Stigler's fixed sample of N), sequential:K (budget of K inquiries, reservation price the bid)")
 		cost      = fs.Int64("contact-cost", 0, "cost of one inquiry in kopecks, reported as search_cost (never subtracted from the surplus)")
 		fitFrom   = fs.Int("fit-from", 0, "with -sweep: fit the slopes over N >= this only (local slopes keep every size)")
-		figures   = fs.String("figures", "", "regenerate every figure (SVG) and table of bench/CONTACTS.md into `DIR` (sizes from -from to -to)")
+		figures   = fs.String("figures", "", "regenerate every figure (SVG) and table of bench/CONTACTS.md, and RESULTS.md's counts (counts.md; scale runs up to 10·to), into `DIR` (sizes from -from to -to)")
 		docs      = fs.String("docs", "", "with -figures: comma-separated Markdown `FILES` (bench/CONTACTS.md, bench/RESULTS.md) whose generated blocks to rewrite")
 		seed      = fs.Uint64("seed", 1, "first PCG seed")
 		seeds     = fs.Int("seeds", 0, "seeds of a single run (seed, seed+1, ...) or per sweep point (run j uses seed<<32 + j); 0 means 1, or 3 with -sweep")
