@@ -108,14 +108,17 @@ func (s *counterSet) of(p catalog.ParticipantID) *Counters {
 
 // byParticipant maps participant IDs (non-zero) to their counters: open
 // addressing with linear probing over a power-of-two table. Each
-// participant's counters are allocated once, so a *Counters stays valid as
-// the table grows. Lookups cost O(1) expected and allocate nothing; the
+// participant's counters are allocated once (in blocks of up to 1,024), so
+// a *Counters stays valid as the table grows. Lookups cost O(1) expected and allocate nothing; the
 // table doubles when half full.
 type byParticipant struct {
 	keys  []catalog.ParticipantID // 0: empty slot
 	vals  []*Counters             // the counters of keys[i]
 	n     int
 	shift uint8
+	// spare is counters allocated ahead, handed out one by one: one
+	// allocation serves many participants.
+	spare []Counters
 }
 
 func (t *byParticipant) home(p catalog.ParticipantID) int {
@@ -147,7 +150,11 @@ func (t *byParticipant) add(p catalog.ParticipantID) *Counters {
 	if 2*(t.n+1) > len(t.keys) {
 		t.grow()
 	}
-	c := new(Counters)
+	if len(t.spare) == 0 {
+		t.spare = make([]Counters, min(max(4, t.n), 1024))
+	}
+	c := &t.spare[0]
+	t.spare = t.spare[1:]
 	t.n++
 	t.insert(p, c)
 	return c
