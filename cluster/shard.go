@@ -69,6 +69,8 @@ var routes = [...]routeBy{
 	wire.CmdRotateKey:         global,
 	wire.CmdRevokeKey:         global,
 	wire.CmdSetSignPolicy:     global,
+	wire.CmdOpenPool:          byMarket, // refused by a sharded engine: pools are not sharded yet
+	wire.CmdClearPool:         byMarket,
 }
 
 // RouteOf returns the route of cmd among shards. The commands that change

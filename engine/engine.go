@@ -35,6 +35,13 @@ type Config struct {
 	// record them: RestoreState must be given the same values.
 	Shards uint32
 	Shard  uint32
+	// Grades and Transport are the grade scales and the transport table
+	// that clearing pools read (see CmdOpenPool); nil means no scales and
+	// delivery only within a basis. They must belong to Catalog's taxonomy
+	// and bases, and must not change afterwards. Like Catalog's content
+	// they are not part of the state: restore under the same values.
+	Grades    *catalog.Grades
+	Transport *catalog.Transport
 }
 
 // Validate reports whether the config is usable; errors wrap
@@ -76,6 +83,10 @@ type Engine struct {
 	subs    subscriptions
 	tenders tenders
 	sign    signing // keys.go
+	// pools maps the root of each clearing pool to its market (pools.go).
+	pools map[catalog.CategoryID]*Market
+	// poolsRestored is set by RestoreState once the pools section is read.
+	poolsRestored bool
 }
 
 // New returns an engine with no participants and no markets; a market

@@ -15,4 +15,7 @@ var (
 	// ErrConfigMismatch reports a state produced under another catalog or
 	// default self-trade prevention policy than the Config.
 	ErrConfigMismatch = errors.New("matching: state belongs to another configuration")
+	// ErrNotPool reports a pool query on a market that is not a clearing
+	// pool.
+	ErrNotPool = errors.New("matching: not a clearing pool")
 )

@@ -39,6 +39,7 @@ type Market struct {
 	scratch   []orderbook.Event
 	hits      []subHit   // notification scratch
 	nonces    nonceTable // of the signed commands on this market (keys.go)
+	pool      *pool      // a clearing pool's orders (pools.go); nil for a book
 }
 
 type clientKey struct {
@@ -82,7 +83,12 @@ func (e *Engine) MarketFor(cmd *wire.Command) *Market {
 	switch cmd.Kind {
 	case wire.CmdCancel, wire.CmdAmend:
 		return e.MarketAt(MarketIndexOf(cmd.OrderID))
-	case wire.CmdPlace, wire.CmdSetMarketMode, wire.CmdUncross:
+	case wire.CmdPlace:
+		if m := e.poolOf(cmd.Category); m != nil {
+			return m
+		}
+		return e.markets.byKey[cmd.Key()]
+	case wire.CmdSetMarketMode, wire.CmdUncross, wire.CmdOpenPool, wire.CmdClearPool:
 		return e.markets.byKey[cmd.Key()]
 	case wire.CmdExpire:
 		if cmd.Category == 0 && cmd.Basis == 0 {
@@ -128,8 +134,14 @@ func (e *Engine) applyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wir
 	if r := wire.CheckShape(cmd); r != wire.ReasonNone {
 		return e.rejectIn(m, seq, cmd, r, dst)
 	}
+	if m.pool != nil {
+		return e.applyPool(m, seq, cmd, dst)
+	}
 	switch cmd.Kind {
 	case wire.CmdPlace:
+		if poolAttrs(cmd) {
+			return e.rejectIn(m, seq, cmd, wire.ReasonNotPool, dst)
+		}
 		return e.placeLocked(m, seq, cmd, dst)
 	case wire.CmdCancel, wire.CmdAmend:
 		if cmd.Kind == wire.CmdAmend {
@@ -169,6 +181,10 @@ func (e *Engine) applyMarket(m *Market, seq uint64, cmd *wire.Command, dst []wir
 			return e.rejectIn(m, seq, cmd, wire.ReasonInvalidPrice, dst)
 		}
 		return e.uncross(m, seq, cmd, dst)
+	case wire.CmdClearPool:
+		return e.rejectIn(m, seq, cmd, wire.ReasonNotPool, dst)
+	case wire.CmdOpenPool:
+		return e.rejectIn(m, seq, cmd, wire.ReasonPoolConflict, dst)
 	}
 	return e.rejectIn(m, seq, cmd, wire.ReasonInvalidCommand, dst)
 }
@@ -186,6 +202,10 @@ func (e *Engine) applyNoMarket(seq uint64, cmd *wire.Command, dst []wire.Event) 
 		}
 	}
 	switch cmd.Kind {
+	case wire.CmdOpenPool:
+		return e.openPool(seq, cmd, dst)
+	case wire.CmdClearPool:
+		return e.rejectOutside(seq, cmd, wire.ReasonNotPool, dst)
 	case wire.CmdCancel, wire.CmdAmend:
 		if cmd.Kind == wire.CmdAmend {
 			switch {
@@ -208,6 +228,9 @@ func (e *Engine) applyNoMarket(seq uint64, cmd *wire.Command, dst []wire.Event) 
 		}
 		return e.rejectOutside(seq, cmd, r, dst)
 	case wire.CmdPlace:
+		if poolAttrs(cmd) {
+			return e.rejectOutside(seq, cmd, wire.ReasonNotPool, dst)
+		}
 		// The checks that need neither state nor the market's steps.
 		id := wire.OrderID(uint64(len(e.markets.list)+1)<<marketShift | 1)
 		if r := reasonOf(orderbook.Config{}.CheckOrder(stateless(cmd, id), cmd.Time)); r != wire.ReasonNone && r != wire.ReasonOverflow {
@@ -227,6 +250,10 @@ func (e *Engine) applyNoMarket(seq uint64, cmd *wire.Command, dst []wire.Event) 
 		if _, ok := e.cat.Bases.ByID(cmd.Basis); !ok {
 			r = wire.ReasonUnknownBasis
 		}
+	}
+	if r == wire.ReasonNone && e.poolOf(cmd.Category) != nil {
+		// A pool's subtree holds no book.
+		r = wire.ReasonPoolConflict
 	}
 	if cmd.Kind == wire.CmdPlace {
 		if r == wire.ReasonNone {
@@ -423,6 +450,9 @@ func (e *Engine) placeLocked(m *Market, seq uint64, cmd *wire.Command, dst []wir
 func (m *Market) expire(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, int64) {
 	m.scratch = m.book.Expire(cmd.Time, m.scratch[:0])
 	now := m.book.Now()
+	if m.pool != nil {
+		return m.expirePool(seq, now, cmd, dst), now
+	}
 	if len(m.scratch) == 0 {
 		return dst, now
 	}

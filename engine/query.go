@@ -99,6 +99,12 @@ func (e *Engine) TotalCounters() Counters {
 // checkProcurement). Cost: O(orders + subscriptions + bids).
 func (e *Engine) CheckInvariants() error {
 	for _, m := range e.markets.list {
+		if m.pool != nil {
+			if err := e.checkPool(m); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := m.CheckInvariants(); err != nil {
 			return err
 		}
@@ -114,6 +120,9 @@ func (e *Engine) CheckInvariants() error {
 
 // CheckInvariants checks m's book and client order IDs. Cost: O(orders).
 func (m *Market) CheckInvariants() error {
+	if m.pool != nil {
+		return m.checkPoolLocal()
+	}
 	if err := m.check(); err != nil {
 		return fmt.Errorf("market %v: %w", m.key, err)
 	}

@@ -109,6 +109,9 @@ func (e *Engine) setStatus(seq uint64, cmd *wire.Command, dst []wire.Event) ([]w
 			slices.Sort(ids)
 			mstart := len(dst)
 			now := max(m.book.Now(), cmd.Time) // the market's effective time
+			if m.pool != nil {
+				dst = m.cancelPoolOwner(seq, now, cmd, cmd.Participant, dst)
+			}
 			for _, id := range ids {
 				m.scratch, _ = m.book.Cancel(id, cmd.Participant, now, m.scratch[:0])
 				for i := range m.scratch {

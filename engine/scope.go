@@ -63,6 +63,8 @@ var scopes = [...]Scope{
 	wire.CmdRotateKey:         ScopeAll,
 	wire.CmdRevokeKey:         ScopeAll,
 	wire.CmdSetSignPolicy:     ScopeAll,
+	wire.CmdOpenPool:          ScopeMarket,
+	wire.CmdClearPool:         ScopeMarket,
 }
 
 // ScopeOf returns the scope of cmd. An unknown kind is ScopeAdmin: it is

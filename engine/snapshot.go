@@ -51,13 +51,18 @@ import (
 //	9 signing       keys, signature policies, the signing clock and the
 //	                nonce tables (see appendSigning in keys.go); written
 //	                only when not empty (version 2)
+//	10 pools        the clearing pools in index order (version 3): the
+//	                pool's position in the markets section, its order
+//	                count, then its orders in ID order (see appendPools).
+//	                A pool is in the markets section too, keyed (root, 0)
+//	                with an empty book.
 //
 // Counters are the total followed by the per-participant counters in
 // participant order. The client order ID index of each market is not
 // stored: restoring rebuilds it from the resting orders' tags.
 const (
 	stateMagic   = "AGORASTA"
-	stateVersion = 2
+	stateVersion = 3
 
 	secMeta          = 1
 	secAudit         = 2
@@ -68,7 +73,8 @@ const (
 	secSubscriptions = 7
 	secTenders       = 8
 	secSigning       = 9
-	secEnd           = 10
+	secPools         = 10
+	secEnd           = 11
 
 	stateHeaderSize = len(stateMagic) + 2
 	// ChainSize is the size of an audit chain head: a SHA-256 hash.
@@ -147,6 +153,12 @@ func (e *Engine) AppendState(dst []byte, seq uint64, chain *[ChainSize]byte) []b
 	if !e.signingEmpty() {
 		sec.begin(&dst, secSigning)
 		dst = e.appendSigning(dst)
+		sec.end(&dst)
+	}
+
+	if len(e.pools) != 0 {
+		sec.begin(&dst, secPools)
+		dst = e.appendPools(dst)
 		sec.end(&dst)
 	}
 
@@ -356,6 +368,9 @@ func stateSections(b []byte) ([secEnd][]byte, error) {
 	if v == 1 && secs[secSigning] != nil {
 		return secs, fmt.Errorf("%w: a version 1 state has no signing section", ErrBadState)
 	}
+	if v < 3 && secs[secPools] != nil {
+		return secs, fmt.Errorf("%w: a version %d state has no pools section", ErrBadState, v)
+	}
 	return secs, nil
 }
 
@@ -451,6 +466,7 @@ func RestoreState(cfg Config, b []byte) (e *Engine, seq uint64, chain *[ChainSiz
 		{secSubscriptions, "subscriptions", e.restoreSubscriptions},
 		{secTenders, "tenders", e.restoreTenders},
 		{secSigning, "signing", e.restoreSigning},
+		{secPools, "pools", e.restorePools},
 	}
 	for _, s := range steps {
 		if secs[s.tag] == nil {
@@ -459,6 +475,11 @@ func RestoreState(cfg Config, b []byte) (e *Engine, seq uint64, chain *[ChainSiz
 		r = stateReader{b: secs[s.tag]}
 		if err := fail(s.name, &r, s.fn(&r)); err != nil {
 			return nil, 0, nil, err
+		}
+	}
+	for _, m := range e.markets.list {
+		if m.pool != nil && !e.poolsRestored {
+			return nil, 0, nil, fmt.Errorf("%w: pool %v without its pools section", ErrBadState, m.key)
 		}
 	}
 	// The procurement sections refer to each other and to the registry:
@@ -551,15 +572,22 @@ func (e *Engine) restoreMarkets(r *stateReader) error {
 		if r.err != nil {
 			return r.err
 		}
+		if e.markets.byKey[key] != nil {
+			return fmt.Errorf("market %d: %v opened twice", i+1, key)
+		}
+		if key.Basis == 0 {
+			// A clearing pool: its orders are in the pools section.
+			if err := e.restorePoolMarket(r, i, key, nextLocal, mode, now); err != nil {
+				return err
+			}
+			continue
+		}
 		cat, rr := e.tradable(key.Category)
 		if rr != wire.ReasonNone {
 			return fmt.Errorf("market %d: category %d: %v", i+1, key.Category, rr)
 		}
 		if _, ok := e.cat.Bases.ByID(key.Basis); !ok {
 			return fmt.Errorf("market %d: unknown basis %d", i+1, key.Basis)
-		}
-		if e.markets.byKey[key] != nil {
-			return fmt.Errorf("market %d: %v opened twice", i+1, key)
 		}
 		if nextLocal >= localMask || now < 0 {
 			return fmt.Errorf("market %d: order number %d, clock %d", i+1, nextLocal, now)

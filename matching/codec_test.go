@@ -342,7 +342,7 @@ func TestDecodeCommandCorrupt(t *testing.T) {
 	}{
 		{"empty", nil, "version at byte 0: no data"},
 		{"version 0", codecSplice(zero, 0, 0), "unknown codec version 0"},
-		{"version 3", codecSplice(zero, 0, 3), "unknown codec version 3"},
+		{"version 4", codecSplice(zero, 0, 4), "unknown codec version 4"},
 		{"version 255", codecSplice(zero, 0, 255), "unknown codec version 255"},
 		{"only the version", zero[:1], "Kind at byte 1: truncated"},
 		{"over-long varint", codecSplice(zero, kind, 0x81, 0x00), "over-long varint"},
@@ -394,7 +394,7 @@ func TestDecodeEventCorrupt(t *testing.T) {
 		want string
 	}{
 		{"empty", []byte{}, "no data"},
-		{"version 3", codecSplice(zero, 0, 3), "unknown codec version 3"},
+		{"version 4", codecSplice(zero, 0, 4), "unknown codec version 4"},
 		{"version 2 without its fields", append(codecSplice(zero, 0, 2), 0, 0), "not canonical"},
 		{"over-long", codecSplice(zero, 1, 0xff, 0x00), "Seq at byte 1: over-long varint"},
 		{"kind out of range", codecSplice(zero, 3, 0x80, 0x04), "Kind"},

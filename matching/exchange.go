@@ -62,6 +62,10 @@ type Config struct {
 	// MaxOrdersPerMarket bounds the orders resting in one market; see
 	// engine.Config. Zero means no bound but the book's, 2^31-1.
 	MaxOrdersPerMarket int
+	// Grades and Transport are the grade scales and the transport table of
+	// clearing pools (see engine.Config); nil means none.
+	Grades    *catalog.Grades
+	Transport *catalog.Transport
 	// FeedBytes bounds the memory of the ordered output feed (see
 	// Exchange.Feed): the outputs of the newest commands that fit in it
 	// are kept for readers, each event counting the size of its compact
@@ -93,7 +97,7 @@ func (c Config) Validate() error {
 func (c Config) EngineConfig() engine.Config { return c.engine() }
 
 func (c Config) engine() engine.Config {
-	return engine.Config{Catalog: c.Catalog, DefaultSTP: c.DefaultSTP, MaxOrdersPerMarket: c.MaxOrdersPerMarket}
+	return engine.Config{Catalog: c.Catalog, DefaultSTP: c.DefaultSTP, MaxOrdersPerMarket: c.MaxOrdersPerMarket, Grades: c.Grades, Transport: c.Transport}
 }
 
 // Exchange is Agora's central exchange: the concurrent front door of the
@@ -135,6 +139,10 @@ type Exchange struct {
 	jbuf []byte
 
 	sig signer // sign.go
+
+	// pools is set once a clearing pool is open: placements then look for
+	// the pool of their category (slotFor).
+	pools atomic.Bool
 }
 
 // slot is one open market with its lock.
@@ -192,6 +200,9 @@ func (x *Exchange) addSlot(m *engine.Market) *slot {
 	s := &slot{m: m}
 	x.byKey.Put(keyOf(m.Key()), s)
 	x.byIndex.Append(s)
+	if _, ok := m.Pool(); ok {
+		x.pools.Store(true)
+	}
 	return s
 }
 
@@ -239,8 +250,28 @@ func (x *Exchange) slotFor(cmd *Command) *slot {
 			return nil
 		}
 		return x.byIndex.Get(int(i - 1))
+	case CmdPlace:
+		if x.pools.Load() {
+			if s := x.poolSlot(cmd.Category); s != nil {
+				return s
+			}
+		}
 	}
 	return x.byKey.Get(keyOf(cmd.Key()))
+}
+
+// poolSlot returns the clearing pool whose subtree holds category c, or
+// nil: a pool is the only market keyed with basis 0. O(depth).
+func (x *Exchange) poolSlot(c catalog.CategoryID) *slot {
+	if s := x.byKey.Get(keyOf(MarketKey{Category: c})); s != nil {
+		return s
+	}
+	for a := range x.eng.Catalog().Taxonomy.Ancestors(c) {
+		if s := x.byKey.Get(keyOf(MarketKey{Category: a})); s != nil {
+			return s
+		}
+	}
+	return nil
 }
 
 // apply applies one command under the locks of its scope, takes its

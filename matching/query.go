@@ -2,6 +2,7 @@ package matching
 
 import (
 	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/clearing"
 	"github.com/agora-exchange/agora/engine"
 )
 
@@ -296,4 +297,19 @@ func RestoreState(cfg Config, b []byte) (*Exchange, error) {
 		return nil, err
 	}
 	return newExchange(eng, seq, cfg.FeedBytes, cfg)
+}
+
+// IndicativeClearing returns the clearing that CmdClearPool would make now
+// on the clearing pool rooted at category root (see
+// engine.Engine.IndicativeClearing): fills with both prices, every order's
+// outcome and explanation, each participant's surplus. It changes nothing.
+// Errors: engine.ErrNotPool when no pool is open on root. Cost: a
+// clearing.Clear over the pool's orders, under the pool's lock.
+func (x *Exchange) IndicativeClearing(root catalog.CategoryID) (clearing.Result, error) {
+	s := x.market(MarketKey{Category: root})
+	if s == nil {
+		return clearing.Result{}, engine.ErrNotPool
+	}
+	defer s.mu.Unlock()
+	return x.eng.IndicativeClearing(s.m)
 }

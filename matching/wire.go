@@ -75,6 +75,8 @@ const (
 	CmdRotateKey                 = wire.CmdRotateKey
 	CmdRevokeKey                 = wire.CmdRevokeKey
 	CmdSetSignPolicy             = wire.CmdSetSignPolicy
+	CmdOpenPool                  = wire.CmdOpenPool
+	CmdClearPool                 = wire.CmdClearPool
 	AlgEd25519                   = wire.AlgEd25519
 	SignOptional                 = wire.SignOptional
 	SignRequired                 = wire.SignRequired
@@ -115,6 +117,9 @@ const (
 	EventKeyRetired              = wire.EventKeyRetired
 	EventKeyRevoked              = wire.EventKeyRevoked
 	EventSignPolicy              = wire.EventSignPolicy
+	EventPoolOpened              = wire.EventPoolOpened
+	EventPoolFill                = wire.EventPoolFill
+	EventPoolCleared             = wire.EventPoolCleared
 	MaxEventKind                 = wire.MaxEventKind
 	ReasonNone                   = wire.ReasonNone
 	ReasonInvalidCommand         = wire.ReasonInvalidCommand
@@ -177,6 +182,11 @@ const (
 	ReasonKeyNotConfirmed        = wire.ReasonKeyNotConfirmed
 	ReasonInvalidKey             = wire.ReasonInvalidKey
 	ReasonInvalidPolicy          = wire.ReasonInvalidPolicy
+	ReasonAllOrNonePool          = wire.ReasonAllOrNonePool
+	ReasonUnknownGrade           = wire.ReasonUnknownGrade
+	ReasonNoRoute                = wire.ReasonNoRoute
+	ReasonPoolConflict           = wire.ReasonPoolConflict
+	ReasonNotPool                = wire.ReasonNotPool
 	MaxRejectReason              = wire.MaxRejectReason
 	TenderSealed                 = wire.TenderSealed
 	TenderAuction                = wire.TenderAuction
@@ -226,6 +236,11 @@ var (
 	ErrKeyNotConfirmed        = wire.ErrKeyNotConfirmed
 	ErrInvalidKey             = wire.ErrInvalidKey
 	ErrInvalidPolicy          = wire.ErrInvalidPolicy
+	ErrAllOrNonePool          = wire.ErrAllOrNonePool
+	ErrUnknownGrade           = wire.ErrUnknownGrade
+	ErrNoRoute                = wire.ErrNoRoute
+	ErrPoolConflict           = wire.ErrPoolConflict
+	ErrNotPool                = wire.ErrNotPool
 	ErrInvalidName            = wire.ErrInvalidName
 	ErrInvalidINN             = wire.ErrInvalidINN
 	ErrInvalidKPP             = wire.ErrInvalidKPP

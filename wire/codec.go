@@ -18,7 +18,7 @@ import (
 //
 // # Format
 //
-// A record is one version byte (CodecVersion, currently 2) followed by every
+// A record is one version byte (CodecVersion, currently 3) followed by every
 // field of the struct in declaration order, each encoded by its kind:
 //
 //   - unsigned integers (IDs, enums, counts, uint8..uint64): unsigned
@@ -53,10 +53,15 @@ import (
 // (Event); 2 adds, after them, the key and signature fields of a Command
 // (KeyID, KeyAlgorithm, PublicKey, ValidFrom, ValidUntil, SignPolicy,
 // Nonce, Signature, SignatureVerified) and KeyID, SignPolicy of an Event.
-// A version 1 record decodes with those fields zero. Commands are always
-// written in version 2; an event is written in version 1 unless it sets a
-// version 2 field (see AppendEvent), and a version 2 event that sets none
-// is not canonical and is refused.
+// A version 1 record decodes with those fields zero. 3 adds, after those,
+// Grade of a Command and SellerPrice, Transport, GradeDiff of an Event
+// (clearing pools). A command is written in version 2 unless it sets
+// Grade; an event is written in version 1 unless it sets a version 2 or 3
+// field, and in version 2 unless it sets a version 3 field (see
+// AppendEvent). A record of a later version that sets none of its
+// version's fields is not canonical and is refused, so records that older
+// versions hold keep their bytes (the audit chain and the signatures
+// depend on it).
 //
 // # Canonical form
 //
@@ -78,7 +83,7 @@ import (
 // records, and dropped). A record of a version newer than the decoder knows
 // is rejected as corrupt. A codec test fills every field by reflection and
 // fails if one is not round-tripped, so a new field cannot be forgotten.
-const CodecVersion = 2
+const CodecVersion = 3
 
 // Limits of the variable-size fields of a Command: the one set that both
 // validation and the codec use. The exchange (New and Open alike) refuses a
@@ -132,7 +137,20 @@ func CheckEventEncodable(e *Event) error {
 // bases. A string or Bases field over the limits (MaxStringLen, MaxBases)
 // is written clipped to one over the limit, so the result always decodes;
 // a command within the limits round-trips exactly.
-func AppendCommand(dst []byte, c *Command) []byte { return appendCommandV2(dst, c) }
+func AppendCommand(dst []byte, c *Command) []byte {
+	if c.Grade != 0 {
+		return appendCommandV3(dst, c)
+	}
+	return appendCommandV2(dst, c)
+}
+
+// appendCommandV3 writes codec version 3: version 2 followed by Grade.
+func appendCommandV3(dst []byte, c *Command) []byte {
+	start := len(dst)
+	dst = appendCommandV2(dst, c)
+	dst[start] = 3
+	return encInt(dst, c.Grade)
+}
 
 // appendCommandV2 writes codec version 2. AppendSigningBytes depends on
 // this exact form: a new version gets a new function.
@@ -199,13 +217,13 @@ func appendCommandV2(dst []byte, c *Command) []byte {
 // 64 bits or does not fit its field; a bool byte is not 0 or 1; a string is
 // longer than MaxStringLen+1, Bases longer than MaxBases+1, PublicKey
 // longer than MaxKeyLen+1 or Signature longer than MaxSignatureLen+1. It
-// reads versions 1 and 2 (see the codec format). Cost: O(len of the
+// reads versions 1 to 3 (see the codec format). Cost: O(len of the
 // record); it allocates only the strings, Bases, PublicKey and Signature.
 func DecodeCommand(b []byte) (Command, int, error) {
 	var c Command
 	d := codecDecoder{b: b, corrupt: ErrCorruptCommand}
 	switch v := d.version(); v {
-	case 1, 2:
+	case 1, 2, 3:
 		decInt(&d, &c.Kind, "Kind")
 		decInt(&d, &c.Time, "Time")
 		decInt(&d, &c.Participant, "Participant")
@@ -256,6 +274,13 @@ func DecodeCommand(b []byte) (Command, int, error) {
 			d.bytes(&c.Signature, MaxSignatureLen+1, "Signature")
 			d.bool(&c.SignatureVerified, "SignatureVerified")
 		}
+		if v >= 3 {
+			start := d.off
+			decInt(&d, &c.Grade, "Grade")
+			if d.err == nil && c.Grade == 0 {
+				d.fail("Grade", start, "version 3 command without version 3 fields (not canonical: version 2 holds it)")
+			}
+		}
 	default:
 		d.unknownVersion(v)
 	}
@@ -272,10 +297,14 @@ func DecodeCommand(b []byte) (Command, int, error) {
 // so the events of an older journal must encode as they did. It allocates
 // only if dst lacks room.
 func AppendEvent(dst []byte, e *Event) []byte {
-	v2 := e.KeyID != 0 || e.SignPolicy != 0
-	if v2 {
+	v3 := e.SellerPrice != 0 || e.Transport != 0 || e.GradeDiff != 0
+	v2 := v3 || e.KeyID != 0 || e.SignPolicy != 0
+	switch {
+	case v3:
+		dst = append(dst, 3)
+	case v2:
 		dst = append(dst, 2)
-	} else {
+	default:
 		dst = append(dst, 1)
 	}
 	dst = encInt(dst, e.Seq)
@@ -316,6 +345,11 @@ func AppendEvent(dst []byte, e *Event) []byte {
 		dst = encInt(dst, e.KeyID)
 		dst = encInt(dst, e.SignPolicy)
 	}
+	if v3 {
+		dst = encInt(dst, e.SellerPrice)
+		dst = encInt(dst, e.Transport)
+		dst = encInt(dst, e.GradeDiff)
+	}
 	return dst
 }
 
@@ -325,7 +359,7 @@ func DecodeEvent(b []byte) (Event, int, error) {
 	var e Event
 	d := codecDecoder{b: b, corrupt: ErrCorruptEvent}
 	switch v := d.version(); v {
-	case 1, 2:
+	case 1, 2, 3:
 		decInt(&d, &e.Seq, "Seq")
 		decInt(&d, &e.Time, "Time")
 		decInt(&d, &e.Kind, "Kind")
@@ -364,8 +398,17 @@ func DecodeEvent(b []byte) (Event, int, error) {
 			start := d.off
 			decInt(&d, &e.KeyID, "KeyID")
 			decInt(&d, &e.SignPolicy, "SignPolicy")
-			if d.err == nil && e.KeyID == 0 && e.SignPolicy == 0 {
+			if d.err == nil && v == 2 && e.KeyID == 0 && e.SignPolicy == 0 {
 				d.fail("KeyID", start, "version 2 event without version 2 fields (not canonical: version 1 holds it)")
+			}
+		}
+		if v >= 3 {
+			start := d.off
+			decInt(&d, &e.SellerPrice, "SellerPrice")
+			decInt(&d, &e.Transport, "Transport")
+			decInt(&d, &e.GradeDiff, "GradeDiff")
+			if d.err == nil && e.SellerPrice == 0 && e.Transport == 0 && e.GradeDiff == 0 {
+				d.fail("SellerPrice", start, "version 3 event without version 3 fields (not canonical: version 2 holds it)")
 			}
 		}
 	default:

@@ -133,6 +133,16 @@ const (
 	// when Category, Basis and Tender are zero, for market (Category,
 	// Basis), or for Tender. The most specific policy wins.
 	CmdSetSignPolicy
+	// CmdOpenPool opens a clearing pool on Category, a category of any
+	// level (operator command): from then on every order placed in its
+	// subtree rests in the pool, without matching, until CmdClearPool
+	// clears the pool's orders at once for the largest total surplus (see
+	// package clearing). A pool is one market, keyed (Category, 0).
+	CmdOpenPool
+	// CmdClearPool clears the pool on Category at the command's time
+	// (operator command): EventPoolFill per traded pair, the filled orders
+	// reduced or done, the rest left resting.
+	CmdClearPool
 	cmdEnd
 )
 
@@ -217,6 +227,16 @@ type Command struct {
 	MaxWinners      uint16        `json:"max_winners,omitempty"`      // 0: no maximum
 	SubscribersOnly bool          `json:"subscribers_only,omitempty"` // only suppliers subscribed to the category may bid
 	LeadTime        int64         `json:"lead_time,omitempty"`        // CmdBid: delivery lead time, > 0, in the caller's unit
+
+	// Grade is, for an order placed in a clearing pool, the offer's grade
+	// or the request's minimum grade (an ordinal of the category's scale,
+	// see catalog.Grades; 0 means none or any). In a pool, Basis is the
+	// offer's shipping basis or the request's own basis (delivery there at
+	// the transport table's cost; 0 = none), Bases the bases at which a
+	// request takes the goods itself, LeadTime the offered or the longest
+	// accepted lead time in days, and Rating a request's minimum supplier
+	// rating.
+	Grade catalog.Grade `json:"grade,omitempty"`
 
 	// Call auctions.
 	MarketMode MarketMode    `json:"market_mode,omitempty"` // CmdSetMarketMode
@@ -303,6 +323,7 @@ const (
 	fNonce
 	fSignature
 	fSignatureVerified
+	fGrade
 	fieldEnd
 )
 
@@ -432,6 +453,9 @@ func (c *Command) set() fieldSet {
 	if c.RefPrice != 0 {
 		s |= 1 << fRefPrice
 	}
+	if c.Grade != 0 {
+		s |= 1 << fGrade
+	}
 	if uint64(c.KeyID)|c.Nonce|uint64(c.KeyAlgorithm)|uint64(c.SignPolicy) != 0 || len(c.PublicKey)|len(c.Signature) != 0 ||
 		c.ValidFrom|c.ValidUntil != 0 || c.SignatureVerified {
 		s |= c.setKeys()
@@ -485,7 +509,7 @@ var readFields = [cmdEnd]fieldSet{
 	CmdRegister:  fields(fName, fINN, fKPP),
 	CmdSetStatus: fields(fParticipant, fStatus),
 	CmdPlace: fields(fParticipant, fCategory, fBasis, fClientOrderID, fSide, fType, fTIF, fSTP,
-		fPrice, fQty, fMinQty, fExpireAt) | sigFields,
+		fPrice, fQty, fMinQty, fExpireAt, fBases, fRating, fLeadTime, fGrade) | sigFields,
 	CmdCancel:            fields(fParticipant, fCategory, fBasis, fOrderID) | sigFields,
 	CmdAmend:             fields(fParticipant, fCategory, fBasis, fOrderID, fPrice, fQty) | sigFields,
 	CmdExpire:            fields(fParticipant, fCategory, fBasis),
@@ -506,6 +530,8 @@ var readFields = [cmdEnd]fieldSet{
 	CmdRotateKey:     fields(fParticipant, fKeyID, fKeyAlgorithm, fPublicKey, fValidFrom, fValidUntil),
 	CmdRevokeKey:     fields(fParticipant, fKeyID),
 	CmdSetSignPolicy: fields(fCategory, fBasis, fTender, fSignPolicy),
+	CmdOpenPool:      fields(fParticipant, fCategory),
+	CmdClearPool:     fields(fParticipant, fCategory),
 }
 
 // Binding reports whether kind k is a binding command, one that may carry

@@ -102,6 +102,20 @@ const (
 	// SignPolicy (SignInherit: the scope has no policy of its own).
 	// Addressed to no participant.
 	EventSignPolicy
+	// EventPoolOpened: the clearing pool on Category opened.
+	EventPoolOpened
+	// EventPoolFill: a clearing of a pool traded Qty lots between request
+	// OrderID of buyer Participant (Remaining left) and offer MakerOrderID
+	// of seller MakerParticipant (MakerRemaining left). Price is the
+	// buyer's price per lot delivered at par grade, SellerPrice the
+	// seller's ex works for its grade, Transport the transport cost per lot
+	// and GradeDiff the differential of the offer's grade from par:
+	// Price + GradeDiff = SellerPrice + Transport. Basis is the offer's
+	// basis, Category the offer's leaf.
+	EventPoolFill
+	// EventPoolCleared: the pool on Category cleared Qty lots in total, for
+	// total surplus BestPrice (minor units).
+	EventPoolCleared
 	eventEnd
 )
 
@@ -165,6 +179,11 @@ type Event struct {
 	// accepted), or the key that a key event reports.
 	KeyID      KeyID      `json:"key_id,omitempty"`
 	SignPolicy SignPolicy `json:"sign_policy,omitempty"` // EventSignPolicy
+
+	// EventPoolFill (codec version 3).
+	SellerPrice catalog.Price `json:"seller_price,omitempty"`
+	Transport   catalog.Price `json:"transport,omitempty"`
+	GradeDiff   catalog.Price `json:"grade_diff,omitempty"`
 }
 
 // Key returns the market key of the event.

@@ -71,6 +71,11 @@ var (
 	ErrKeyNotConfirmed        = errors.New("matching: the signing key is not confirmed")
 	ErrInvalidKey             = errors.New("matching: invalid key or validity window")
 	ErrInvalidPolicy          = errors.New("matching: invalid signature policy")
+	ErrAllOrNonePool          = errors.New("matching: all-or-none or minimum quantity in a clearing pool")
+	ErrUnknownGrade           = errors.New("matching: unknown grade")
+	ErrNoRoute                = errors.New("matching: no route to the request's bases")
+	ErrPoolConflict           = errors.New("matching: pool overlaps an open market or pool")
+	ErrNotPool                = errors.New("matching: not a clearing pool")
 )
 
 // RejectReason is the typed reason carried by an EventRejected. The zero
@@ -139,6 +144,20 @@ const (
 	ReasonKeyNotConfirmed
 	ReasonInvalidKey
 	ReasonInvalidPolicy
+	// ReasonAllOrNonePool: an order with MinQty (or FOK) in a clearing
+	// pool. Minimum or all-or-none quantities turn the clearing into an
+	// integer program that contains the knapsack problem (NP-hard), so a
+	// pool clears divisible orders only.
+	ReasonAllOrNonePool
+	// ReasonUnknownGrade: the grade is not in the category's scale.
+	ReasonUnknownGrade
+	// ReasonNoRoute: no basis of the request is reachable.
+	ReasonNoRoute
+	// ReasonPoolConflict: the pool would overlap an open market or pool.
+	ReasonPoolConflict
+	// ReasonNotPool: CmdClearPool on a market that is not a pool, or pool
+	// attributes on an order outside a pool.
+	ReasonNotPool
 	reasonEnd
 )
 
@@ -204,6 +223,11 @@ var reasonErrs = [reasonEnd]error{
 	ReasonKeyNotConfirmed:        ErrKeyNotConfirmed,
 	ReasonInvalidKey:             ErrInvalidKey,
 	ReasonInvalidPolicy:          ErrInvalidPolicy,
+	ReasonAllOrNonePool:          ErrAllOrNonePool,
+	ReasonUnknownGrade:           ErrUnknownGrade,
+	ReasonNoRoute:                ErrNoRoute,
+	ReasonPoolConflict:           ErrPoolConflict,
+	ReasonNotPool:                ErrNotPool,
 }
 
 // MaxRejectReason is the largest valid RejectReason: the reasons are

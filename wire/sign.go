@@ -58,7 +58,7 @@ const SigningContext = "agora signed command v1\x00"
 // AppendSigningBytes appends the bytes that the signature of c covers to
 // dst and returns the extended slice:
 //
-//	SigningContext || AppendCommand(c') (codec version 2)
+//	SigningContext || AppendCommand(c') (codec version 2, or 3 with Grade)
 //
 // where c' is c with Time zero, Signature nil and SignatureVerified false.
 // They hold every other field, KeyID and Nonce included: the key and the
@@ -71,7 +71,7 @@ func AppendSigningBytes(dst []byte, c *Command) []byte {
 	cc := *c
 	cc.Time, cc.Signature, cc.SignatureVerified = 0, nil, false
 	dst = append(dst, SigningContext...)
-	return appendCommandV2(dst, &cc)
+	return AppendCommand(dst, &cc)
 }
 
 // A Verifier checks the signatures of one algorithm. Verify reports

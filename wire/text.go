@@ -81,6 +81,8 @@ var commandNames = [cmdEnd]string{
 	CmdRotateKey:         "rotate-key",
 	CmdRevokeKey:         "revoke-key",
 	CmdSetSignPolicy:     "set-sign-policy",
+	CmdOpenPool:          "open-pool",
+	CmdClearPool:         "clear-pool",
 }
 
 // String returns the kind's name (see ParseCommandKind), or "CommandKind(N)"
@@ -145,6 +147,9 @@ var eventNames = [eventEnd]string{
 	EventKeyRetired:      "key-retired",
 	EventKeyRevoked:      "key-revoked",
 	EventSignPolicy:      "sign-policy",
+	EventPoolOpened:      "pool-opened",
+	EventPoolFill:        "pool-fill",
+	EventPoolCleared:     "pool-cleared",
 }
 
 // String returns the kind's name (see ParseEventKind), or "EventKind(N)" for
@@ -246,6 +251,11 @@ var reasonNames = [reasonEnd]string{
 	ReasonKeyNotConfirmed:        "key-not-confirmed",
 	ReasonInvalidKey:             "invalid-key",
 	ReasonInvalidPolicy:          "invalid-policy",
+	ReasonAllOrNonePool:          "all-or-none-pool",
+	ReasonUnknownGrade:           "unknown-grade",
+	ReasonNoRoute:                "no-route",
+	ReasonPoolConflict:           "pool-conflict",
+	ReasonNotPool:                "not-pool",
 }
 
 // String returns the reason's short name (see ParseRejectReason; for
