@@ -1,0 +1,284 @@
+package matching
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agora-exchange/agora/catalog"
+	"github.com/agora-exchange/agora/clearing"
+)
+
+// poolFixture is an exchange on the sample cement catalog, its grades and
+// transport table, with a pool open on the cement group.
+type poolFixture struct {
+	*exFixture
+	d                *catalog.Differentials
+	root, cem1       catalog.CategoryID
+	msk, tul, rzn    catalog.BasisID
+	m400, m500, m550 catalog.Grade
+}
+
+func newPoolFixture(t *testing.T) *poolFixture {
+	t.Helper()
+	d, err := catalog.SampleCement()
+	require.NoError(t, err)
+	f := &poolFixture{exFixture: newExFixture(t, Config{Catalog: d.Catalog, Grades: d.Grades, Transport: d.Transport}), d: d}
+	f.root, f.cem1 = f.leafOrGroup("23.51"), f.leaf("23.51.12")
+	f.msk, f.tul, f.rzn = f.basis("MSK"), f.basis("TUL"), f.basis("RZN")
+	grade := func(code string) catalog.Grade {
+		g, err := d.Grades.ByCode(f.root, code)
+		require.NoError(t, err)
+		return g.Grade
+	}
+	f.m400, f.m500, f.m550 = grade("M400"), grade("M500"), grade("M550")
+	evs := f.must(Command{Kind: CmdOpenPool, Category: f.root})
+	require.Equal(t, []EventKind{EventPoolOpened}, exKinds(evs))
+	return f
+}
+
+func (f *poolFixture) leafOrGroup(code string) catalog.CategoryID { return f.category(code).ID }
+
+func (f *poolFixture) request(p catalog.ParticipantID, limit catalog.Price, qty catalog.Qty, minGrade catalog.Grade) Command {
+	return Command{Kind: CmdPlace, Participant: p, Category: f.root, Basis: f.msk, Side: Buy, Price: limit, Qty: qty, Grade: minGrade}
+}
+
+func (f *poolFixture) offer(p catalog.ParticipantID, basis catalog.BasisID, limit catalog.Price, qty catalog.Qty, grade catalog.Grade) Command {
+	return Command{Kind: CmdPlace, Participant: p, Category: f.cem1, Basis: basis, Side: Sell, Price: limit, Qty: qty, Grade: grade}
+}
+
+// TestPoolWorkedExample: par M500, a premium of 20 for M550, a buyer at 700
+// delivered to Moscow, a seller of M550 at 600 ex works Tula, transport 50:
+// 700 + 20 − 600 − 50 = 70 a tonne, through Exchange.Submit.
+func TestPoolWorkedExample(t *testing.T) {
+	f := newPoolFixture(t)
+	buyer, plant := f.trader("buyer"), f.trader("plant")
+	rq := f.must(f.request(buyer, 70_000, 400, f.m500))
+	of := f.must(f.offer(plant, f.tul, 60_000, 1_000, f.m550))
+	require.Equal(t, EventAccepted, rq[0].Kind)
+	require.Equal(t, EventAccepted, of[0].Kind)
+
+	ind, err := f.x.IndicativeClearing(f.root)
+	require.NoError(t, err)
+	require.Equal(t, int64(7_000*400), ind.Surplus)
+
+	evs := f.must(Command{Kind: CmdClearPool, Category: f.root})
+	fills := exOnly(evs, EventPoolFill)
+	require.Len(t, fills, 1)
+	fl := fills[0]
+	require.Equal(t, rq[0].OrderID, fl.OrderID)
+	require.Equal(t, of[0].OrderID, fl.MakerOrderID)
+	require.Equal(t, catalog.Qty(400), fl.Qty)
+	require.Equal(t, catalog.Price(5_000), fl.Transport)
+	require.Equal(t, catalog.Price(2_000), fl.GradeDiff)
+	require.Equal(t, fl.SellerPrice+fl.Transport, fl.Price+fl.GradeDiff)
+	require.LessOrEqual(t, fl.Price, catalog.Price(70_000))
+	require.GreaterOrEqual(t, fl.SellerPrice, catalog.Price(60_000))
+	require.Equal(t, catalog.Qty(0), fl.Remaining)
+	require.Equal(t, catalog.Qty(600), fl.MakerRemaining)
+	cl := exOnly(evs, EventPoolCleared)
+	require.Len(t, cl, 1)
+	require.Equal(t, catalog.Price(7_000*400), cl[0].BestPrice)
+	require.Len(t, exOnly(evs, EventDone), 1)
+	require.NoError(t, f.x.CheckInvariants())
+
+	// The offer's rest still rests; the request is gone.
+	ind, err = f.x.IndicativeClearing(f.root)
+	require.NoError(t, err)
+	require.Empty(t, ind.Requests)
+	require.Len(t, ind.Offers, 1)
+	_, err = f.submit(Command{Kind: CmdCancel, Participant: buyer, OrderID: rq[0].OrderID})
+	require.ErrorIs(t, err, ErrUnknownOrder)
+	// A second clearing trades the offer's open 600 t.
+	f.must(f.request(f.trader("second"), 70_000, 1_000, f.m500))
+	evs = f.must(Command{Kind: CmdClearPool, Category: f.root})
+	fills = exOnly(evs, EventPoolFill)
+	require.Len(t, fills, 1)
+	require.Equal(t, catalog.Qty(600), fills[0].Qty)
+	require.Equal(t, catalog.Qty(0), fills[0].MakerRemaining)
+	require.Equal(t, catalog.Qty(400), fills[0].Remaining)
+}
+
+// TestPoolEqualsClearing: a pool cleared through the exchange trades what
+// clearing.Clear trades on the same orders, at the same prices and surplus,
+// and self-trade prevention holds.
+func TestPoolEqualsClearing(t *testing.T) {
+	f := newPoolFixture(t)
+	a, b, c := f.trader("a"), f.trader("b"), f.trader("c")
+	cmds := []Command{
+		f.request(a, 70_000, 300, f.m500),
+		f.request(b, 66_000, 200, f.m400),
+		{Kind: CmdPlace, Participant: c, Category: f.root, Bases: []catalog.BasisID{f.rzn}, Side: Buy, Price: 64_000, Qty: 100, Rating: 0},
+		f.offer(a, f.tul, 55_000, 250, f.m550), // a's own request gets no edge from it
+		f.offer(c, f.rzn, 58_000, 300, f.m500),
+		f.offer(b, f.tul, 61_000, 100, f.m400),
+	}
+	var reqs []clearing.Request
+	var offs []clearing.Offer
+	for _, cmd := range cmds {
+		evs := f.must(cmd)
+		id := clearing.OrderID(evs[0].OrderID)
+		if cmd.Side == Buy {
+			reqs = append(reqs, clearing.Request{ID: id, Owner: cmd.Participant, Category: cmd.Category, Accept: cmd.Bases, Deliver: cmd.Basis,
+				MinGrade: cmd.Grade, MinRating: cmd.Rating, Qty: int64(cmd.Qty), Limit: cmd.Price, Priority: evs[0].Seq})
+		} else {
+			offs = append(offs, clearing.Offer{ID: id, Owner: cmd.Participant, Category: cmd.Category, Basis: cmd.Basis, Grade: cmd.Grade,
+				Qty: int64(cmd.Qty), Limit: cmd.Price, Priority: evs[0].Seq})
+		}
+	}
+	want, err := clearing.Clear(clearing.FromCatalog(f.d), reqs, offs)
+	require.NoError(t, err)
+	require.Positive(t, want.Volume)
+	evs := f.must(Command{Kind: CmdClearPool, Category: f.root})
+	fills := exOnly(evs, EventPoolFill)
+	require.Len(t, fills, len(want.Fills))
+	var surplus int64
+	for i, w := range want.Fills {
+		g := fills[i]
+		require.Equal(t, OrderID(w.Request), g.OrderID)
+		require.Equal(t, OrderID(w.Offer), g.MakerOrderID)
+		require.Equal(t, catalog.Qty(w.Qty), g.Qty)
+		require.Equal(t, w.BuyerPrice, g.Price)
+		require.Equal(t, w.SellerPrice, g.SellerPrice)
+		require.Equal(t, w.Transport, g.Transport)
+		require.Equal(t, w.GradeDiff, g.GradeDiff)
+		require.NotEqual(t, g.Participant, g.MakerParticipant, "self-trade")
+	}
+	for _, r := range want.Requests {
+		surplus += r.Surplus
+	}
+	for _, o := range want.Offers {
+		surplus += o.Surplus
+	}
+	require.Equal(t, want.Surplus, surplus)
+	require.Equal(t, catalog.Price(want.Surplus), exOnly(evs, EventPoolCleared)[0].BestPrice)
+	require.NoError(t, f.x.CheckInvariants())
+}
+
+// TestPoolRejections: every pool refusal is typed and changes nothing.
+func TestPoolRejections(t *testing.T) {
+	f := newPoolFixture(t)
+	buyer, plant := f.trader("buyer"), f.trader("plant")
+	pending := f.register("pending")
+	f.must(f.request(buyer, 70_000, 10, f.m500))
+	cases := []struct {
+		name   string
+		cmd    Command
+		reason RejectReason
+	}{
+		{"min qty", func() Command { c := f.request(buyer, 70_000, 10, 0); c.MinQty = 5; return c }(), ReasonAllOrNonePool},
+		{"fok", func() Command { c := f.request(buyer, 70_000, 10, 0); c.TIF = FOK; return c }(), ReasonAllOrNonePool},
+		{"ioc", func() Command { c := f.request(buyer, 70_000, 10, 0); c.TIF = IOC; return c }(), ReasonInvalidTIF},
+		{"unknown grade", f.offer(plant, f.tul, 60_000, 10, 9), ReasonUnknownGrade},
+		{"off tick", f.offer(plant, f.tul, 60_050, 10, f.m500), ReasonPriceNotOnTick},
+		{"no qty", f.offer(plant, f.tul, 60_000, 0, f.m500), ReasonInvalidQty},
+		{"group offer", func() Command { c := f.offer(plant, f.tul, 60_000, 10, f.m500); c.Category = f.root; return c }(), ReasonNotLeaf},
+		{"offer rating", func() Command { c := f.offer(plant, f.tul, 60_000, 10, f.m500); c.Rating = 5; return c }(), ReasonInvalidRating},
+		{"not verified", f.offer(pending, f.tul, 60_000, 10, f.m500), ReasonNotVerified},
+		{"open twice", Command{Kind: CmdOpenPool, Category: f.root}, ReasonPoolConflict},
+		{"nested pool", Command{Kind: CmdOpenPool, Category: f.cem1}, ReasonPoolConflict},
+		{"book under pool", Command{Kind: CmdSetMarketMode, Category: f.cem1, Basis: f.msk, MarketMode: MarketCall}, ReasonPoolConflict},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := f.x.MarshalState()
+			require.NoError(t, err)
+			evs, err := f.submit(tc.cmd)
+			require.ErrorIs(t, err, tc.reason.Err())
+			require.Len(t, evs, 1)
+			require.Equal(t, EventRejected, evs[0].Kind)
+			require.Equal(t, tc.reason, evs[0].Reject)
+			after, err := f.x.MarshalState()
+			require.NoError(t, err)
+			// Only the message counters move.
+			y, err := RestoreState(Config{Grades: f.d.Grades, Transport: f.d.Transport}, before)
+			require.NoError(t, err)
+			_, _ = y.Submit(tc.cmd, nil)
+			again, err := y.MarshalState()
+			require.NoError(t, err)
+			require.Equal(t, after, again)
+			ind, err := f.x.IndicativeClearing(f.root)
+			require.NoError(t, err)
+			require.Len(t, ind.Requests, 1)
+			require.Empty(t, ind.Offers)
+		})
+	}
+	// Pool attributes on a book order outside a pool.
+	g := newExFixture(t, Config{})
+	p := g.trader("p")
+	_, err := g.submit(Command{Kind: CmdPlace, Participant: p, Category: g.leaf("23.51.12"), Basis: g.basis("MSK"), Side: Buy, Price: 100, Qty: 1, LeadTime: 3})
+	require.ErrorIs(t, err, ErrNotPool)
+	_, err = g.submit(Command{Kind: CmdClearPool, Category: g.leaf("23.51.12")})
+	require.ErrorIs(t, err, ErrNotPool)
+	require.NoError(t, f.x.CheckInvariants())
+}
+
+// TestPoolCancelAmendExpireSuspend covers the life of pool orders and a
+// snapshot round trip that replays to the same bytes.
+func TestPoolCancelAmendExpireSuspend(t *testing.T) {
+	f := newPoolFixture(t)
+	buyer, plant, other := f.trader("buyer"), f.trader("plant"), f.trader("other")
+	var log []Command
+	run := func(c Command) []Event {
+		f.now += 10
+		c.Time = f.now
+		log = append(log, c)
+		evs, _ := f.submit(c)
+		require.NoError(t, f.x.CheckInvariants())
+		return evs
+	}
+	r1 := run(f.request(buyer, 70_000, 400, f.m500))[0].OrderID
+	gtd := f.offer(plant, f.tul, 60_000, 100, f.m550)
+	gtd.TIF, gtd.ExpireAt = GTD, f.now+45
+	o1 := run(gtd)[0].OrderID
+	o2 := run(f.offer(other, f.rzn, 61_000, 50, f.m500))[0].OrderID
+
+	evs := run(Command{Kind: CmdAmend, Participant: buyer, OrderID: r1, Price: 71_000, Qty: 300})
+	require.Equal(t, EventAmended, evs[0].Kind)
+	require.Equal(t, catalog.Qty(300), evs[0].Remaining)
+	require.Equal(t, catalog.Price(71_000), evs[0].Price)
+	evs = run(Command{Kind: CmdCancel, Participant: plant, OrderID: o2})
+	require.Equal(t, RejectReason(ReasonNotOwner), evs[0].Reject)
+	evs = run(Command{Kind: CmdExpire, Category: f.root}) // due: o1
+	require.Equal(t, []EventKind{EventExpired}, exKinds(evs))
+	require.Equal(t, o1, evs[0].OrderID)
+	evs = run(Command{Kind: CmdSetStatus, Participant: other, Status: catalog.StatusSuspended})
+	require.Contains(t, exKinds(evs), EventCancelled)
+	ind, err := f.x.IndicativeClearing(f.root)
+	require.NoError(t, err)
+	require.Len(t, ind.Requests, 1)
+	require.Empty(t, ind.Offers)
+	require.Equal(t, clearing.NoCounterparty, ind.Requests[0].Outcome)
+	run(f.offer(plant, f.tul, 60_000, 100, f.m550))
+	evs = run(Command{Kind: CmdCancel, Participant: buyer, OrderID: r1})
+	require.Equal(t, EventCancelled, evs[0].Kind)
+	run(f.request(buyer, 70_000, 40, f.m500))
+
+	// Snapshot round trip, then replay from the log: identical bytes.
+	st, err := f.x.MarshalState()
+	require.NoError(t, err)
+	y, err := RestoreState(Config{Grades: f.d.Grades, Transport: f.d.Transport}, st)
+	require.NoError(t, err)
+	require.NoError(t, y.CheckInvariants())
+	st2, err := y.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, st, st2)
+
+	g := newPoolFixture(t)
+	g.trader("buyer")
+	g.trader("plant")
+	g.trader("other")
+	for _, c := range log {
+		_, _ = g.submit(c)
+	}
+	st3, err := g.x.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, st, st3)
+
+	// The restored exchange clears like the original.
+	a := f.must(Command{Kind: CmdClearPool, Category: f.root, Time: f.now + 10})
+	b, err := y.Submit(Command{Kind: CmdClearPool, Category: f.root, Time: f.now + 10}, nil)
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+	require.Len(t, exOnly(a, EventPoolFill), 1)
+}
