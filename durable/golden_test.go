@@ -130,8 +130,14 @@ func TestGoldenJournalRecovers(t *testing.T) {
 // with codec and state version 1 (testdata/golden/v1, before signatures):
 // it verifies and recovers to the state that replaying the version 1
 // commands gives today, and the version 1 state file restores to it too.
-func TestGoldenV1JournalRecovers(t *testing.T) {
-	v1 := filepath.Join(goldenDir, "v1")
+func TestGoldenV1JournalRecovers(t *testing.T) { goldenOldJournalRecovers(t, "v1") }
+
+// TestGoldenV2JournalRecovers does the same for the journal written with
+// codec and state version 2 (testdata/golden/v2, before clearing pools).
+func TestGoldenV2JournalRecovers(t *testing.T) { goldenOldJournalRecovers(t, "v2") }
+
+func goldenOldJournalRecovers(t *testing.T, version string) {
+	v1 := filepath.Join(goldenDir, version)
 	state, err := os.ReadFile(filepath.Join(v1, "state.bin"))
 	require.NoError(t, err)
 	old, err := matching.RestoreState(Config{}, state)
@@ -152,5 +158,5 @@ func TestGoldenV1JournalRecovers(t *testing.T) {
 	require.Equal(t, old.Seq(), y.Seq())
 	got, err := y.MarshalState()
 	require.NoError(t, err)
-	require.Equal(t, want, got, "the version 1 journal recovers to the version 1 state")
+	require.Equal(t, want, got, "the %s journal recovers to the %s state", version, version)
 }
