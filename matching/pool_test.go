@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -281,4 +282,193 @@ func TestPoolCancelAmendExpireSuspend(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, a, b)
 	require.Len(t, exOnly(a, EventPoolFill), 1)
+}
+
+// poolFuzzOrder is the harness's view of a resting pool order.
+type poolFuzzOrder struct {
+	owner catalog.ParticipantID
+	side  Side
+	price catalog.Price
+	open  catalog.Qty
+}
+
+// runPoolFuzz turns data into pool commands (placements with random
+// attributes, cancels, amends, expiries, suspensions, clearings) on a
+// pool exchange. After every command it checks the invariants; after
+// every clearing that the fills conserve quantity, break no limit, keep
+// BuyerPrice + GradeDiff = SellerPrice + Transport, never pair one company
+// with itself, and sum to the surplus reported. Then it replays the
+// commands, each encoded and decoded, on a second exchange, which must give
+// the same events, and round-trips the state.
+func runPoolFuzz(t *testing.T, data []byte) (fills int) {
+	f := newPoolFixture(t)
+	parts := []catalog.ParticipantID{f.trader("a"), f.trader("b"), f.trader("c"), f.register("pending")}
+	bases := []catalog.BasisID{f.msk, f.tul, f.rzn, f.basis("VRN"), f.basis("BEL")}
+	grades := []catalog.Grade{0, f.m400, f.m500, f.m550, 7}
+	leaves := []catalog.CategoryID{f.cem1, f.leaf("23.51.13"), f.root}
+	orders := map[OrderID]*poolFuzzOrder{}
+	var ids []OrderID
+	var cmds []Command
+	var all []Event
+	pos := 0
+	next := func() byte {
+		if pos >= len(data) {
+			pos++
+			return 0
+		}
+		pos++
+		return data[pos-1]
+	}
+	for n := 0; pos < len(data) && n < 300; n++ {
+		op, a, b, c, d := next(), next(), next(), next(), next()
+		f.now += int64(a % 4)
+		cmd := Command{Time: f.now}
+		switch op % 8 {
+		case 0, 1, 2:
+			cmd.Kind, cmd.Participant = CmdPlace, parts[int(a)%len(parts)]
+			cmd.Side = Buy
+			if b&1 == 1 {
+				cmd.Side = Sell
+			}
+			cmd.Category = leaves[int(b>>1)%len(leaves)]
+			cmd.Basis = bases[int(b>>3)%len(bases)]
+			cmd.Grade = grades[int(c)%len(grades)]
+			cmd.Price = catalog.Price(50_000 + 1_000*int64(c>>3%16))
+			cmd.Qty = catalog.Qty(1 + d%20)
+			cmd.LeadTime = int64(d >> 5)
+			if cmd.Side == Buy {
+				if d&0x10 != 0 {
+					cmd.Bases = []catalog.BasisID{bases[int(d)%len(bases)]}
+				}
+				cmd.Rating = c >> 6
+			}
+			if op&0x80 != 0 {
+				cmd.TIF, cmd.ExpireAt = GTD, f.now+int64(op>>4&7)
+			}
+			if op&0x40 != 0 && op&0x20 != 0 {
+				cmd.MinQty = 1
+			}
+		case 3, 4:
+			cmd.Kind = CmdCancel
+			if op%8 == 4 {
+				cmd.Kind, cmd.Price, cmd.Qty = CmdAmend, catalog.Price(50_000+1_000*int64(c%16)), catalog.Qty(d%10)
+			}
+			if len(ids) > 0 {
+				cmd.OrderID = ids[int(a)%len(ids)]
+				if o := orders[cmd.OrderID]; o != nil && b&3 != 0 {
+					cmd.Participant = o.owner
+				}
+			}
+			if cmd.Participant == 0 {
+				cmd.Participant = parts[int(b)%len(parts)]
+			}
+		case 5:
+			cmd.Kind, cmd.Category = CmdExpire, f.root
+			if a&1 == 1 {
+				cmd.Category = 0
+			}
+		case 6:
+			cmd.Kind, cmd.Participant, cmd.Status = CmdSetStatus, parts[int(a)%3], catalog.StatusSuspended
+			if b&1 == 1 {
+				cmd.Status = catalog.StatusVerified
+			}
+			if b&6 != 0 { // mostly clear instead: suspensions are rare
+				cmd = Command{Time: f.now, Kind: CmdClearPool, Category: f.root}
+			}
+		case 7:
+			cmd.Kind, cmd.Category = CmdClearPool, f.root
+		}
+		cmds = append(cmds, cmd)
+		evs, _ := f.submit(cmd)
+		all = append(all, evs...)
+		require.NoError(t, f.x.CheckInvariants(), "after %+v", cmd)
+		var surplus int64
+		filled := map[OrderID]catalog.Qty{}
+		for _, e := range evs {
+			switch e.Kind {
+			case EventAccepted:
+				orders[e.OrderID] = &poolFuzzOrder{owner: e.Participant, side: e.Side, price: e.Price, open: e.Qty}
+				ids = append(ids, e.OrderID)
+			case EventAmended:
+				orders[e.OrderID].price, orders[e.OrderID].open = e.Price, e.Qty
+			case EventCancelled, EventExpired, EventDone:
+				delete(orders, e.OrderID)
+			case EventPoolFill:
+				fills++
+				rq, of := orders[e.OrderID], orders[e.MakerOrderID]
+				require.NotNil(t, rq)
+				require.NotNil(t, of)
+				require.Equal(t, Buy, rq.side)
+				require.Equal(t, Sell, of.side)
+				require.NotEqual(t, rq.owner, of.owner, "self-trade")
+				require.LessOrEqual(t, e.Price, rq.price, "buyer above its limit")
+				require.GreaterOrEqual(t, e.SellerPrice, of.price, "seller below its limit")
+				require.Equal(t, e.SellerPrice+e.Transport, e.Price+e.GradeDiff)
+				filled[e.OrderID] += e.Qty
+				filled[e.MakerOrderID] += e.Qty
+				require.LessOrEqual(t, filled[e.OrderID], rq.open)
+				require.LessOrEqual(t, filled[e.MakerOrderID], of.open)
+				require.Equal(t, rq.open-filled[e.OrderID], e.Remaining)
+				require.Equal(t, of.open-filled[e.MakerOrderID], e.MakerRemaining)
+				surplus += int64(e.Qty) * int64(rq.price+e.GradeDiff-of.price-e.Transport)
+			case EventPoolCleared:
+				require.Equal(t, catalog.Price(surplus), e.BestPrice)
+				for id, q := range filled {
+					if o := orders[id]; o != nil {
+						o.open -= q
+					}
+				}
+			}
+		}
+	}
+	// Replay through the codec.
+	g := newPoolFixture(t)
+	g.trader("a")
+	g.trader("b")
+	g.trader("c")
+	g.register("pending")
+	var again []Event
+	for _, c := range cmds {
+		dec, _, err := DecodeCommand(AppendCommand(nil, &c))
+		require.NoError(t, err)
+		evs, _ := g.submit(dec)
+		again = append(again, evs...)
+	}
+	require.Equal(t, len(all), len(again))
+	for i := range all {
+		require.Equal(t, AppendEvent(nil, &all[i]), AppendEvent(nil, &again[i]), "event %d", i)
+	}
+	st, err := f.x.MarshalState()
+	require.NoError(t, err)
+	st2, err := g.x.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, st, st2)
+	y, err := RestoreState(Config{Grades: f.d.Grades, Transport: f.d.Transport}, st)
+	require.NoError(t, err)
+	require.NoError(t, y.CheckInvariants())
+	st3, err := y.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, st, st3)
+	return fills
+}
+
+func FuzzPool(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 16, 5, 1, 1, 1, 0, 5, 7, 0, 0, 0, 0})
+	f.Add([]byte{0, 0, 0, 16, 5, 1, 1, 9, 24, 5, 4, 0, 0, 3, 3, 3, 0, 0, 0, 0, 7, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) { runPoolFuzz(t, data) })
+}
+
+// TestPoolRandomized runs the pool harness over random input from fixed
+// seeds, and checks that it reaches clearings with fills.
+func TestPoolRandomized(t *testing.T) {
+	fills := 0
+	for seed := range uint64(8) {
+		rng := rand.New(rand.NewPCG(seed, 13))
+		data := make([]byte, 1_500)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		fills += runPoolFuzz(t, data)
+	}
+	require.Positive(t, fills)
 }
