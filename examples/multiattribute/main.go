@@ -4,6 +4,13 @@
 // prints the trades with both prices, each company's surplus, the surplus
 // the same orders would reach in exact-match markets (same basis and same
 // grade only), and why each request that did not fill did not.
+//
+// The orders go through an exchange (package matching): the companies
+// register and are verified and rated, the operator opens a clearing pool
+// on cement (CmdOpenPool), the plants' offers and the buyers' requests are
+// placed with Submit, and CmdClearPool clears them; the trades printed are
+// its EventPoolFill events, and the explanations come from the exchange's
+// indicative clearing just before.
 package main
 
 import (
@@ -13,6 +20,7 @@ import (
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/clearing"
+	"github.com/agora-exchange/agora/matching"
 )
 
 func main() {
@@ -117,6 +125,92 @@ func (m *market) exactMatch() (int64, error) {
 	return total, nil
 }
 
+// cleared is the outcome of the pool on the exchange.
+type cleared struct {
+	fills []matching.Event // EventPoolFill, in the order of clearing.Result.Fills
+	ind   clearing.Result  // the indicative clearing just before CmdClearPool
+	// req and off give the example's request and offer IDs of the
+	// exchange's order IDs.
+	req, off map[matching.OrderID]clearing.OrderID
+}
+
+// pool places m's orders in a clearing pool on an exchange and clears it.
+// The companies register in ID order, so the exchange numbers them as m
+// does; the offers are placed first, then the requests, so their time
+// priority is the example's.
+func (m *market) pool() (*cleared, error) {
+	x, err := matching.New(matching.Config{Catalog: m.d.Catalog, Grades: m.d.Grades, Transport: m.d.Transport})
+	if err != nil {
+		return nil, err
+	}
+	now := int64(1_000)
+	submit := func(c matching.Command) ([]matching.Event, error) {
+		now++
+		c.Time = now
+		return x.Submit(c, nil)
+	}
+	rating := map[catalog.ParticipantID]uint8{}
+	for _, o := range m.offs {
+		rating[o.Owner] = o.Rating
+	}
+	for id := catalog.ParticipantID(1); int(id) <= len(m.names); id++ {
+		inn, err := catalog.LegalEntityINN(fmt.Sprintf("77%07d", id))
+		if err != nil {
+			return nil, err
+		}
+		evs, err := submit(matching.Command{Kind: matching.CmdRegister, Name: m.names[id], INN: inn})
+		if err != nil {
+			return nil, err
+		}
+		if evs[0].Participant != id {
+			return nil, fmt.Errorf("%s registered as %d", m.names[id], evs[0].Participant)
+		}
+		if _, err := submit(matching.Command{Kind: matching.CmdSetStatus, Participant: id, Status: catalog.StatusVerified}); err != nil {
+			return nil, err
+		}
+		if r := rating[id]; r != 0 {
+			if _, err := submit(matching.Command{Kind: matching.CmdSetRating, Participant: id, Rating: r}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	root := m.reqs[0].Category // the cement group
+	if _, err := submit(matching.Command{Kind: matching.CmdOpenPool, Category: root}); err != nil {
+		return nil, err
+	}
+	c := &cleared{req: map[matching.OrderID]clearing.OrderID{}, off: map[matching.OrderID]clearing.OrderID{}}
+	for _, o := range m.offs {
+		evs, err := submit(matching.Command{Kind: matching.CmdPlace, Participant: o.Owner, Side: matching.Sell,
+			Category: o.Category, Basis: o.Basis, Grade: o.Grade, LeadTime: int64(o.Lead), Price: o.Limit, Qty: catalog.Qty(o.Qty)})
+		if err != nil {
+			return nil, fmt.Errorf("offer %d: %w", o.ID, err)
+		}
+		c.off[evs[0].OrderID] = o.ID
+	}
+	for _, r := range m.reqs {
+		evs, err := submit(matching.Command{Kind: matching.CmdPlace, Participant: r.Owner, Side: matching.Buy,
+			Category: r.Category, Basis: r.Deliver, Bases: r.Accept, Grade: r.MinGrade, LeadTime: int64(r.MaxLead),
+			Rating: r.MinRating, Price: r.Limit, Qty: catalog.Qty(r.Qty)})
+		if err != nil {
+			return nil, fmt.Errorf("request %d: %w", r.ID, err)
+		}
+		c.req[evs[0].OrderID] = r.ID
+	}
+	if c.ind, err = x.IndicativeClearing(root); err != nil {
+		return nil, err
+	}
+	evs, err := submit(matching.Command{Kind: matching.CmdClearPool, Category: root})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		if e.Kind == matching.EventPoolFill {
+			c.fills = append(c.fills, e)
+		}
+	}
+	return c, x.CheckInvariants()
+}
+
 func run(w io.Writer) error {
 	m, err := setup()
 	if err != nil {
@@ -150,20 +244,22 @@ func run(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  R%d %-17s %-4s %-10s %4d t, lead %-6s rating >=%2d, max %s\n", r.ID, m.names[r.Owner], g, where, r.Qty, lead, r.MinRating, rub(int64(r.Limit)))
 	}
-	res, err := clearing.Clear(clearing.FromCatalog(m.d), m.reqs, m.offs)
+	c, err := m.pool()
 	if err != nil {
 		return err
 	}
+	res := c.ind
 	offByID := map[clearing.OrderID]clearing.Offer{}
 	for _, o := range m.offs {
 		offByID[o.ID] = o
 	}
 	fmt.Fprintln(w, "trades (buyer price at par delivered; paid = for the grade received; seller price ex works):")
-	for _, f := range res.Fills {
-		o := offByID[f.Offer]
+	for _, f := range c.fills {
+		rq, of := c.req[f.OrderID], c.off[f.MakerOrderID]
+		o := offByID[of]
 		fmt.Fprintf(w, "  R%d %s <- O%d %s: %d t %s from %s, buyer %s, paid %s, seller %s, transport %s, grade %s\n",
-			f.Request, m.names[f.Buyer], f.Offer, m.names[f.Seller], f.Qty, m.grades[o.Grade], bcode(o.Basis),
-			rub(int64(f.BuyerPrice)), rub(int64(f.Paid())), rub(int64(f.SellerPrice)), rub(int64(f.Transport)), rub(int64(f.GradeDiff)))
+			rq, m.names[f.Participant], of, m.names[f.MakerParticipant], f.Qty, m.grades[o.Grade], bcode(f.Basis),
+			rub(int64(f.Price)), rub(int64(f.Price+f.GradeDiff)), rub(int64(f.SellerPrice)), rub(int64(f.Transport)), rub(int64(f.GradeDiff)))
 	}
 	fmt.Fprintln(w, "surplus by company (RUB):")
 	for _, p := range res.Participants {

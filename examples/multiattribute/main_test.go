@@ -86,4 +86,20 @@ func TestClearingProperties(t *testing.T) {
 	require.Greater(t, res.Surplus, exact)
 	require.Equal(t, clearing.NoCounterparty, res.Requests[4].Outcome)
 	require.Equal(t, clearing.ConstraintGrade, res.Requests[4].Constraint)
+
+	// The exchange's pool clears exactly as the solver does.
+	c, err := m.pool()
+	require.NoError(t, err)
+	require.Len(t, c.fills, len(res.Fills))
+	for i, f := range res.Fills {
+		g := c.fills[i]
+		require.Equal(t, f.Request, c.req[g.OrderID])
+		require.Equal(t, f.Offer, c.off[g.MakerOrderID])
+		require.Equal(t, f.Qty, int64(g.Qty))
+		require.Equal(t, f.BuyerPrice, g.Price)
+		require.Equal(t, f.SellerPrice, g.SellerPrice)
+		require.Equal(t, f.Transport, g.Transport)
+		require.Equal(t, f.GradeDiff, g.GradeDiff)
+	}
+	require.Equal(t, res.Surplus, c.ind.Surplus)
 }
