@@ -20,7 +20,10 @@
 // The state is split by concern, each part with its own invariants and its
 // own share of the snapshot: markets (markets.go, callauction.go: books,
 // order numbers, client order IDs, counters, the nonces of signed commands
-// on the market), the registry (registry.go), subscriptions
+// on the market), clearing pools (pools.go: markets keyed (root, 0) whose
+// orders rest without a book until CmdClearPool clears them all at once
+// with package clearing; their own invariants and snapshot section), the
+// registry (registry.go), subscriptions
 // (subscriptions.go), tenders (tender.go), the signing part (keys.go: keys,
 // signature policies, the signing clock and the tenders' nonces) and the
 // counters of commands that reach no market. Every command kind has a Scope (one table,

@@ -42,6 +42,35 @@
 // accumulate without matching; CmdUncross clears it at one uniform price
 // (Exchange.Indicative publishes that price and volume meanwhile).
 //
+// Clearing pools: the operator opens a pool on a category of any level
+// (CmdOpenPool; it must overlap no open market or pool). From then on every
+// CmdPlace whose Category lies in its subtree rests in the pool, which is
+// one market keyed (root, 0), locked and journaled as one. A request (Buy)
+// names a leaf or a group, the bases where it takes the goods itself
+// (Bases) and/or its own basis for delivery at the transport table's cost
+// (Basis), a minimum grade (Grade), a longest lead time in days (LeadTime,
+// 0 = any), a minimum supplier rating (Rating) and a limit per lot
+// delivered at par grade (Price). An offer (Sell) names a leaf, its
+// shipping basis (Basis), its grade, its lead time and its least price ex
+// works for its grade; its rating is its company's. Orders are GTC or GTD
+// and divisible: MinQty and FOK are refused with ReasonAllOrNonePool,
+// because all-or-none quantities make the clearing an integer program
+// containing the knapsack problem (NP-hard); IOC with ReasonInvalidTIF.
+// CmdCancel, CmdAmend (which keeps time priority only when the price stays
+// and the quantity does not grow), GTD expiry and a suspension work on
+// pool orders as on book orders. CmdClearPool runs package clearing over
+// the resting orders at its effective time: the largest total surplus,
+// earlier orders first among equal claims, buyer-optimal competitive
+// prices, no pair of one company. Each traded pair is an EventPoolFill
+// with the buyer's price (delivered, at par), the seller's (ex works), the
+// transport cost and the grade differential; filled orders are done, the
+// rest keep resting, and EventPoolCleared gives the volume and the total
+// surplus. Exchange.IndicativeClearing shows that clearing at any time,
+// with an explanation for every order that would not fill. The grade
+// scales and the transport table come from Config.Grades and
+// Config.Transport. Pools are not sharded yet: an engine of a sharded
+// cluster refuses CmdOpenPool.
+//
 // # Commands in, events out
 //
 // Every state change is a Command, a plain value; every outcome is an Event,
@@ -66,7 +95,9 @@
 //	register            Name, INN, KPP
 //	set-status          Participant, Status
 //	place               Participant, Category, Basis, ClientOrderID, Side, Type,
-//	                    TIF, STP, Price, Qty, MinQty, ExpireAt; signature (**)
+//	                    TIF, STP, Price, Qty, MinQty, ExpireAt; in a clearing
+//	                    pool also Bases, Grade, LeadTime, Rating (***);
+//	                    signature (**)
 //	cancel              Participant, OrderID; Category, Basis optional (*); signature (**)
 //	amend               Participant, OrderID, Price, Qty; Category, Basis optional (*);
 //	                    signature (**)
@@ -89,6 +120,8 @@
 //	rotate-key          Participant, KeyID, KeyAlgorithm, PublicKey, ValidFrom, ValidUntil
 //	revoke-key          Participant, KeyID
 //	set-sign-policy     Category, Basis, Tender, SignPolicy
+//	open-pool           Participant, Category
+//	clear-pool          Participant, Category
 //
 // (*) When either is set, Category and Basis must name the order's market,
 // or the command is refused with ReasonWrongMarket.
@@ -96,6 +129,9 @@
 // (**) The signature fields: KeyID, Nonce, Signature, SignatureVerified.
 // PublicKey is limited to MaxKeyLen bytes and Signature to MaxSignatureLen,
 // with the other size limits (ReasonTooLarge).
+//
+// (***) Outside a pool an order that sets them is refused with
+// ReasonNotPool. See Clearing pools below for what they mean in one.
 //
 // # Signed commands
 //
@@ -160,7 +196,8 @@
 // table (engine.ScopeOf):
 //
 //   - ScopeMarket (CmdPlace, CmdCancel, CmdAmend, CmdExpire of one market,
-//     CmdSetMarketMode, CmdUncross): that market's lock alone, so commands
+//     CmdSetMarketMode, CmdUncross, CmdOpenPool, CmdClearPool; a pool is
+//     one market): that market's lock alone, so commands
 //     on different markets run in parallel and commands on one market one
 //     at a time. A market that has not opened yet opens under the admin
 //     lock, in sequence order, so order IDs (which encode the market) are
