@@ -8,6 +8,7 @@ import (
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/clearing"
+	"github.com/agora-exchange/agora/engine"
 )
 
 // poolFixture is an exchange on the sample cement catalog, its grades and
@@ -211,6 +212,8 @@ func TestPoolRejections(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotPool)
 	_, err = g.submit(Command{Kind: CmdClearPool, Category: g.leaf("23.51.12")})
 	require.ErrorIs(t, err, ErrNotPool)
+	_, err = f.x.IndicativeClearing(f.cem1)
+	require.ErrorIs(t, err, engine.ErrNotPool)
 	require.NoError(t, f.x.CheckInvariants())
 }
 
@@ -471,4 +474,52 @@ func TestPoolRandomized(t *testing.T) {
 		fills += runPoolFuzz(t, data)
 	}
 	require.Positive(t, fills)
+}
+
+// TestPoolCodecVersion3: a command with a Grade and an event with a pool
+// fill's prices are written in version 3 and round-trip; every other record
+// keeps its older version, and a version 3 record without version 3 fields
+// is refused as not canonical.
+func TestPoolCodecVersion3(t *testing.T) {
+	c := Command{Kind: CmdPlace, Participant: 1, Category: 2, Basis: 3, Side: Buy, Price: 700, Qty: 4, Grade: 2, LeadTime: 14, Rating: 60, Bases: []catalog.BasisID{5}}
+	b := AppendCommand(nil, &c)
+	require.Equal(t, byte(3), b[0])
+	got, n, err := DecodeCommand(b)
+	require.NoError(t, err)
+	require.Equal(t, len(b), n)
+	require.Equal(t, c, got)
+	c.Grade = 0
+	require.Equal(t, byte(2), AppendCommand(nil, &c)[0])
+	bad := append([]byte{3}, AppendCommand(nil, &c)[1:]...)
+	bad = append(bad, 0) // Grade 0
+	_, _, err = DecodeCommand(bad)
+	require.ErrorIs(t, err, ErrCorruptCommand)
+	require.ErrorContains(t, err, "not canonical")
+
+	e := Event{Seq: 9, Kind: EventPoolFill, Price: 6_030, SellerPrice: 6_000, Transport: 50, GradeDiff: 20, Qty: 600}
+	eb := AppendEvent(nil, &e)
+	require.Equal(t, byte(3), eb[0])
+	ge, n, err := DecodeEvent(eb)
+	require.NoError(t, err)
+	require.Equal(t, len(eb), n)
+	require.Equal(t, e, ge)
+	e.SellerPrice, e.Transport, e.GradeDiff = 0, 0, 0
+	require.Equal(t, byte(1), AppendEvent(nil, &e)[0])
+	e.KeyID = 3
+	v2 := AppendEvent(nil, &e)
+	require.Equal(t, byte(2), v2[0])
+	badEv := append(append([]byte{3}, v2[1:]...), 0, 0, 0)
+	_, _, err = DecodeEvent(badEv)
+	require.ErrorIs(t, err, ErrCorruptEvent)
+	require.ErrorContains(t, err, "not canonical")
+}
+
+// TestPoolSignedGrade: the signature of a pool order covers its grade.
+func TestPoolSignedGrade(t *testing.T) {
+	c := Command{Kind: CmdPlace, Participant: 1, Category: 2, Basis: 3, Side: Sell, Price: 700, Qty: 4, Grade: 2, KeyID: 1, Nonce: 1}
+	a := AppendSigningBytes(nil, &c)
+	c.Grade = 3
+	require.NotEqual(t, a, AppendSigningBytes(nil, &c))
+	c.Grade = 0
+	require.Equal(t, byte(2), AppendSigningBytes(nil, &c)[len(SigningContext)], "a command without Grade signs its version 2 bytes")
 }
