@@ -243,6 +243,8 @@ func (e *Engine) poolCheck(m *Market, cmd *wire.Command, now int64) wire.RejectR
 		return wire.ReasonInvalidRating
 	case cmd.Side == wire.Sell && len(cmd.Bases) != 0:
 		return wire.ReasonUnreadField
+	case cmd.Basis == 0 && len(cmd.Bases) == 0:
+		return wire.ReasonUnknownBasis
 	case !e.cat.Taxonomy.Covers(m.pool.root, cmd.Category):
 		return wire.ReasonWrongMarket
 	}

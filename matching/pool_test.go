@@ -162,6 +162,8 @@ func TestPoolRejections(t *testing.T) {
 	f := newPoolFixture(t)
 	buyer, plant := f.trader("buyer"), f.trader("plant")
 	pending := f.register("pending")
+	suspended := f.trader("suspended")
+	f.setStatus(suspended, catalog.StatusSuspended)
 	f.must(f.request(buyer, 70_000, 10, f.m500))
 	cases := []struct {
 		name   string
@@ -177,6 +179,11 @@ func TestPoolRejections(t *testing.T) {
 		{"group offer", func() Command { c := f.offer(plant, f.tul, 60_000, 10, f.m500); c.Category = f.root; return c }(), ReasonNotLeaf},
 		{"offer rating", func() Command { c := f.offer(plant, f.tul, 60_000, 10, f.m500); c.Rating = 5; return c }(), ReasonInvalidRating},
 		{"not verified", f.offer(pending, f.tul, 60_000, 10, f.m500), ReasonNotVerified},
+		{"suspended", f.offer(suspended, f.tul, 60_000, 10, f.m500), ReasonSuspended},
+		{"no basis", func() Command { c := f.request(buyer, 70_000, 10, 0); c.Basis = 0; return c }(), ReasonUnknownBasis},
+		{"unknown basis", func() Command { c := f.request(buyer, 70_000, 10, 0); c.Bases = []catalog.BasisID{99}; return c }(), ReasonUnknownBasis},
+		{"lead", func() Command { c := f.request(buyer, 70_000, 10, 0); c.LeadTime = -1; return c }(), ReasonInvalidLeadTime},
+		{"clear a book", Command{Kind: CmdUncross, Category: f.root, RefPrice: 1}, ReasonInvalidMode},
 		{"open twice", Command{Kind: CmdOpenPool, Category: f.root}, ReasonPoolConflict},
 		{"nested pool", Command{Kind: CmdOpenPool, Category: f.cem1}, ReasonPoolConflict},
 		{"book under pool", Command{Kind: CmdSetMarketMode, Category: f.cem1, Basis: f.msk, MarketMode: MarketCall}, ReasonPoolConflict},
