@@ -79,6 +79,10 @@ func TestRouteEveryKind(t *testing.T) {
 		{wire.Command{Kind: wire.CmdCloseTender, Tender: 9}, Route{Shard: 3}},
 		{wire.Command{Kind: wire.CmdCancelTender, Tender: 9}, Route{Shard: 3}},
 		{wire.Command{Kind: wire.CmdListSubscriptions, Participant: 7}, Route{Shard: 2}},
+		// A pool is the market (root, 0); a sharded engine refuses to open
+		// one, so its commands reach the shard that refuses them.
+		{wire.Command{Kind: wire.CmdOpenPool, Category: key.Category}, Route{Shard: ShardOf(wire.MarketKey{Category: key.Category}, shards)}},
+		{wire.Command{Kind: wire.CmdClearPool, Category: key.Category}, Route{Shard: ShardOf(wire.MarketKey{Category: key.Category}, shards)}},
 		{wire.Command{Kind: 0}, Route{}},
 		{wire.Command{Kind: wire.MaxCommandKind + 1}, Route{}},
 	} {
