@@ -1,7 +1,11 @@
 package matching
 
 import (
+	"cmp"
+	"fmt"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -529,4 +533,113 @@ func TestPoolSignedGrade(t *testing.T) {
 	require.NotEqual(t, a, AppendSigningBytes(nil, &c))
 	c.Grade = 0
 	require.Equal(t, byte(2), AppendSigningBytes(nil, &c)[len(SigningContext)], "a command without Grade signs its version 2 bytes")
+}
+
+// TestPoolMatchesCallAuction: orders with identical attributes at one
+// basis clear in a pool to the volume that a call market's uniform-price
+// uncross trades on the same orders.
+func TestPoolMatchesCallAuction(t *testing.T) {
+	type o struct {
+		side  Side
+		price catalog.Price
+		qty   catalog.Qty
+	}
+	books := [][]o{
+		{{Buy, 70_000, 10}, {Buy, 69_000, 5}, {Sell, 68_000, 8}, {Sell, 69_000, 9}, {Sell, 71_000, 4}},
+		{{Buy, 65_000, 3}, {Sell, 66_000, 3}},
+		{{Buy, 70_000, 7}, {Buy, 70_000, 2}, {Sell, 60_000, 4}, {Sell, 60_000, 4}, {Sell, 70_000, 20}},
+	}
+	for i, book := range books {
+		f := newPoolFixture(t)
+		g := newExFixture(t, Config{Catalog: f.d.Catalog})
+		leaf := f.leaf("23.51.12")
+		call := MarketKey{Category: leaf, Basis: g.basis("MSK")}
+		g.must(Command{Kind: CmdSetMarketMode, Category: call.Category, Basis: call.Basis, MarketMode: MarketCall})
+		var ps, qs []catalog.ParticipantID
+		for k := range book {
+			ps = append(ps, f.trader(fmt.Sprint("p", k)))
+			qs = append(qs, g.trader(fmt.Sprint("p", k)))
+		}
+		for k, x := range book {
+			c := Command{Kind: CmdPlace, Participant: ps[k], Category: leaf, Basis: f.msk, Side: x.side, Price: x.price, Qty: x.qty, Grade: f.m500}
+			if x.side == Buy {
+				c.Category, c.Bases, c.Basis = f.root, []catalog.BasisID{f.msk}, 0
+			}
+			f.must(c)
+			g.must(Command{Kind: CmdPlace, Participant: qs[k], Category: call.Category, Basis: call.Basis, Side: x.side, Type: Limit, TIF: GTC, Price: x.price, Qty: x.qty})
+		}
+		u, ok := g.x.Indicative(call, 1)
+		evs := f.must(Command{Kind: CmdClearPool, Category: f.root})
+		vol := exOnly(evs, EventPoolCleared)[0].Qty
+		if !ok {
+			require.Zero(t, vol, "book %d", i)
+			continue
+		}
+		require.Equal(t, u.Volume, vol, "book %d", i)
+		require.Positive(t, vol, "book %d", i)
+	}
+}
+
+// TestPoolConcurrentSubmitters: pool and book commands from several
+// goroutines (run it with -race) replay in sequence order to the same
+// state: each pool command ran under the pool's lock alone.
+func TestPoolConcurrentSubmitters(t *testing.T) {
+	f := newPoolFixture(t)
+	var ps []catalog.ParticipantID
+	for k := range 4 {
+		ps = append(ps, f.trader(fmt.Sprint("c", k)))
+	}
+	type entry struct {
+		seq uint64
+		cmd Command
+	}
+	var mu sync.Mutex
+	var log []entry
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var dst []Event
+			for k := range 200 {
+				p := ps[w]
+				var c Command
+				switch k % 5 {
+				case 0:
+					c = f.request(p, catalog.Price(60_000+1_000*(k%10)), catalog.Qty(1+k%7), f.m500)
+				case 1:
+					c = f.offer(p, f.tul, catalog.Price(55_000+1_000*(k%10)), catalog.Qty(1+k%5), f.m550)
+				case 2:
+					c = Command{Kind: CmdPlace, Participant: p, Category: f.leaf("23.51.13"), Basis: f.msk, Side: Side(1 + k%2), Type: Limit, TIF: GTC, Price: 50_000, Qty: 1}
+				case 3:
+					c = Command{Kind: CmdClearPool, Category: f.root}
+				case 4: // an order of the pool (market 1), often another's
+					c = Command{Kind: CmdCancel, Participant: p, OrderID: OrderID(1<<OrderMarketShift | uint64(1+k/2))}
+				}
+				c.Time = 2_000
+				var err error
+				dst, err = f.x.Submit(c, dst[:0])
+				_ = err
+				mu.Lock()
+				log = append(log, entry{dst[0].Seq, c})
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	slices.SortFunc(log, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
+	g := newPoolFixture(t)
+	for k := range 4 {
+		g.trader(fmt.Sprint("c", k))
+	}
+	for _, e := range log {
+		evs, _ := g.x.Submit(e.cmd, nil)
+		require.Equal(t, e.seq, evs[0].Seq)
+	}
+	a, err := f.x.MarshalState()
+	require.NoError(t, err)
+	b, err := g.x.MarshalState()
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+	require.NoError(t, f.x.CheckInvariants())
 }
