@@ -589,6 +589,9 @@ func (e *Engine) restoreMarkets(r *stateReader) error {
 		if _, ok := e.cat.Bases.ByID(key.Basis); !ok {
 			return fmt.Errorf("market %d: unknown basis %d", i+1, key.Basis)
 		}
+		if e.poolOf(key.Category) != nil {
+			return fmt.Errorf("market %d: %v inside a pool", i+1, key)
+		}
 		if nextLocal >= localMask || now < 0 {
 			return fmt.Errorf("market %d: order number %d, clock %d", i+1, nextLocal, now)
 		}

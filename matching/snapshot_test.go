@@ -205,6 +205,9 @@ func FuzzRestoreState(f *testing.F) {
 		duDrive(f, x, g, n)
 		bases = append(bases, duMarshal(f, x))
 	}
+	bases = append(bases, poolState(f))
+	f.Add(byte(3), []byte{})
+	f.Add(byte(3), []byte{30, 0, 0, 5, 60, 0, 0, 0x83})
 	f.Add(byte(0), []byte{})
 	f.Add(byte(1), []byte{40, 0, 0, 7})
 	f.Add(byte(2), []byte{200, 1, 0, 0x81, 17, 0, 0, 0xff})
@@ -234,4 +237,19 @@ func FuzzRestoreState(f *testing.F) {
 		require.Equal(t, b2, duMarshal(t, z))
 		duDrive(t, y, newDuGen(y.Catalog(), 1), 50)
 	})
+}
+
+// poolState returns the state of an exchange on the sample catalog with a
+// clearing pool on ready-mixed concrete holding a request and the rest of
+// an offer after a clearing.
+func poolState(t testing.TB) []byte {
+	f := newExFixture(t, Config{})
+	a, b := f.trader("a"), f.trader("b")
+	group, leaf, msk := f.category("23.63").ID, f.leaf("23.63.10"), f.basis("MSK")
+	f.must(Command{Kind: CmdOpenPool, Category: group})
+	f.must(Command{Kind: CmdPlace, Participant: a, Category: group, Bases: []catalog.BasisID{msk}, Side: Buy, Price: 500_000, Qty: 30, LeadTime: 10, ClientOrderID: 4})
+	f.must(Command{Kind: CmdPlace, Participant: b, Category: leaf, Basis: msk, Side: Sell, Price: 450_000, Qty: 50, LeadTime: 5, TIF: GTD, ExpireAt: 1_000_000})
+	f.must(Command{Kind: CmdClearPool, Category: group})
+	f.must(Command{Kind: CmdPlace, Participant: a, Category: leaf, Side: Buy, Basis: msk, Price: 440_000, Qty: 7, Rating: 3})
+	return duMarshal(t, f.x)
 }
