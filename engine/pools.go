@@ -156,6 +156,9 @@ func poolAttrs(cmd *wire.Command) bool {
 
 // applyPool applies a ScopeMarket command of valid shape to pool m.
 func (e *Engine) applyPool(m *Market, seq uint64, cmd *wire.Command, dst []wire.Event) ([]wire.Event, error) {
+	if invariantsEnabled {
+		defer e.mustHoldPool(m)
+	}
 	switch cmd.Kind {
 	case wire.CmdPlace:
 		return e.poolPlace(m, seq, cmd, dst)
@@ -512,6 +515,18 @@ func (e *Engine) clearPool(m *Market, seq uint64, cmd *wire.Command, dst []wire.
 // conserved (filled + open = original), a known owner, a unique client
 // order ID, and an empty book.
 func (e *Engine) checkPool(m *Market) error {
+	if err := e.checkPoolOrders(m); err != nil {
+		return err
+	}
+	if e.pools[m.pool.root] != m {
+		return fmt.Errorf("pool %v: not in the pool table", m.key)
+	}
+	return nil
+}
+
+// checkPoolOrders is checkPool but for the pool table, which a ScopeAdmin
+// command may be changing: it reads m, the catalog and the registry only.
+func (e *Engine) checkPoolOrders(m *Market) error {
 	if err := m.checkPoolLocal(); err != nil {
 		return err
 	}
@@ -523,10 +538,15 @@ func (e *Engine) checkPool(m *Market) error {
 			return fmt.Errorf("pool %v: order %d: unknown owner %d", m.key, o.id, o.owner)
 		}
 	}
-	if e.pools[m.pool.root] != m {
-		return fmt.Errorf("pool %v: not in the pool table", m.key)
-	}
 	return nil
+}
+
+// mustHoldPool panics if pool m breaks its invariants; only builds with
+// the invariants tag call it, after every pool command.
+func (e *Engine) mustHoldPool(m *Market) {
+	if err := e.checkPoolOrders(m); err != nil {
+		panic(err)
+	}
 }
 
 // checkPoolLocal checks what of checkPool reads m alone.
