@@ -487,7 +487,7 @@ func (e *Engine) clearPool(m *Market, seq uint64, cmd *wire.Command, dst []wire.
 		of.filled += f.Qty
 		dst = append(dst, wire.Event{
 			Seq: seq, Time: now, Kind: wire.EventPoolFill, Command: cmd.Kind,
-			Participant: rq.owner, Category: of.cat, Basis: of.basis,
+			Participant: rq.owner, Category: m.key.Category, Basis: m.key.Basis,
 			OrderID: rq.id, ClientOrderID: rq.tag, Side: wire.Buy, Price: f.BuyerPrice, Qty: catalog.Qty(f.Qty), Remaining: catalog.Qty(rq.qty),
 			MakerParticipant: of.owner, MakerOrderID: of.id, MakerClientOrderID: of.tag, MakerRemaining: catalog.Qty(of.qty),
 			SellerPrice: f.SellerPrice, Transport: f.Transport, GradeDiff: f.GradeDiff,

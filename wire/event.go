@@ -110,8 +110,8 @@ const (
 	// buyer's price per lot delivered at par grade, SellerPrice the
 	// seller's ex works for its grade, Transport the transport cost per lot
 	// and GradeDiff the differential of the offer's grade from par:
-	// Price + GradeDiff = SellerPrice + Transport. Basis is the offer's
-	// basis, Category the offer's leaf.
+	// Price + GradeDiff = SellerPrice + Transport. Category and Basis
+	// are the pool's key (its root, 0), as on every event of the pool.
 	EventPoolFill
 	// EventPoolCleared: the pool on Category cleared Qty lots in total, for
 	// total surplus BestPrice (minor units).

@@ -258,7 +258,7 @@ func run(w io.Writer) error {
 		rq, of := c.req[f.OrderID], c.off[f.MakerOrderID]
 		o := offByID[of]
 		fmt.Fprintf(w, "  R%d %s <- O%d %s: %d t %s from %s, buyer %s, paid %s, seller %s, transport %s, grade %s\n",
-			rq, m.names[f.Participant], of, m.names[f.MakerParticipant], f.Qty, m.grades[o.Grade], bcode(f.Basis),
+			rq, m.names[f.Participant], of, m.names[f.MakerParticipant], f.Qty, m.grades[o.Grade], bcode(o.Basis),
 			rub(int64(f.Price)), rub(int64(f.Price+f.GradeDiff)), rub(int64(f.SellerPrice)), rub(int64(f.Transport)), rub(int64(f.GradeDiff)))
 	}
 	fmt.Fprintln(w, "surplus by company (RUB):")
