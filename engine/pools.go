@@ -261,7 +261,7 @@ func (e *Engine) poolCheck(m *Market, cmd *wire.Command, now int64) wire.RejectR
 	if err != nil {
 		return clearingReason(err)
 	}
-	if len(m.pool.orders) >= clearing.MaxOrders {
+	if len(m.pool.orders) >= clearing.MaxOrders || (e.cfg.MaxOrdersPerMarket > 0 && len(m.pool.orders) >= e.cfg.MaxOrdersPerMarket) {
 		return wire.ReasonCapacity
 	}
 	return wire.ReasonNone

@@ -643,3 +643,59 @@ func TestPoolConcurrentSubmitters(t *testing.T) {
 	require.Equal(t, a, b)
 	require.NoError(t, f.x.CheckInvariants())
 }
+
+// TestPoolCapacity: Config.MaxOrdersPerMarket bounds a pool's resting
+// orders too.
+func TestPoolCapacity(t *testing.T) {
+	d, err := catalog.SampleCement()
+	require.NoError(t, err)
+	f := &poolFixture{exFixture: newExFixture(t, Config{Catalog: d.Catalog, Grades: d.Grades, Transport: d.Transport, MaxOrdersPerMarket: 2}), d: d}
+	f.root, f.msk = f.category("23.51").ID, f.basis("MSK")
+	f.must(Command{Kind: CmdOpenPool, Category: f.root})
+	p := f.trader("p")
+	f.must(f.request(p, 70_000, 1, 0))
+	f.must(f.request(p, 70_000, 1, 0))
+	_, err = f.submit(f.request(p, 70_000, 1, 0))
+	require.ErrorIs(t, err, ErrCapacity)
+}
+
+// BenchmarkPoolIndicative measures an indicative clearing of a pool of n
+// orders on the cement sample (random bases, grades and limits), under the
+// pool's lock.
+func BenchmarkPoolIndicative(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			d, err := catalog.SampleCement()
+			require.NoError(b, err)
+			f := &poolFixture{exFixture: newExFixture(b, Config{Catalog: d.Catalog, Grades: d.Grades, Transport: d.Transport}), d: d}
+			f.root, f.cem1 = f.category("23.51").ID, f.leaf("23.51.12")
+			f.must(Command{Kind: CmdOpenPool, Category: f.root})
+			var ps []catalog.ParticipantID
+			for k := range 50 {
+				ps = append(ps, f.trader(fmt.Sprint("c", k)))
+			}
+			var bases []catalog.BasisID
+			for bs := range d.Bases.All() {
+				bases = append(bases, bs.ID)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			for k := range n {
+				c := Command{Kind: CmdPlace, Participant: ps[rng.IntN(len(ps))], Basis: bases[rng.IntN(len(bases))], Qty: catalog.Qty(1 + rng.IntN(50)),
+					Grade: catalog.Grade(1 + rng.IntN(3)), Price: catalog.Price(55_000 + 100*rng.IntN(150))}
+				if k%2 == 0 {
+					c.Side, c.Category = Buy, f.root
+				} else {
+					c.Side, c.Category = Sell, f.cem1
+				}
+				f.must(c)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := f.x.IndicativeClearing(f.root); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
