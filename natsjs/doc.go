@@ -1,0 +1,48 @@
+// Package natsjs implements Agora's replicated logs (package replog) on
+// NATS JetStream, so that a sharded cluster (package cluster) runs on a
+// NATS cluster that operators already run.
+//
+// # Mapping
+//
+//   - A replog.Stream is a JetStream stream of Options.Replicas (R3 by
+//     default) on subject "<SubjectPrefix>.<name>", file storage, direct
+//     get on. An append is one publish; its ack means 2 of 3 servers
+//     hold it (durability comes from the R3 acks, not from fsync).
+//     The cluster runtime creates one command stream and one output
+//     stream per shard and one global stream sourced into every command
+//     stream.
+//   - Message IDs are JetStream's Nats-Msg-Id; the dedupe window is the
+//     stream's Duplicates (replog.StreamConfig.Duplicates, JetStream's
+//     default 2 minutes). A retry within the window is a duplicate and
+//     returns the first append's seq; a retry after the window is a new
+//     command. JetStream checks the ID before the expected last sequence,
+//     so a retry of an append that landed stays idempotent.
+//   - A sourced message keeps its Nats-Msg-Id, and the target stream
+//     deduplicates it against its own IDs: callers namespace IDs by
+//     stream (the cluster runtime uses "c.", "g.", "o." and "t.").
+//     Msg.Origin comes from the Nats-Stream-Source header.
+//   - An output's audit-chain head travels in the Agora-Head header.
+//   - Snapshots go to an Object Store bucket (a KV value is capped at
+//     1 MiB); liveness and configuration to a KV bucket keeping one
+//     revision.
+//
+// # Failures
+//
+// A JetStream request gets no answer while its stream has no leader. Every
+// request therefore has its own deadline (Options.CallTimeout) and is
+// sent again, under the same message ID, after Options.Backoff, until the
+// caller's context is done; then the call fails with replog.ErrTimeout
+// (the outcome is unknown: retry under the same ID).
+//
+// An ordered consumer silently starts at the first retained message when
+// its start was purged, so every Read checks sequence numbers itself and
+// reports a *replog.TruncatedError naming the requested and the first
+// retained seq.
+//
+// # Connections
+//
+// The caller owns the connection: Connect takes a *nats.Conn and New a
+// jetstream.JetStream, with whatever servers, TLS, credentials and
+// reconnect options the caller chose. Importing natsjs does not pull in
+// the NATS server.
+package natsjs

@@ -1,0 +1,62 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/agora-exchange/agora/natsjs"
+	"github.com/agora-exchange/agora/replog"
+	"github.com/agora-exchange/agora/replog/replogtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startCluster starts a 3-server cluster for the test.
+func startCluster(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := StartCluster(t.TempDir(), 3)
+	require.NoError(t, err)
+	t.Cleanup(c.Shutdown)
+	return c
+}
+
+// connect returns a connection to every running server of c, closed at
+// the end of the test, that reconnects for as long as the test runs.
+func connect(t testing.TB, c *Cluster) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(c.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond), nats.Timeout(time.Second))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+func newLog(t testing.TB, nc *nats.Conn) *natsjs.Log {
+	t.Helper()
+	l, err := natsjs.Connect(nc, natsjs.Options{CallTimeout: time.Second})
+	require.NoError(t, err)
+	t.Cleanup(l.Close)
+	return l
+}
+
+// TestConformance runs replog's conformance suite on JetStream against a
+// 3-server R3 cluster.
+func TestConformance(t *testing.T) {
+	c := startCluster(t)
+	nc := connect(t, c)
+	replogtest.Run(t, func(t *testing.T) replogtest.Harness {
+		return replogtest.Harness{
+			Log:     newLog(t, nc),
+			Window:  time.Second,
+			Advance: time.Sleep,
+			Timeout: 30 * time.Second,
+		}
+	})
+}
+
+var _ = context.Background
+var _ = replog.ErrTimeout

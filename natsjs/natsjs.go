@@ -1,0 +1,722 @@
+package natsjs
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/agora-exchange/agora/replog"
+)
+
+// Header names of the messages the adapter stores.
+const (
+	// HeadHeader carries an output message's audit-chain head, in hex.
+	HeadHeader   = "Agora-Head"
+	msgIDHeader  = "Nats-Msg-Id"
+	sourceHeader = "Nats-Stream-Source"
+)
+
+// Options configures a Log. Zero fields mean the defaults.
+type Options struct {
+	// Replicas is the JetStream replication of every stream and bucket
+	// the Log creates; default 3 (R3: an append is acknowledged once 2 of
+	// 3 servers hold it).
+	Replicas int
+	// SubjectPrefix prefixes each stream's subject ("<prefix>.<stream>");
+	// default "agora".
+	SubjectPrefix string
+	// Storage is the stream storage; default jetstream.FileStorage.
+	Storage jetstream.StorageType
+	// CallTimeout bounds each JetStream request; a request that times out,
+	// or finds no responder (a stream without a leader), is retried under
+	// the same message ID after Backoff until the caller's context is
+	// done. Defaults 2 s and 25 ms.
+	CallTimeout time.Duration
+	Backoff     time.Duration
+	// ReadBatch is how many messages a reader's consumer asks for at a
+	// time; default 256.
+	ReadBatch int
+	// Cursors is how many idle readers a stream keeps positioned for the
+	// next Read; default 8.
+	Cursors int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Replicas <= 0 {
+		o.Replicas = 3
+	}
+	if o.SubjectPrefix == "" {
+		o.SubjectPrefix = "agora"
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 2 * time.Second
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 25 * time.Millisecond
+	}
+	if o.ReadBatch <= 0 {
+		o.ReadBatch = 256
+	}
+	if o.Cursors <= 0 {
+		o.Cursors = 8
+	}
+	return o
+}
+
+// Log is a replog.Log on JetStream. It is safe for concurrent use. It
+// does not own the connection: Close stops its readers, and the caller
+// closes the connection.
+type Log struct {
+	js   jetstream.JetStream
+	opts Options
+
+	mu      sync.Mutex
+	streams []*stream
+	closed  bool
+	done    chan struct{}
+}
+
+var _ replog.Log = (*Log)(nil)
+
+// New returns a Log on js. Connection options (TLS, credentials, servers,
+// reconnects) are the caller's: they are those of the connection js was
+// made from.
+func New(js jetstream.JetStream, opts Options) *Log {
+	return &Log{js: js, opts: opts.withDefaults(), done: make(chan struct{})}
+}
+
+// Connect returns a Log on nc's JetStream context. Errors: jetstream.New's.
+func Connect(nc *nats.Conn, opts Options) (*Log, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	return New(js, opts), nil
+}
+
+// Close stops the Log's readers; later calls fail with replog.ErrClosed.
+func (l *Log) Close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	close(l.done)
+	ss := l.streams
+	l.mu.Unlock()
+	for _, s := range ss {
+		s.closeCursors()
+	}
+}
+
+func (l *Log) isClosed() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// retryable reports an error after which the same request may be sent
+// again: no answer in time, no responder (no leader), a temporary
+// JetStream unavailability.
+func retryable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected) ||
+		errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, replog.ErrTimeout) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		// 503 "JetStream system temporarily unavailable", 10008 cluster
+		// not available, 10009 no leader / not current, 10158 a duplicate
+		// of a message ID still being stored.
+		return apiErr.Code == 503 || apiErr.ErrorCode == 10008 || apiErr.ErrorCode == 10009 || apiErr.ErrorCode == 10158 || apiErr.Code == 408
+	}
+	return false
+}
+
+// do runs call, each try under its own CallTimeout, until it returns a
+// non-retryable result or ctx is done (then replog.ErrTimeout wrapping the
+// last error: the outcome is unknown).
+func (l *Log) do(ctx context.Context, what string, call func(ctx context.Context) error) error {
+	for {
+		if l.isClosed() {
+			return replog.ErrClosed
+		}
+		cctx, cancel := context.WithTimeout(ctx, l.opts.CallTimeout)
+		err := call(cctx)
+		cancel()
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %s: %w", replog.ErrTimeout, what, err)
+		}
+		t := time.NewTimer(l.opts.Backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w: %s: %w", replog.ErrTimeout, what, err)
+		case <-l.done:
+			t.Stop()
+			return replog.ErrClosed
+		case <-t.C:
+		}
+	}
+}
+
+func (l *Log) subject(name string) string { return l.opts.SubjectPrefix + "." + name }
+
+// Stream implements replog.Log: it creates the stream of cfg (file
+// storage, Options.Replicas, dedupe window cfg.Duplicates, direct get on,
+// each source sourced whole) or binds to an existing one with the same
+// sources. Errors: replog.ErrInvalid for a bad name or other sources,
+// replog.ErrTimeout, JetStream's.
+func (l *Log) Stream(ctx context.Context, cfg replog.StreamConfig) (replog.Stream, error) {
+	if cfg.Name == "" || strings.ContainsAny(cfg.Name, ". *>\t\r\n") || slices.Contains(cfg.Sources, cfg.Name) {
+		return nil, fmt.Errorf("%w: stream name %q, sources %v", replog.ErrInvalid, cfg.Name, cfg.Sources)
+	}
+	if cfg.Duplicates <= 0 {
+		cfg.Duplicates = replog.DefaultDuplicates
+	}
+	if cfg.MaxAge > 0 && cfg.Duplicates > cfg.MaxAge {
+		cfg.Duplicates = cfg.MaxAge
+	}
+	jcfg := jetstream.StreamConfig{
+		Name: cfg.Name, Subjects: []string{l.subject(cfg.Name)},
+		Replicas: l.opts.Replicas, Storage: l.opts.Storage,
+		Duplicates: cfg.Duplicates, MaxAge: cfg.MaxAge,
+		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld,
+		AllowDirect: true,
+	}
+	for _, src := range cfg.Sources {
+		jcfg.Sources = append(jcfg.Sources, &jetstream.StreamSource{Name: src})
+	}
+	var js jetstream.Stream
+	err := l.do(ctx, "stream "+cfg.Name, func(ctx context.Context) error {
+		var err error
+		js, err = l.js.Stream(ctx, cfg.Name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			js, err = l.js.CreateStream(ctx, jcfg)
+			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				js, err = l.js.Stream(ctx, cfg.Name)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var have []string
+	for _, src := range js.CachedInfo().Config.Sources {
+		have = append(have, src.Name)
+	}
+	if !slices.Equal(have, cfg.Sources) {
+		return nil, fmt.Errorf("%w: stream %s exists with sources %v", replog.ErrInvalid, cfg.Name, have)
+	}
+	s := &stream{l: l, name: cfg.Name, subj: l.subject(cfg.Name), js: js}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, replog.ErrClosed
+	}
+	l.streams = append(l.streams, s)
+	return s, nil
+}
+
+type stream struct {
+	l    *Log
+	name string
+	subj string
+	js   jetstream.Stream
+
+	mu      sync.Mutex
+	cursors []*cursor // idle readers, each positioned at its next seq
+}
+
+// cursor is an ordered consumer read from one goroutine at a time.
+type cursor struct {
+	it   jetstream.MessagesContext
+	next uint64
+}
+
+func (c *cursor) stop() { c.it.Stop() }
+
+func (s *stream) Name() string { return s.name }
+
+func (s *stream) closeCursors() {
+	s.mu.Lock()
+	cs := s.cursors
+	s.cursors = nil
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.stop()
+	}
+}
+
+// Append implements replog.Stream: one publish with the message ID and,
+// with CheckLast, the expected last sequence; JetStream checks the ID
+// against its dedupe window first. A try that gets no answer is sent again
+// under the same ID until ctx is done. Errors: *replog.WrongLastError,
+// replog.ErrTimeout, replog.ErrClosed, JetStream's.
+func (s *stream) Append(ctx context.Context, data []byte, opts replog.AppendOptions) (replog.Ack, error) {
+	m := &nats.Msg{Subject: s.subj, Data: data, Header: nats.Header{}}
+	if opts.ID != "" {
+		m.Header.Set(msgIDHeader, opts.ID)
+	}
+	if opts.CheckLast {
+		m.Header.Set(jetstream.ExpectedLastSeqHeader, strconv.FormatUint(opts.ExpectLast, 10))
+	}
+	if opts.Head != nil {
+		m.Header.Set(HeadHeader, hex.EncodeToString(opts.Head))
+	}
+	var pa *jetstream.PubAck
+	err := s.l.do(ctx, "append to "+s.name, func(ctx context.Context) error {
+		var err error
+		pa, err = s.l.js.PublishMsg(ctx, m)
+		return err
+	})
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+		last, ok := parseLast(apiErr.Description)
+		if !ok {
+			info, ierr := s.Info(ctx)
+			if ierr != nil {
+				return replog.Ack{}, ierr
+			}
+			last = info.Last
+		}
+		return replog.Ack{}, &replog.WrongLastError{Stream: s.name, Expected: opts.ExpectLast, Last: last}
+	}
+	if err != nil {
+		return replog.Ack{}, err
+	}
+	return replog.Ack{Seq: pa.Sequence, Duplicate: pa.Duplicate}, nil
+}
+
+// parseLast reads the sequence of "wrong last sequence: N".
+func parseLast(desc string) (uint64, bool) {
+	_, n, ok := strings.Cut(desc, ": ")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(n), 10, 64)
+	return v, err == nil
+}
+
+// Info implements replog.Stream.
+func (s *stream) Info(ctx context.Context) (replog.Info, error) {
+	var st jetstream.StreamState
+	err := s.l.do(ctx, "info of "+s.name, func(ctx context.Context) error {
+		info, err := s.js.Info(ctx)
+		if err == nil {
+			st = info.State
+		}
+		return err
+	})
+	if err != nil {
+		return replog.Info{}, err
+	}
+	if st.Msgs == 0 {
+		return replog.Info{First: st.LastSeq + 1, Last: st.LastSeq}, nil
+	}
+	return replog.Info{First: st.FirstSeq, Last: st.LastSeq}, nil
+}
+
+// Purge implements replog.Stream.
+func (s *stream) Purge(ctx context.Context, before uint64) error {
+	info, err := s.Info(ctx)
+	if err != nil {
+		return err
+	}
+	before = min(before, info.Last+1)
+	if before <= info.First {
+		return nil
+	}
+	return s.l.do(ctx, "purge of "+s.name, func(ctx context.Context) error {
+		return s.js.Purge(ctx, jetstream.WithPurgeSequence(before))
+	})
+}
+
+// Read implements replog.Stream. A read of one message that is stored is
+// one direct get; otherwise the stream's idle reader positioned at from is
+// used, or a new ordered consumer is started there. An ordered consumer
+// silently starts at the first retained message when from was purged, so
+// every message's seq is checked: a read that does not begin at from
+// fails with a *replog.TruncatedError naming from and the first retained
+// seq. Errors: *replog.TruncatedError, replog.ErrInvalid, replog.ErrTimeout,
+// replog.ErrClosed, the context's.
+func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, error) {
+	if from == 0 || max < 1 {
+		return nil, fmt.Errorf("%w: read from %d, max %d", replog.ErrInvalid, from, max)
+	}
+	if s.l.isClosed() {
+		return nil, replog.ErrClosed
+	}
+	if max == 1 {
+		var raw *jetstream.RawStreamMsg
+		err := s.l.do(ctx, "get from "+s.name, func(ctx context.Context) error {
+			var err error
+			raw, err = s.js.GetMsg(ctx, from)
+			return err
+		})
+		if err == nil {
+			return []replog.Msg{fromRaw(raw)}, nil
+		}
+		if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil, err
+		}
+	}
+	c, err := s.cursor(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.readCursor(ctx, c, max)
+	if err != nil {
+		c.stop()
+		return nil, err
+	}
+	s.park(c)
+	return msgs, nil
+}
+
+// cursor takes the idle reader at from, or starts one.
+func (s *stream) cursor(ctx context.Context, from uint64) (*cursor, error) {
+	s.mu.Lock()
+	for i, c := range s.cursors {
+		if c.next == from {
+			s.cursors = slices.Delete(s.cursors, i, i+1)
+			s.mu.Unlock()
+			return c, nil
+		}
+	}
+	s.mu.Unlock()
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if from < info.First {
+		return nil, &replog.TruncatedError{Stream: s.name, Requested: from, First: info.First}
+	}
+	var it jetstream.MessagesContext
+	err = s.l.do(ctx, "reader of "+s.name, func(ctx context.Context) error {
+		cons, err := s.js.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from,
+		})
+		if err != nil {
+			return err
+		}
+		it, err = cons.Messages(jetstream.PullMaxMessages(s.l.opts.ReadBatch))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &cursor{it: it, next: from}, nil
+}
+
+// park keeps c for the next Read from c.next, stopping the oldest idle
+// reader beyond Options.Cursors.
+func (s *stream) park(c *cursor) {
+	s.mu.Lock()
+	if s.l.isClosed() {
+		s.mu.Unlock()
+		c.stop()
+		return
+	}
+	s.cursors = append(s.cursors, c)
+	var drop *cursor
+	if len(s.cursors) > s.l.opts.Cursors {
+		drop = s.cursors[0]
+		s.cursors = s.cursors[1:]
+	}
+	s.mu.Unlock()
+	if drop != nil {
+		drop.stop()
+	}
+}
+
+// readCursor waits for the message at c.next, then takes what else is
+// buffered, up to max.
+func (s *stream) readCursor(ctx context.Context, c *cursor, max int) ([]replog.Msg, error) {
+	var out []replog.Msg
+	for len(out) < max {
+		var m jetstream.Msg
+		var err error
+		if len(out) == 0 {
+			m, err = c.it.Next(jetstream.NextContext(ctx))
+		} else {
+			m, err = c.it.Next(jetstream.NextMaxWait(time.Millisecond))
+			if err != nil {
+				return out, nil
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if s.l.isClosed() {
+				return nil, replog.ErrClosed
+			}
+			return nil, err
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			return nil, err
+		}
+		seq := meta.Sequence.Stream
+		if seq < c.next {
+			continue // redelivered after a reset
+		}
+		if seq > c.next {
+			if len(out) > 0 {
+				// The rest was purged under this reader: return what
+				// came in order; the next Read reports the truncation.
+				c.next = 0
+				return out, nil
+			}
+			return nil, &replog.TruncatedError{Stream: s.name, Requested: c.next, First: seq}
+		}
+		out = append(out, toMsg(seq, m.Headers(), m.Data()))
+		c.next++
+	}
+	return out, nil
+}
+
+func fromRaw(raw *jetstream.RawStreamMsg) replog.Msg {
+	return toMsg(raw.Sequence, raw.Header, raw.Data)
+}
+
+func toMsg(seq uint64, h nats.Header, data []byte) replog.Msg {
+	m := replog.Msg{Seq: seq, Data: data}
+	if h == nil {
+		return m
+	}
+	m.ID = h.Get(msgIDHeader)
+	if hd := h.Get(HeadHeader); hd != "" {
+		if b, err := hex.DecodeString(hd); err == nil {
+			m.Head = b
+		}
+	}
+	if src := h.Get(sourceHeader); src != "" {
+		m.Origin = parseSource(src)
+		m.Head = nil
+	}
+	return m
+}
+
+// parseSource reads the origin of a sourced message from its
+// Nats-Stream-Source header: "<stream>[:<domain hash>] <seq> <filter>
+// <transform>".
+func parseSource(v string) replog.Origin {
+	f := strings.Fields(v)
+	if len(f) < 2 {
+		return replog.Origin{}
+	}
+	name, _, _ := strings.Cut(f[0], ":")
+	seq, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return replog.Origin{}
+	}
+	return replog.Origin{Stream: name, Seq: seq}
+}
+
+// Objects implements replog.Log: a JetStream object store bucket of
+// Options.Replicas (objects are chunked, so snapshots may exceed the 1 MiB
+// cap of a KV value).
+func (l *Log) Objects(ctx context.Context, bucket string) (replog.Objects, error) {
+	var os jetstream.ObjectStore
+	err := l.do(ctx, "object store "+bucket, func(ctx context.Context) error {
+		var err error
+		os, err = l.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: bucket, Replicas: l.opts.Replicas, Storage: l.opts.Storage})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &objects{l: l, os: os}, nil
+}
+
+type objects struct {
+	l  *Log
+	os jetstream.ObjectStore
+}
+
+func (o *objects) Put(ctx context.Context, name string, data []byte) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty object name", replog.ErrInvalid)
+	}
+	return o.l.do(ctx, "put "+name, func(ctx context.Context) error {
+		_, err := o.os.Put(ctx, jetstream.ObjectMeta{Name: name}, bytes.NewReader(data))
+		return err
+	})
+}
+
+func (o *objects) Get(ctx context.Context, name string) ([]byte, error) {
+	var b []byte
+	err := o.l.do(ctx, "get "+name, func(ctx context.Context) error {
+		r, err := o.os.Get(ctx, name)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		b, err = io.ReadAll(r)
+		return err
+	})
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, fmt.Errorf("%w: object %s", replog.ErrNotFound, name)
+	}
+	return b, err
+}
+
+func (o *objects) List(ctx context.Context) ([]string, error) {
+	var names []string
+	err := o.l.do(ctx, "list", func(ctx context.Context) error {
+		infos, err := o.os.List(ctx)
+		if errors.Is(err, jetstream.ErrNoObjectsFound) {
+			names = nil
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		names = names[:0]
+		for _, in := range infos {
+			if !in.Deleted {
+				names = append(names, in.Name)
+			}
+		}
+		return nil
+	})
+	sort.Strings(names)
+	return names, err
+}
+
+func (o *objects) Delete(ctx context.Context, name string) error {
+	err := o.l.do(ctx, "delete "+name, func(ctx context.Context) error {
+		return o.os.Delete(ctx, name)
+	})
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil
+	}
+	return err
+}
+
+// KV implements replog.Log: a JetStream key-value bucket of
+// Options.Replicas keeping one revision per key.
+func (l *Log) KV(ctx context.Context, bucket string) (replog.KV, error) {
+	var kv jetstream.KeyValue
+	err := l.do(ctx, "kv "+bucket, func(ctx context.Context) error {
+		var err error
+		kv, err = l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket, Replicas: l.opts.Replicas, Storage: l.opts.Storage, History: 1})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &keyValue{l: l, kv: kv}, nil
+}
+
+type keyValue struct {
+	l  *Log
+	kv jetstream.KeyValue
+}
+
+func (k *keyValue) Get(ctx context.Context, key string) (replog.Entry, error) {
+	var e replog.Entry
+	err := k.l.do(ctx, "get "+key, func(ctx context.Context) error {
+		v, err := k.kv.Get(ctx, key)
+		if err != nil {
+			return err
+		}
+		e = replog.Entry{Key: key, Value: v.Value(), Revision: v.Revision()}
+		return nil
+	})
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return replog.Entry{}, fmt.Errorf("%w: key %s", replog.ErrNotFound, key)
+	}
+	return e, err
+}
+
+func (k *keyValue) Put(ctx context.Context, key string, value []byte) (uint64, error) {
+	if key == "" {
+		return 0, fmt.Errorf("%w: empty key", replog.ErrInvalid)
+	}
+	var rev uint64
+	err := k.l.do(ctx, "put "+key, func(ctx context.Context) error {
+		var err error
+		rev, err = k.kv.Put(ctx, key, value)
+		return err
+	})
+	return rev, err
+}
+
+func wrongRevision(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
+func (k *keyValue) Create(ctx context.Context, key string, value []byte) (uint64, error) {
+	if key == "" {
+		return 0, fmt.Errorf("%w: empty key", replog.ErrInvalid)
+	}
+	var rev uint64
+	err := k.l.do(ctx, "create "+key, func(ctx context.Context) error {
+		var err error
+		rev, err = k.kv.Create(ctx, key, value)
+		return err
+	})
+	if errors.Is(err, jetstream.ErrKeyExists) || wrongRevision(err) {
+		return 0, fmt.Errorf("%w: key %s", replog.ErrExists, key)
+	}
+	return rev, err
+}
+
+func (k *keyValue) Update(ctx context.Context, key string, value []byte, rev uint64) (uint64, error) {
+	var out uint64
+	err := k.l.do(ctx, "update "+key, func(ctx context.Context) error {
+		var err error
+		out, err = k.kv.Update(ctx, key, value, rev)
+		return err
+	})
+	if errors.Is(err, jetstream.ErrKeyExists) || wrongRevision(err) || errors.Is(err, jetstream.ErrKeyNotFound) {
+		return 0, fmt.Errorf("%w: key %s, revision %d", replog.ErrWrongRevision, key, rev)
+	}
+	return out, err
+}
+
+func (k *keyValue) Keys(ctx context.Context) ([]string, error) {
+	var keys []string
+	err := k.l.do(ctx, "keys", func(ctx context.Context) error {
+		var err error
+		keys, err = k.kv.Keys(ctx)
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			keys, err = nil, nil
+		}
+		return err
+	})
+	sort.Strings(keys)
+	return keys, err
+}
+
+func (k *keyValue) Delete(ctx context.Context, key string) error {
+	return k.l.do(ctx, "delete "+key, func(ctx context.Context) error {
+		return k.kv.Delete(ctx, key)
+	})
+}
