@@ -387,9 +387,14 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 	if err != nil {
 		return nil, err
 	}
+	start := c.next
 	msgs, err := s.readCursor(ctx, c, max)
 	if err != nil {
-		c.stop()
+		if ctx.Err() != nil && c.next == start && !s.l.isClosed() {
+			s.park(c) // nothing consumed: still positioned at from
+		} else {
+			c.stop()
+		}
 		return nil, err
 	}
 	s.park(c)
@@ -720,3 +725,6 @@ func (k *keyValue) Delete(ctx context.Context, key string) error {
 		return k.kv.Delete(ctx, key)
 	})
 }
+
+// JetStream returns the JetStream context the Log uses.
+func (l *Log) JetStream() jetstream.JetStream { return l.js }
