@@ -325,10 +325,16 @@ func (s *stream) Info(ctx context.Context) (replog.Info, error) {
 	var st jetstream.StreamState
 	err := s.l.do(ctx, "info of "+s.name, func(ctx context.Context) error {
 		info, err := s.js.Info(ctx)
-		if err == nil {
-			st = info.State
+		if err != nil {
+			return err
 		}
-		return err
+		if info.Cluster != nil && info.Cluster.Leader == "" {
+			// A stream without a leader is described from a replica's
+			// state, which may be stale: ask again.
+			return fmt.Errorf("%w: stream %s has no leader", replog.ErrTimeout, s.name)
+		}
+		st = info.State
+		return nil
 	})
 	if err != nil {
 		return replog.Info{}, err
