@@ -101,8 +101,9 @@ type Node struct {
 
 // StartNode connects to urls and runs Agora node name of the cluster of
 // cfg until Crash or Stop.
-func StartNode(ctx context.Context, urls, name string, cfg cluster.Config) (*Node, error) {
-	nc, err := nats.Connect(urls, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond), nats.Timeout(time.Second), nats.Name(name))
+// Connection options (credentials, TLS) come last in opts.
+func StartNode(ctx context.Context, urls, name string, cfg cluster.Config, opts ...nats.Option) (*Node, error) {
+	nc, err := nats.Connect(urls, append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(20 * time.Millisecond), nats.Timeout(time.Second), nats.Name(name)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +149,8 @@ func (n *Node) Crash() error {
 
 // Gateway opens a gateway of cfg on its own connection to urls; close
 // returns it.
-func Gateway(ctx context.Context, urls string, cfg cluster.Config) (*cluster.Gateway, func(), error) {
-	nc, err := nats.Connect(urls, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond), nats.Timeout(time.Second), nats.Name("gateway"))
+func Gateway(ctx context.Context, urls string, cfg cluster.Config, opts ...nats.Option) (*cluster.Gateway, func(), error) {
+	nc, err := nats.Connect(urls, append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(20 * time.Millisecond), nats.Timeout(time.Second), nats.Name("gateway")}, opts...)...)
 	if err != nil {
 		return nil, nil, err
 	}
