@@ -254,6 +254,10 @@ type stream struct {
 type cursor struct {
 	it   jetstream.MessagesContext
 	next uint64
+	// idle is set when a Read timed out on it with nothing delivered: its
+	// consumer may sit on a server that is gone, so the next Read checks
+	// the stream before waiting on it again.
+	idle bool
 }
 
 func (c *cursor) stop() { c.it.Stop() }
@@ -397,6 +401,7 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 	msgs, err := s.readCursor(ctx, c, max)
 	if err != nil {
 		if ctx.Err() != nil && c.next == start && !s.l.isClosed() {
+			c.idle = true
 			s.park(c) // nothing consumed: still positioned at from
 		} else {
 			c.stop()
@@ -410,17 +415,30 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 // cursor takes the idle reader at from, or starts one.
 func (s *stream) cursor(ctx context.Context, from uint64) (*cursor, error) {
 	s.mu.Lock()
-	for i, c := range s.cursors {
-		if c.next == from {
+	var c *cursor
+	for i, p := range s.cursors {
+		if p.next == from {
+			c = p
 			s.cursors = slices.Delete(s.cursors, i, i+1)
-			s.mu.Unlock()
-			return c, nil
+			break
 		}
 	}
 	s.mu.Unlock()
+	if c != nil && !c.idle {
+		return c, nil
+	}
 	info, err := s.Info(ctx)
 	if err != nil {
+		if c != nil {
+			s.park(c)
+		}
 		return nil, err
+	}
+	if c != nil {
+		if info.Last < from {
+			return c, nil // nothing to deliver yet: keep waiting on it
+		}
+		c.stop() // it waited while from was there: start afresh
 	}
 	if from < info.First {
 		return nil, &replog.TruncatedError{Stream: s.name, Requested: from, First: info.First}
@@ -433,7 +451,8 @@ func (s *stream) cursor(ctx context.Context, from uint64) (*cursor, error) {
 		if err != nil {
 			return err
 		}
-		it, err = cons.Messages(jetstream.PullMaxMessages(s.l.opts.ReadBatch))
+		it, err = cons.Messages(jetstream.PullMaxMessages(s.l.opts.ReadBatch),
+			jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 		return err
 	})
 	if err != nil {

@@ -186,3 +186,5 @@ func ReadAll(ctx context.Context, s replog.Stream, from, to uint64) ([]replog.Ms
 	}
 	return out, nil
 }
+
+func encode(cmd *wire.Command) []byte { return wire.AppendCommand(nil, cmd) }
