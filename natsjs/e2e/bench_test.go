@@ -56,8 +56,14 @@ func BenchmarkAppendAsync(b *testing.B) {
 	payload := make([]byte, 96)
 	measure(b, b.N, func() {
 		for i := range b.N {
-			if _, err := js.PublishAsync("agora.BENCH_RAW", payload, jetstream.WithMsgID(fmt.Sprintf("r%d", i))); err != nil {
-				b.Fatal(err)
+			for try := 0; ; try++ {
+				_, err := js.PublishAsync("agora.BENCH_RAW", payload, jetstream.WithMsgID(fmt.Sprintf("r%d", i)), jetstream.WithStallWait(time.Second))
+				if err == nil {
+					break
+				}
+				if try == 100 {
+					b.Fatal(err)
+				}
 			}
 		}
 		select {
@@ -99,6 +105,7 @@ func BenchmarkSubmit(b *testing.B) {
 	lat := make([]time.Duration, b.N)
 	var next atomic.Int64
 	var failed atomic.Int64
+	var firstErr atomic.Value
 	measure(b, b.N, func() {
 		var wg sync.WaitGroup
 		for range 64 {
@@ -118,6 +125,7 @@ func BenchmarkSubmit(b *testing.B) {
 					}
 					if err != nil {
 						failed.Add(1)
+						firstErr.CompareAndSwap(nil, err.Error())
 						return
 					}
 					lat[i] = time.Since(t0)
@@ -127,7 +135,7 @@ func BenchmarkSubmit(b *testing.B) {
 		wg.Wait()
 	})
 	if failed.Load() > 0 {
-		b.Fatalf("%d submits failed", failed.Load())
+		b.Fatalf("%d submits failed: %v", failed.Load(), firstErr.Load())
 	}
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
