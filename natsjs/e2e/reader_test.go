@@ -1,0 +1,68 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/agora-exchange/agora/replog"
+)
+
+// TestReaderSurvivesLeaderKill: a Read that timed out waiting at the end
+// of a stream leaves its reader positioned there; after the stream's
+// leader is killed and a message is appended, a Read from that seq
+// returns it within a few seconds, through a connection that never
+// dropped.
+func TestReaderSurvivesLeaderKill(t *testing.T) {
+	c := startCluster(t)
+	setup := newLog(t, connect(t, c))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err := setup.Stream(ctx, replog.StreamConfig{Name: "READER"})
+	require.NoError(t, err)
+	leader, err := StreamLeader(ctx, setup.JetStream(), c, "READER")
+	require.NoError(t, err)
+	// The reader's connection stays up: it is to another server.
+	nc, err := nats.Connect(c.URL((leader+1)%c.N()), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	l := newLog(t, nc)
+	s, err := l.Stream(ctx, replog.StreamConfig{Name: "READER"})
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err := s.Append(ctx, []byte{byte(i)}, replog.AppendOptions{ID: string(rune('a' + i))})
+		require.NoError(t, err)
+	}
+	msgs, err := s.Read(ctx, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, msgs, 3)
+	short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err = s.Read(short, 4, 10)
+	cancelShort()
+	require.Error(t, err, "nothing at 4 yet")
+
+	c.Stop(leader)
+	ack, err := s.Append(ctx, []byte("after"), replog.AppendOptions{ID: "after"})
+	require.NoError(t, err)
+	require.Equal(t, uint64(4), ack.Seq)
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, replog.Info{First: 1, Last: 4}, info)
+
+	// Bounded: well under the consumer's own heartbeat-based recovery.
+	rctx, cancelRead := context.WithTimeout(ctx, 3*time.Second)
+	defer cancelRead()
+	var got []replog.Msg
+	for rctx.Err() == nil && len(got) == 0 {
+		a, cancelA := context.WithTimeout(rctx, time.Second)
+		got, err = s.Read(a, 4, 10)
+		cancelA()
+	}
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, []byte("after"), got[0].Data)
+	require.NoError(t, c.Restart(leader))
+}
