@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/agora-exchange/agora/cluster"
+	"github.com/agora-exchange/agora/natsjs"
 	"github.com/agora-exchange/agora/replog"
 )
 
@@ -296,4 +299,106 @@ func BenchmarkRecovery(b *testing.B) {
 	b.ReportMetric(float64(fromSnap.Milliseconds())/float64(b.N), "ms-from-snapshot")
 	b.ReportMetric(float64(info.Last), "commands")
 	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(b.N)/float64(info.Last+info.Last/10), "cpu-µs/cmd")
+}
+
+// BenchmarkFailoverPartition: the time from cutting the leader of an R3
+// stream off through the route proxies to the next append acknowledged
+// through the other two servers (each op heals afterwards).
+func BenchmarkFailoverPartition(b *testing.B) {
+	c := startCluster(b)
+	ctx := context.Background()
+	setup := newLog(b, connect(b, c))
+	if _, err := setup.Stream(ctx, replog.StreamConfig{Name: "BENCH_PART"}); err != nil {
+		b.Fatal(err)
+	}
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		leader, err := StreamLeader(ctx, setup.JetStream(), c, "BENCH_PART")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var urls []string
+		for j := range c.N() {
+			if j != leader {
+				urls = append(urls, c.URL(j))
+			}
+		}
+		nc, err := nats.Connect(strings.Join(urls, ","))
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := natsjs.Connect(nc, natsjs.Options{CallTimeout: time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := l.Stream(ctx, replog.StreamConfig{Name: "BENCH_PART"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Partition(leader)
+		t0 := time.Now()
+		actx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		_, err = s.Append(actx, []byte("y"), replog.AppendOptions{ID: fmt.Sprintf("p%d", i)})
+		cancel()
+		total += time.Since(t0)
+		c.Heal(leader)
+		l.Close()
+		nc.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(2 * time.Second) // let the healed server catch up
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/failover")
+}
+
+// BenchmarkOwnerFailover: one shard, two Agora nodes, one replica each
+// (Replicas 1, heartbeat 200 ms, TTL 1 s): the time from crashing the
+// shard's owner to the output of a command submitted right after.
+func BenchmarkOwnerFailover(b *testing.B) {
+	c := startCluster(b)
+	ctx := context.Background()
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		cfg := testConfig(fmt.Sprintf("OWN%d", i), 1)
+		cfg.Replicas = 1
+		nodes := map[string]*Node{}
+		for _, name := range []string{"a", "b"} {
+			nd, err := StartNode(ctx, c.URLs(), name, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			nodes[name] = nd
+		}
+		g, closeG, err := Gateway(ctx, c.URLs(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ps, err := Register(ctx, g, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		markets, err := Markets(1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		owner := cluster.Rendezvous(0, []string{"a", "b"}, 1)[0]
+		t0 := time.Now()
+		_ = nodes[owner].Crash()
+		ack, err := g.Submit(ctx, "after", Place(ps[0], markets[0], 1, false))
+		if err == nil {
+			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			_, err = g.Wait(wctx, ack)
+			cancel()
+		}
+		total += time.Since(t0)
+		closeG()
+		for _, nd := range nodes {
+			_ = nd.Crash()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/failover")
 }
