@@ -38,23 +38,30 @@ type Cluster struct {
 // JetStream not ready within 20 s.
 func StartCluster(dir string, n int) (*Cluster, error) {
 	c := &Cluster{dir: dir, n: n, srv: make([]*server.Server, n), proxies: map[[2]int]*proxy{}}
+	// The proxies listen first, so that the cluster ports picked next
+	// cannot be one of theirs.
+	for i := range n {
+		for j := range n {
+			if i != j {
+				p, err := newProxy()
+				if err != nil {
+					c.Shutdown()
+					return nil, err
+				}
+				c.proxies[[2]int{i, j}] = p
+			}
+		}
+	}
 	ports, err := freePorts(n + 1)
 	if err != nil {
+		c.Shutdown()
 		return nil, err
 	}
 	c.cport, c.dead = ports[:n], "127.0.0.1:"+strconv.Itoa(ports[n])
-	for i := range n {
-		for j := range n {
-			if i == j {
-				continue
-			}
-			p, err := newProxy("127.0.0.1:" + strconv.Itoa(c.cport[j]))
-			if err != nil {
-				c.Shutdown()
-				return nil, err
-			}
-			c.proxies[[2]int{i, j}] = p
-		}
+	for k, p := range c.proxies {
+		p.mu.Lock()
+		p.target = "127.0.0.1:" + strconv.Itoa(c.cport[k[1]])
+		p.mu.Unlock()
 	}
 	for i := range n {
 		if err := c.start(i); err != nil {
@@ -116,7 +123,7 @@ func (c *Cluster) start(i int) error {
 		return err
 	}
 	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
+	if !s.ReadyForConnections(30 * time.Second) {
 		s.Shutdown()
 		s.WaitForShutdown()
 		return fmt.Errorf("e2e: server %s not ready", Name(i))
@@ -266,21 +273,22 @@ func StreamLeader(ctx context.Context, js jetstream.JetStream, c *Cluster, name 
 
 // proxy forwards TCP connections to one address while up.
 type proxy struct {
-	ln     net.Listener
-	target string
+	ln net.Listener
 
-	mu    sync.Mutex
-	up    bool
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	target string
+	up     bool
+	conns  map[net.Conn]struct{}
+	wg     sync.WaitGroup
 }
 
-func newProxy(target string) (*proxy, error) {
+// newProxy listens; its target is set before any server dials it.
+func newProxy() (*proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	p := &proxy{ln: ln, target: target, up: true, conns: map[net.Conn]struct{}{}}
+	p := &proxy{ln: ln, up: true, conns: map[net.Conn]struct{}{}}
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -296,13 +304,13 @@ func (p *proxy) accept() {
 			return
 		}
 		p.mu.Lock()
-		if !p.up {
-			p.mu.Unlock()
+		up, target := p.up, p.target
+		p.mu.Unlock()
+		if !up {
 			in.Close()
 			continue
 		}
-		p.mu.Unlock()
-		out, err := net.DialTimeout("tcp", p.target, time.Second)
+		out, err := net.DialTimeout("tcp", target, time.Second)
 		if err != nil {
 			in.Close()
 			continue
