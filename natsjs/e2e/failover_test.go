@@ -93,8 +93,10 @@ func verify(t *testing.T, ctx context.Context, l *natsjs.Log, cfg cluster.Config
 		}
 	}
 	for k := range cfg.Shards {
-		// Bounded by time: 120 s in all, and 15 s without progress.
-		deadline, stall, seen := time.Now().Add(120*time.Second), time.Now().Add(15*time.Second), uint64(0)
+		// Bounded by time: 120 s in all, and 30 s without progress (a
+		// loaded machine may take JetStream that long to move a leader
+		// and restart a consumer after a failure).
+		deadline, stall, seen := time.Now().Add(120*time.Second), time.Now().Add(30*time.Second), uint64(0)
 		for {
 			ci, err := cmds[k].Info(ctx)
 			require.NoError(t, err)
@@ -108,7 +110,7 @@ func verify(t *testing.T, ctx context.Context, l *natsjs.Log, cfg cluster.Config
 				break
 			}
 			if oi.Last > seen {
-				seen, stall = oi.Last, time.Now().Add(15*time.Second)
+				seen, stall = oi.Last, time.Now().Add(30*time.Second)
 			}
 			require.True(t, time.Now().Before(deadline) && time.Now().Before(stall), "shard %d: outputs stuck at %d of %d, acked up to %d", k, oi.Last, ci.Last, maxAck[k])
 			time.Sleep(50 * time.Millisecond)

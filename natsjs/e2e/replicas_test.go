@@ -117,10 +117,19 @@ func TestRestartCatchUp(t *testing.T) {
 		s, err := l.Stream(ctx, replog.StreamConfig{Name: fmt.Sprintf("RST_CMD_%d", k), Duplicates: cfg.Duplicates, Sources: []string{"RST_GLOBAL"}})
 		require.NoError(t, err)
 		var info replog.Info
-		waitFor(t, 20*time.Second, "a purge", func() bool {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
 			info, err = s.Info(ctx)
-			return err == nil && info.First > 1
-		})
+			if err == nil && info.First > 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				names, lerr := objs.List(ctx)
+				t.Fatalf("shard %d: no purge: info %+v, %v; snapshots %v, %v; node errors %v %v %v", k, info, err, names, lerr,
+					nodes["a"].Node.Errors(), nodes["b"].Node.Errors(), a.Node.Errors())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		_, err = s.Read(ctx, 1, 10)
 		var te *replog.TruncatedError
 		require.ErrorAs(t, err, &te)
