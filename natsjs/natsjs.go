@@ -254,10 +254,6 @@ type stream struct {
 type cursor struct {
 	it   jetstream.MessagesContext
 	next uint64
-	// idle is set when a Read timed out on it with nothing delivered: its
-	// consumer may sit on a server that is gone, so the next Read checks
-	// the stream before waiting on it again.
-	idle bool
 }
 
 func (c *cursor) stop() { c.it.Stop() }
@@ -300,11 +296,10 @@ func (s *stream) Append(ctx context.Context, data []byte, opts replog.AppendOpti
 	if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
 		last, ok := parseLast(apiErr.Description)
 		if !ok {
-			info, ierr := s.Info(ctx)
-			if ierr != nil {
-				return replog.Ack{}, ierr
+			var lerr error
+			if last, lerr = s.lastAfterWrongLast(ctx, opts.ExpectLast); lerr != nil {
+				return replog.Ack{}, lerr
 			}
-			last = info.Last
 		}
 		return replog.Ack{}, &replog.WrongLastError{Stream: s.name, Expected: opts.ExpectLast, Last: last}
 	}
@@ -312,6 +307,37 @@ func (s *stream) Append(ctx context.Context, data []byte, opts replog.AppendOpti
 		return replog.Ack{}, err
 	}
 	return replog.Ack{Seq: pa.Sequence, Duplicate: pa.Duplicate}, nil
+}
+
+// lastAfterWrongLast finds the last sequence of a stream whose append
+// was refused with a wrong last sequence that the error does not name (a
+// replicated stream's answer). A stream info can be stale for a while
+// after a partition heals (a server that was cut off may still answer
+// with its old state), and a stale last below the expectation would
+// report a gap that is not there; so a last below it is asked again, up
+// to 5 times 100 ms apart, and the largest answer counts.
+func (s *stream) lastAfterWrongLast(ctx context.Context, expected uint64) (uint64, error) {
+	var last uint64
+	for try := 0; try < 5; try++ {
+		if try > 0 {
+			t := time.NewTimer(100 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return 0, fmt.Errorf("%w: %w", replog.ErrTimeout, ctx.Err())
+			case <-t.C:
+			}
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			return 0, err
+		}
+		last = max(last, info.Last)
+		if last >= expected {
+			break
+		}
+	}
+	return last, nil
 }
 
 // parseLast reads the sequence of "wrong last sequence: N".
@@ -397,15 +423,12 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 	if err != nil {
 		return nil, err
 	}
-	start := c.next
 	msgs, err := s.readCursor(ctx, c, max)
 	if err != nil {
-		if ctx.Err() != nil && c.next == start && !s.l.isClosed() {
-			c.idle = true
-			s.park(c) // nothing consumed: still positioned at from
-		} else {
-			c.stop()
-		}
+		// A reader that waited in vain is not kept: its consumer may sit
+		// on a server that is gone or was cut off, and nothing tells
+		// it apart from one that is merely early.
+		c.stop()
 		return nil, err
 	}
 	s.park(c)
@@ -415,30 +438,17 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 // cursor takes the idle reader at from, or starts one.
 func (s *stream) cursor(ctx context.Context, from uint64) (*cursor, error) {
 	s.mu.Lock()
-	var c *cursor
-	for i, p := range s.cursors {
-		if p.next == from {
-			c = p
+	for i, c := range s.cursors {
+		if c.next == from {
 			s.cursors = slices.Delete(s.cursors, i, i+1)
-			break
+			s.mu.Unlock()
+			return c, nil
 		}
 	}
 	s.mu.Unlock()
-	if c != nil && !c.idle {
-		return c, nil
-	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		if c != nil {
-			s.park(c)
-		}
 		return nil, err
-	}
-	if c != nil {
-		if info.Last < from {
-			return c, nil // nothing to deliver yet: keep waiting on it
-		}
-		c.stop() // it waited while from was there: start afresh
 	}
 	if from < info.First {
 		return nil, &replog.TruncatedError{Stream: s.name, Requested: from, First: info.First}

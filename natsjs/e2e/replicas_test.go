@@ -30,7 +30,12 @@ func setup(t *testing.T, ctx context.Context, c *Cluster, cfg cluster.Config, ur
 		nd, err := StartNode(ctx, urls, name, cfg)
 		require.NoError(t, err)
 		nodes[name] = nd
-		t.Cleanup(func() { _ = nd.Crash() })
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("node %s errors: %v", name, nd.Node.Errors())
+			}
+			_ = nd.Crash()
+		})
 	}
 	g, closeG, err := Gateway(ctx, urls, cfg)
 	require.NoError(t, err)
