@@ -11,11 +11,10 @@ import (
 	"github.com/agora-exchange/agora/replog"
 )
 
-// TestReaderSurvivesLeaderKill: a Read that timed out waiting at the end
-// of a stream leaves its reader positioned there; after the stream's
-// leader is killed and a message is appended, a Read from that seq
-// returns it within a few seconds, through a connection that never
-// dropped.
+// TestReaderSurvivesLeaderKill: after a Read timed out waiting at the end
+// of a stream, the stream's leader is killed and a message appended; a
+// Read from that seq returns it within a few seconds, through a
+// connection that never dropped.
 func TestReaderSurvivesLeaderKill(t *testing.T) {
 	c := startCluster(t)
 	setup := newLog(t, connect(t, c))
