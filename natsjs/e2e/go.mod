@@ -3,8 +3,8 @@ module github.com/agora-exchange/agora/natsjs/e2e
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261201220846-8931adfe9c8e
-	github.com/agora-exchange/agora/natsjs v0.0.0-20261201220846-8931adfe9c8e
+	github.com/agora-exchange/agora v0.0.0-20261202002038-c8e3b2769311
+	github.com/agora-exchange/agora/natsjs v0.0.0-20261202002038-c8e3b2769311
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
 	github.com/stretchr/testify v1.12.1
@@ -13,6 +13,7 @@ require (
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/google/btree v1.1.3 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/minio/highwayhash v1.0.4 // indirect
