@@ -149,6 +149,16 @@ type run struct {
 	owner  atomic.Bool // the node owns the shard: tick, snapshot, truncate
 }
 
+// ended reports whether the replica's Run has returned.
+func (r *run) ended() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // NewNode returns node name of the cluster on log; it records or checks
 // the cluster's configuration (EnsureRecorded).
 func NewNode(ctx context.Context, log replog.Log, cfg Config, name string) (*Node, error) {
@@ -204,8 +214,14 @@ func (n *Node) Sync(ctx context.Context) ([]uint32, error) {
 		}
 		mine = append(mine, k)
 		if r := n.runs[k]; r != nil {
-			r.owner.Store(reps[0] == n.name)
-			continue
+			if !r.ended() || r.rep.Err() != nil {
+				r.owner.Store(reps[0] == n.name)
+				continue
+			}
+			// Run ended on an error of the log, not of the shard's
+			// history: start the shard again from its snapshot.
+			r.cancel()
+			delete(n.runs, k)
 		}
 		rep, err := NewReplica(ctx, n.log, n.cfg, k)
 		if err != nil {
@@ -218,7 +234,7 @@ func (n *Node) Sync(ctx context.Context) ([]uint32, error) {
 		go func() {
 			defer close(r.done)
 			err := rep.Run(rctx, r.owner.Load)
-			if err != nil && rctx.Err() == nil {
+			if err != nil && rctx.Err() == nil && rep.Err() != nil {
 				n.mu.Lock()
 				n.errs = append(n.errs, fmt.Errorf("node %s shard %d: %w", n.name, k, err))
 				n.mu.Unlock()
@@ -228,8 +244,10 @@ func (n *Node) Sync(ctx context.Context) ([]uint32, error) {
 	return mine, nil
 }
 
-// Errors returns the errors that stopped replicas (divergence, global
-// order): the alerts an operator must see.
+// Errors returns the errors that stopped replicas for good (divergence,
+// global order): the alerts an operator must see. A replica stopped by
+// any other error of the log is started again, from its snapshot, by the
+// next Sync.
 func (n *Node) Errors() []error {
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -149,7 +149,7 @@ func clusterRun(t *testing.T, seed uint64, commands int) {
 	r := rand.New(rand.NewPCG(seed, 99))
 	log := memlog.New(memlog.Options{Seed: seed})
 	t.Cleanup(log.Close)
-	log.SetFaults(memlog.Faults{DropRequest: 0.03, DropReply: 0.03, HoldSource: 0.3})
+	log.SetFaults(memlog.Faults{DropRequest: 0.03, DropReply: 0.03, HoldSource: 0.3, StaleLast: 0.05})
 	clock := &testClock{now: time.Unix(1_000, 0)}
 	var now atomic.Int64
 	cfg := Config{

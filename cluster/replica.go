@@ -248,6 +248,13 @@ func (r *Replica) flush(ctx context.Context) error {
 		if errors.Is(err, replog.ErrTruncated) {
 			return nil // output p.seq aged out: nothing left to compare
 		}
+		if errors.Is(err, replog.ErrOutputGap) {
+			// Output p.seq-1 is stored (this replica put it, or the
+			// snapshot restored after it), so a stream answering that it
+			// holds fewer is a stale server: a former leader cut off by a
+			// partition answers until it learns it lost the lead. Retry.
+			return fmt.Errorf("%w: %w", replog.ErrTimeout, err)
+		}
 		return err
 	})
 	if errors.Is(err, replog.ErrDivergence) {

@@ -57,7 +57,7 @@ func TestUnshardedMatchesSingleExchange(t *testing.T) {
 	defer cancel()
 	log := memlog.New(memlog.Options{Seed: 3})
 	t.Cleanup(log.Close)
-	log.SetFaults(memlog.Faults{DropRequest: 0.05, DropReply: 0.05, HoldSource: 0.3})
+	log.SetFaults(memlog.Faults{DropRequest: 0.05, DropReply: 0.05, HoldSource: 0.3, StaleLast: 0.05})
 	cfg := testConfig(1)
 	gw, err := NewGateway(ctx, log, cfg)
 	require.NoError(t, err)

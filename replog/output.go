@@ -17,8 +17,10 @@ func OutputID(n uint64) string { return "o." + strconv.FormatUint(n, 10) }
 // try, or by another replica) it compares heads: equal is success, a
 // mismatch is a *DivergenceError. It reports whether this call stored it.
 //
-// Errors: ErrDivergence, ErrOutputGap (the stream holds fewer than n-1
-// outputs), ErrTimeout and the context's error from the stream (retry the
+// Errors: ErrDivergence, ErrOutputGap (the stream answered that it holds
+// fewer than n-1 outputs; a replicated log's server cut off by a partition
+// can give that answer from its old state, so a caller that knows output
+// n-1 is stored retries), ErrTimeout and the context's error from the stream (retry the
 // same call), ErrTruncated when output n exists but is no longer retained,
 // so the heads cannot be compared. Cost: one append, plus one read when
 // the output was there already.

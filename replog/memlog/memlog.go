@@ -53,6 +53,11 @@ type Faults struct {
 	// append to its target stream, instead of being copied; a reader that
 	// reaches the end of the target receives every held message.
 	HoldSource float64
+	// StaleLast is the probability that a conditional append (CheckLast)
+	// is refused by a stale server: a *replog.WrongLastError naming a
+	// last below the stream's, as a replicated log's former leader, cut
+	// off by a partition, answers until it learns it lost the lead.
+	StaleLast float64
 }
 
 // Log is an in-memory replog.Log. It is safe for concurrent use.
@@ -345,6 +350,9 @@ func (s *stream) Append(ctx context.Context, data []byte, opts replog.AppendOpti
 	s.expire(now)
 	if len(s.pending) > 0 && (l.faults.HoldSource == 0 || l.rng.Float64() >= l.faults.HoldSource) {
 		s.flush(now)
+	}
+	if opts.CheckLast && s.last() > 0 && l.faults.StaleLast > 0 && l.rng.Float64() < l.faults.StaleLast {
+		return replog.Ack{}, &replog.WrongLastError{Stream: s.cfg.Name, Expected: opts.ExpectLast, Last: l.rng.Uint64N(s.last())}
 	}
 	ack, err := s.appendLocked(data, opts, now)
 	if err == nil && lost {

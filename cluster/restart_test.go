@@ -1,0 +1,105 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agora-exchange/agora/replog"
+	"github.com/agora-exchange/agora/replog/memlog"
+)
+
+// failingLog fails reads of one stream with errInjected while fail > 0,
+// counting down: an error of the log that is neither a timeout nor a fault
+// of the shard's history.
+type failingLog struct {
+	replog.Log
+	stream string
+	fail   atomic.Int32
+}
+
+var errInjected = errors.New("injected read error")
+
+func (l *failingLog) Stream(ctx context.Context, cfg replog.StreamConfig) (replog.Stream, error) {
+	s, err := l.Log.Stream(ctx, cfg)
+	if err != nil || cfg.Name != l.stream {
+		return s, err
+	}
+	return &failingStream{Stream: s, l: l}, nil
+}
+
+type failingStream struct {
+	replog.Stream
+	l *failingLog
+}
+
+func (s *failingStream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, error) {
+	if s.l.fail.Add(-1) >= 0 {
+		return nil, fmt.Errorf("stream %s: %w", s.Name(), errInjected)
+	}
+	return s.Stream.Read(ctx, from, max)
+}
+
+// TestNodeRestartsReplicaAfterLogError: a replica stopped by an error of
+// the log (not a divergence) is started again by the node's next Sync and
+// catches up, and the error is not reported as an alert.
+func TestNodeRestartsReplicaAfterLogError(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	mem := memlog.New(memlog.Options{})
+	t.Cleanup(mem.Close)
+	cfg := testConfig(1)
+	c, err := cfg.withDefaults()
+	require.NoError(t, err)
+	log := &failingLog{Log: mem, stream: c.commandName(0)}
+	n, err := NewNode(ctx, log, cfg, "n0")
+	require.NoError(t, err)
+	t.Cleanup(n.Crash)
+	_, err = n.Sync(ctx)
+	require.NoError(t, err)
+	g, err := NewGateway(ctx, mem, cfg)
+	require.NoError(t, err)
+	gen := newGen(t, 1, 2)
+	submit := func(i int) {
+		cmd := gen.next()
+		ack, err := g.Submit(ctx, fmt.Sprint("q", i), cmd)
+		require.NoError(t, err)
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		defer wcancel()
+		res, err := g.Wait(wctx, ack)
+		require.NoError(t, err, "command %d", i)
+		if ack.Global {
+			gen.learn(cmd, res.ByShard[0])
+		} else {
+			gen.learn(cmd, res.Events)
+		}
+	}
+	for i := range 5 {
+		submit(i)
+	}
+	log.fail.Store(1) // the replica's next read fails: its Run ends
+	for i := 5; i < 10; i++ {
+		if i == 6 {
+			require.Eventually(t, func() bool {
+				n.mu.Lock()
+				defer n.mu.Unlock()
+				select {
+				case <-n.runs[0].done:
+					return true
+				default:
+					return false
+				}
+			}, 5*time.Second, time.Millisecond, "the injected error ends the replica's Run")
+			_, err := n.Sync(ctx)
+			require.NoError(t, err)
+		}
+		submit(i)
+	}
+	require.Less(t, log.fail.Load(), int32(0), "the injected error was returned")
+	require.Empty(t, n.Errors())
+}
