@@ -136,10 +136,11 @@ type Node struct {
 	log  replog.Log
 	mem  *Membership
 
-	mu     sync.Mutex
-	runs   map[uint32]*run
-	errs   []error
-	closed bool
+	mu      sync.Mutex
+	runs    map[uint32]*run
+	errs    []error
+	syncErr error
+	closed  bool
 }
 
 type run struct {
@@ -254,9 +255,21 @@ func (n *Node) Errors() []error {
 	return slices.Clone(n.errs)
 }
 
+// SyncErr returns the error of the last Sync of Run that failed, or nil:
+// Run goes on after it, so it is a sign of trouble with the log, not an
+// alert.
+func (n *Node) SyncErr() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.syncErr
+}
+
 // Run calls Sync every Heartbeat and, for each shard it owns, appends an
-// expiry tick every tick (zero: none), until ctx is done; then it stops its
-// replicas without leaving (as a crash would; call Close to leave).
+// expiry tick every tick (zero: none), until ctx is done or the log is
+// closed; then it stops its replicas without leaving (as a crash would;
+// call Close to leave) and returns why. A Sync that fails (the log
+// unavailable for a while) is tried again at the next heartbeat; the last
+// such error is kept for SyncErr.
 func (n *Node) Run(ctx context.Context, tick time.Duration) error {
 	t := time.NewTicker(n.cfg.Heartbeat)
 	defer t.Stop()
@@ -267,9 +280,15 @@ func (n *Node) Run(ctx context.Context, tick time.Duration) error {
 		tc = tt.C
 	}
 	for {
-		if _, err := n.Sync(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, replog.ErrTimeout) {
+		_, err := n.Sync(ctx)
+		if errors.Is(err, replog.ErrClosed) {
 			n.stop()
 			return err
+		}
+		if err != nil && ctx.Err() == nil {
+			n.mu.Lock()
+			n.syncErr = err
+			n.mu.Unlock()
 		}
 		select {
 		case <-ctx.Done():

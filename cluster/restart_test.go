@@ -103,3 +103,78 @@ func TestNodeRestartsReplicaAfterLogError(t *testing.T) {
 	require.Less(t, log.fail.Load(), int32(0), "the injected error was returned")
 	require.Empty(t, n.Errors())
 }
+
+// failingKV fails every call while fail is set.
+type failingKV struct {
+	replog.KV
+	fail *atomic.Bool
+}
+
+func (k *failingKV) Put(ctx context.Context, key string, value []byte) (uint64, error) {
+	if k.fail.Load() {
+		return 0, fmt.Errorf("kv put %s: %w", key, errInjected)
+	}
+	return k.KV.Put(ctx, key, value)
+}
+
+type failingKVLog struct {
+	replog.Log
+	fail atomic.Bool
+}
+
+func (l *failingKVLog) KV(ctx context.Context, bucket string) (replog.KV, error) {
+	kv, err := l.Log.KV(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	return &failingKV{KV: kv, fail: &l.fail}, nil
+}
+
+// TestNodeRunSurvivesSyncErrors: while heartbeats fail with an error that
+// is not a timeout, Run keeps its replicas serving and keeps trying; the
+// error is kept in SyncErr; ctx ends Run.
+func TestNodeRunSurvivesSyncErrors(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	mem := memlog.New(memlog.Options{})
+	t.Cleanup(mem.Close)
+	cfg := testConfig(1)
+	cfg.Heartbeat = time.Millisecond
+	log := &failingKVLog{Log: mem}
+	n, err := NewNode(ctx, log, cfg, "n0")
+	require.NoError(t, err)
+	rctx, rcancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(rctx, 0) }()
+	g, err := NewGateway(ctx, mem, cfg)
+	require.NoError(t, err)
+	gen := newGen(t, 2, 2)
+	submit := func(i int) {
+		cmd := gen.next()
+		ack, err := g.Submit(ctx, fmt.Sprint("q", i), cmd)
+		require.NoError(t, err)
+		res, err := g.Wait(ctx, ack)
+		require.NoError(t, err, "command %d", i)
+		if ack.Global {
+			gen.learn(cmd, res.ByShard[0])
+		} else {
+			gen.learn(cmd, res.Events)
+		}
+	}
+	submit(0)
+	log.fail.Store(true)
+	require.Eventually(t, func() bool { return errors.Is(n.SyncErr(), errInjected) }, 5*time.Second, time.Millisecond)
+	for i := 1; i < 10; i++ {
+		submit(i)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Run ended on a failing heartbeat: %v", err)
+	default:
+	}
+	log.fail.Store(false)
+	submit(10)
+	rcancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	require.Empty(t, n.Errors())
+}

@@ -141,6 +141,11 @@ func retryable(err error) bool {
 		errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, replog.ErrTimeout) {
 		return true
 	}
+	if strings.HasSuffix(err.Error(), "JetStream system temporarily unavailable") {
+		// A direct get's or a pull's 503 status: nats.go gives it as
+		// text only.
+		return true
+	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		// 503 "JetStream system temporarily unavailable", 10008 cluster
@@ -419,20 +424,76 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 			return nil, err
 		}
 	}
-	c, err := s.cursor(ctx, from)
+	// A new reader gets half of the call's time: after a partition heals,
+	// JetStream may refuse to start consumers, or start one that delivers
+	// nothing, for many seconds while its stream leader answers gets. The
+	// other half reads what is stored by gets.
+	rctx, cancel := ctx, context.CancelFunc(func() {})
+	if dl, ok := ctx.Deadline(); ok && !s.hasCursor(from) {
+		rctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(dl)/2))
+	}
+	defer cancel()
+	c, err := s.cursor(rctx, from)
 	if err != nil {
+		if rctx != ctx && ctx.Err() == nil && errors.Is(err, replog.ErrTimeout) {
+			return s.readByGets(ctx, from, max, err)
+		}
 		return nil, err
 	}
-	msgs, err := s.readCursor(ctx, c, max)
+	msgs, err := s.readCursor(rctx, c, max)
 	if err != nil {
 		// A reader that waited in vain is not kept: its consumer may sit
 		// on a server that is gone or was cut off, and nothing tells
 		// it apart from one that is merely early.
 		c.stop()
+		if rctx != ctx && ctx.Err() == nil && rctx.Err() != nil {
+			return s.readByGets(ctx, from, max, err)
+		}
 		return nil, err
 	}
 	s.park(c)
 	return msgs, nil
+}
+
+// hasCursor reports whether an idle reader waits at from.
+func (s *stream) hasCursor(from uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.cursors {
+		if c.next == from {
+			return true
+		}
+	}
+	return false
+}
+
+// readByGets reads up to max stored messages from from by direct gets,
+// one call each, stopping at the first not stored. With none stored it
+// returns the reader's error, why.
+func (s *stream) readByGets(ctx context.Context, from uint64, max int, why error) ([]replog.Msg, error) {
+	var out []replog.Msg
+	for seq := from; len(out) < max; seq++ {
+		var raw *jetstream.RawStreamMsg
+		err := s.l.do(ctx, "get from "+s.name, func(ctx context.Context) error {
+			var err error
+			raw, err = s.js.GetMsg(ctx, seq)
+			return err
+		})
+		if err != nil {
+			if len(out) > 0 {
+				return out, nil
+			}
+			if errors.Is(err, jetstream.ErrMsgNotFound) || errors.Is(err, replog.ErrTimeout) {
+				return nil, why
+			}
+			return nil, err
+		}
+		if raw.Sequence != seq {
+			break
+		}
+		out = append(out, fromRaw(raw))
+	}
+	return out, nil
 }
 
 // cursor takes the idle reader at from, or starts one.

@@ -96,7 +96,8 @@ func verify(t *testing.T, ctx context.Context, l *natsjs.Log, cfg cluster.Config
 		// Bounded by time: 120 s in all, and 30 s without progress (a
 		// loaded machine may take JetStream that long to move a leader
 		// and restart a consumer after a failure).
-		deadline, stall, seen := time.Now().Add(120*time.Second), time.Now().Add(30*time.Second), uint64(0)
+		began := time.Now()
+		deadline, stall, seen := began.Add(120*time.Second), began.Add(30*time.Second), uint64(0)
 		for {
 			ci, err := cmds[k].Info(ctx)
 			require.NoError(t, err)
@@ -112,7 +113,7 @@ func verify(t *testing.T, ctx context.Context, l *natsjs.Log, cfg cluster.Config
 			if oi.Last > seen {
 				seen, stall = oi.Last, time.Now().Add(30*time.Second)
 			}
-			require.True(t, time.Now().Before(deadline) && time.Now().Before(stall), "shard %d: outputs stuck at %d of %d, acked up to %d", k, oi.Last, ci.Last, maxAck[k])
+			require.True(t, time.Now().Before(deadline) && time.Now().Before(stall), "shard %d: outputs stuck at %d of %d, acked up to %d, after %s", k, oi.Last, ci.Last, maxAck[k], time.Since(began))
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
@@ -292,7 +293,7 @@ func TestFailover(t *testing.T) {
 		nd, err := StartNode(ctx, c.URL(i)+","+c.URLs(), name, cfg)
 		require.NoError(t, err)
 		nodes[name] = nd
-		t.Cleanup(func() { _ = nd.Crash() })
+		t.Cleanup(func() { require.NoError(t, nd.Crash(), "node %s ran until the test stopped it", name) })
 	}
 	g, closeG, err := Gateway(ctx, c.URL(2)+","+c.URLs(), cfg)
 	require.NoError(t, err)

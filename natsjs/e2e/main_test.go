@@ -12,14 +12,16 @@ import (
 	"github.com/agora-exchange/agora/replog/replogtest"
 )
 
-// TestMain checks that no goroutine outlives the tests, except two of
+// TestMain checks that no goroutine outlives the tests, except three of
 // nats-server's own that may still be winding down right after
-// Shutdown+WaitForShutdown on a slow machine: its shared clock ticker and
-// a file store's state flusher.
+// Shutdown+WaitForShutdown on a slow machine: its shared clock ticker, a
+// file store's state flusher and a stream source's wait for its consumer
+// (which ends on its own timer).
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m,
 		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server/ats.Register.func1"),
-		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*fileStore).flushStreamStateLoop"))
+		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*fileStore).flushStreamStateLoop"),
+		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*stream).trySetupSourceConsumer.func3"))
 }
 
 // startCluster starts a 3-server cluster for the test.

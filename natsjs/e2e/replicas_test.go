@@ -34,7 +34,7 @@ func setup(t *testing.T, ctx context.Context, c *Cluster, cfg cluster.Config, ur
 			if t.Failed() {
 				t.Logf("node %s errors: %v", name, nd.Node.Errors())
 			}
-			_ = nd.Crash()
+			require.NoError(t, nd.Crash(), "node %s ran until the test stopped it", name)
 		})
 	}
 	g, closeG, err := Gateway(ctx, urls, cfg)
