@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202002038-c8e3b2769311
+	github.com/agora-exchange/agora v0.0.0-20261202014501-39c5d94cd5ce
 	github.com/nats-io/nats.go v1.55.0
 )
 

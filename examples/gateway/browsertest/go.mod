@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/examples/gateway/browsertest
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202002038-c8e3b2769311
+	github.com/agora-exchange/agora v0.0.0-20261202014501-39c5d94cd5ce
 	github.com/chromedp/chromedp v0.23.0
 )
 
