@@ -11,11 +11,14 @@ import (
 
 // Gateway is the front door of a cluster: Submit appends a command to its
 // stream, Wait returns its events. It holds no state of its own beyond the
-// stream handles, so any number of gateways may run, and a crashed one is
-// replaced by another with nothing lost. It is safe for concurrent use.
+// stream handles and, per shard, one reader of the outputs that serves all
+// its Waits (running only while someone waits), so any number of gateways
+// may run, and a crashed one is replaced by another with nothing lost. It
+// is safe for concurrent use.
 type Gateway struct {
-	cfg Config
-	st  *streams
+	cfg   Config
+	st    *streams
+	tails []*outputTail
 }
 
 // Ack is the acknowledgement of a submitted command: it is durable in the
@@ -47,7 +50,11 @@ func NewGateway(ctx context.Context, log replog.Log, cfg Config) (*Gateway, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{cfg: c, st: st}, nil
+	g := &Gateway{cfg: c, st: st, tails: make([]*outputTail, len(st.outs))}
+	for k, s := range st.outs {
+		g.tails[k] = newOutputTail(s, c.Retry)
+	}
+	return g, nil
 }
 
 // Submit stamps cmd.Time with Now(), encodes it (nothing undecodable is
@@ -176,21 +183,14 @@ func (g *Gateway) findGlobal(ctx context.Context, k uint32, from, origin uint64)
 
 // output waits for output seq of shard k.
 func (g *Gateway) output(ctx context.Context, k uint32, seq uint64) (replog.Msg, error) {
-	var msgs []replog.Msg
-	err := g.cfg.Retry.Do(ctx, func(ctx context.Context) error {
-		var err error
-		msgs, err = g.st.outs[k].Read(ctx, seq, 1)
-		return err
-	})
-	if err != nil {
-		return replog.Msg{}, err
-	}
-	return msgs[0], nil
+	return g.tails[k].wait(ctx, seq, g.cfg.Retry)
 }
 
-// Wait waits until the output of ack is published and returns its events.
+// Wait waits until the output of ack is published, or ctx is done, and
+// returns its events. Waits on one shard share one reader of its outputs.
 // Errors: ErrBadOutput, *replog.TruncatedError (the output aged out, see
-// Config.OutputMaxAge), the log's and the context's errors.
+// Config.OutputMaxAge), the log's errors, and ctx's wrapped in
+// replog.ErrTimeout.
 func (g *Gateway) Wait(ctx context.Context, ack Ack) (Result, error) {
 	if !ack.Global {
 		if ack.Shard >= g.cfg.Shards {

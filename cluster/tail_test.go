@@ -1,0 +1,116 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agora-exchange/agora/replog"
+	"github.com/agora-exchange/agora/replog/memlog"
+)
+
+// TestOutputTail: concurrent waits, before and after their outputs are
+// stored, each get their own output; a wait for an output the tail has
+// passed reads it; a cancelled wait leaves no waiter; the tail stops when
+// no one waits and starts again for the next wait.
+func TestOutputTail(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{Seed: 5})
+	t.Cleanup(log.Close)
+	log.SetFaults(memlog.Faults{DropRequest: 0.05, DropReply: 0.05})
+	s, err := log.Stream(ctx, replog.StreamConfig{Name: "OUT"})
+	require.NoError(t, err)
+	retry := replog.Retry{CallTimeout: 20 * time.Millisecond, Backoff: 100 * time.Microsecond, Attempts: 1000}
+	tail := newOutputTail(s, retry)
+	put := func(n uint64) {
+		err := retry.Do(ctx, func(ctx context.Context) error {
+			_, err := replog.PutOutput(ctx, s, n, make([]byte, 32), fmt.Appendf(nil, "out %d", n))
+			return err
+		})
+		require.NoError(t, err)
+	}
+	const n = 300
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for seq := uint64(1); seq <= n; seq++ {
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m, err := tail.wait(ctx, seq, retry)
+				if err == nil && (m.Seq != seq || string(m.Data) != fmt.Sprintf("out %d", seq)) {
+					err = fmt.Errorf("wait %d got output %d %q", seq, m.Seq, m.Data)
+				}
+				if err != nil {
+					errs <- err
+				}
+			}()
+		}
+	}
+	for seq := uint64(1); seq <= n; seq++ {
+		put(seq)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+
+	// Passed outputs are read directly, whether or not the tail runs.
+	m, err := tail.wait(ctx, 7, retry)
+	require.NoError(t, err)
+	require.Equal(t, "out 7", string(m.Data))
+
+	// A cancelled wait leaves nothing behind, and the tail stops.
+	short, cancelShort := context.WithTimeout(ctx, 30*time.Millisecond)
+	_, err = tail.wait(short, n+10, retry)
+	cancelShort()
+	require.ErrorIs(t, err, replog.ErrTimeout)
+	require.Eventually(t, func() bool {
+		tail.mu.Lock()
+		defer tail.mu.Unlock()
+		return !tail.running && len(tail.waiters) == 0
+	}, 5*time.Second, time.Millisecond)
+
+	// The next wait starts it again.
+	done := make(chan error, 1)
+	go func() {
+		m, err := tail.wait(ctx, n+1, retry)
+		if err == nil && string(m.Data) != fmt.Sprintf("out %d", n+1) {
+			err = fmt.Errorf("got %q", m.Data)
+		}
+		done <- err
+	}()
+	put(n + 1)
+	require.NoError(t, <-done)
+}
+
+// TestOutputTailTruncated: waits for outputs purged before the tail reads
+// them get a *replog.TruncatedError; later ones are served.
+func TestOutputTailTruncated(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	t.Cleanup(log.Close)
+	s, err := log.Stream(ctx, replog.StreamConfig{Name: "OUT"})
+	require.NoError(t, err)
+	retry := replog.Retry{CallTimeout: 20 * time.Millisecond}
+	for n := uint64(1); n <= 10; n++ {
+		_, err := replog.PutOutput(ctx, s, n, make([]byte, 32), []byte{byte(n)})
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.Purge(ctx, 6))
+	tail := newOutputTail(s, retry)
+	_, err = tail.wait(ctx, 3, retry)
+	var te *replog.TruncatedError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, uint64(6), te.First)
+	m, err := tail.wait(ctx, 8, retry)
+	require.NoError(t, err)
+	require.Equal(t, []byte{8}, m.Data)
+}
