@@ -28,18 +28,11 @@ type Replica struct {
 	origin  uint64 // the last global origin seq applied
 	chain   chain
 	evs     []wire.Event
-	out     []byte
-	pending *pendingOutput
+	pending []replog.Output // outputs applied, not yet known stored; consecutive
 	err     error // set for good by divergence or a global order error
 
 	lastSnap   uint64
 	lastSnapAt int64 // Clock().UnixNano() of the last snapshot
-}
-
-type pendingOutput struct {
-	seq  uint64
-	head [32]byte
-	data []byte
 }
 
 // NewReplica returns the replica of shard, restored from the shard's
@@ -137,9 +130,10 @@ func (r *Replica) restore(ctx context.Context) error {
 }
 
 // Step reads up to max commands after Seq, applies them and publishes
-// their outputs, and returns how many it applied. It waits for a command
-// until ctx is done. A timed-out output put is kept and retried first by
-// the next Step, so no command is applied twice.
+// their outputs (in one batch: replog.PutOutputs), and returns how many it
+// applied. It waits for a command until ctx is done. Outputs whose put
+// timed out are kept and retried first by the next Step, so no command is
+// applied twice.
 //
 // Errors: *replog.DivergenceError (ErrDivergence) or *GlobalOrderError
 // (ErrGlobalOrder), after which every call returns ErrStopped wrapping it;
@@ -178,12 +172,13 @@ func (r *Replica) Step(ctx context.Context, max int) (int, error) {
 	for i := range msgs {
 		if err := r.apply(&msgs[i]); err != nil {
 			r.err = err
+			_ = r.flush(ctx) // the outputs before it, if it can
 			return n, err
 		}
 		n++
-		if err := r.flush(ctx); err != nil {
-			return n, err
-		}
+	}
+	if err := r.flush(ctx); err != nil {
+		return n, err
 	}
 	return n, nil
 }
@@ -215,8 +210,8 @@ func (r *Replica) apply(m *replog.Msg) error {
 	if isGlobal {
 		r.origin = m.Origin.Seq
 	}
-	r.out = appendOutput(r.out[:0], m.Origin.Seq, evs)
-	r.pending = &pendingOutput{seq: m.Seq, head: r.head, data: r.out}
+	head := r.head
+	r.pending = append(r.pending, replog.Output{Seq: m.Seq, Head: head[:], Data: appendOutput(nil, m.Origin.Seq, evs)})
 	return nil
 }
 
@@ -237,31 +232,32 @@ func (r *Replica) decode(b []byte) (wire.Command, bool) {
 
 var tooLargeName = strings.Repeat("x", wire.MaxStringLen+1)
 
-// flush publishes the pending output.
+// flush publishes the pending outputs.
 func (r *Replica) flush(ctx context.Context) error {
-	p := r.pending
-	if p == nil {
-		return nil
-	}
-	err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
-		_, err := replog.PutOutput(ctx, r.st.outs[r.shard], p.seq, p.head[:], p.data)
-		if errors.Is(err, replog.ErrTruncated) {
-			return nil // output p.seq aged out: nothing left to compare
+	for len(r.pending) > 0 {
+		err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+			done, err := replog.PutOutputs(ctx, r.st.outs[r.shard], r.pending)
+			r.pending = r.pending[done:]
+			if errors.Is(err, replog.ErrTruncated) {
+				r.pending = r.pending[1:] // aged out: nothing left to compare
+				return nil
+			}
+			if errors.Is(err, replog.ErrOutputGap) {
+				// The output before is stored (this replica put it, or
+				// the snapshot restored after it), so a stream answering
+				// that it holds fewer is a stale server: a former leader
+				// cut off by a partition answers until it learns it lost
+				// the lead. Retry.
+				return fmt.Errorf("%w: %w", replog.ErrTimeout, err)
+			}
+			return err
+		})
+		if errors.Is(err, replog.ErrDivergence) {
+			r.err = err
 		}
-		if errors.Is(err, replog.ErrOutputGap) {
-			// Output p.seq-1 is stored (this replica put it, or the
-			// snapshot restored after it), so a stream answering that it
-			// holds fewer is a stale server: a former leader cut off by a
-			// partition answers until it learns it lost the lead. Retry.
-			return fmt.Errorf("%w: %w", replog.ErrTimeout, err)
+		if err != nil {
+			return err
 		}
-		return err
-	})
-	if errors.Is(err, replog.ErrDivergence) {
-		r.err = err
-	}
-	if err != nil {
-		return err
 	}
 	r.pending = nil
 	return nil

@@ -88,18 +88,25 @@ type Log struct {
 	done    chan struct{}
 }
 
-var _ replog.Log = (*Log)(nil)
+var (
+	_ replog.Log           = (*Log)(nil)
+	_ replog.BatchAppender = (*stream)(nil)
+)
 
 // New returns a Log on js. Connection options (TLS, credentials, servers,
 // reconnects) are the caller's: they are those of the connection js was
-// made from.
+// made from; so is the timeout of asynchronous publishes (AppendBatch):
+// give js jetstream.WithPublishAsyncTimeout, or an append whose answer
+// never comes stays pending in js.
 func New(js jetstream.JetStream, opts Options) *Log {
 	return &Log{js: js, opts: opts.withDefaults(), done: make(chan struct{})}
 }
 
-// Connect returns a Log on nc's JetStream context. Errors: jetstream.New's.
+// Connect returns a Log on nc's JetStream context, whose asynchronous
+// publishes (AppendBatch) time out after Options.CallTimeout. Errors:
+// jetstream.New's.
 func Connect(nc *nats.Conn, opts Options) (*Log, error) {
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(opts.withDefaults().CallTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +145,8 @@ func retryable(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
 		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected) ||
-		errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, replog.ErrTimeout) {
+		errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, replog.ErrTimeout) ||
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout) || errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
 		return true
 	}
 	if strings.HasSuffix(err.Error(), "JetStream system temporarily unavailable") {
@@ -281,6 +289,17 @@ func (s *stream) closeCursors() {
 // under the same ID until ctx is done. Errors: *replog.WrongLastError,
 // replog.ErrTimeout, replog.ErrClosed, JetStream's.
 func (s *stream) Append(ctx context.Context, data []byte, opts replog.AppendOptions) (replog.Ack, error) {
+	m := s.msg(data, opts)
+	var pa *jetstream.PubAck
+	err := s.l.do(ctx, "append to "+s.name, func(ctx context.Context) error {
+		var err error
+		pa, err = s.l.js.PublishMsg(ctx, m)
+		return err
+	})
+	return s.appendResult(ctx, pa, err, opts)
+}
+
+func (s *stream) msg(data []byte, opts replog.AppendOptions) *nats.Msg {
 	m := &nats.Msg{Subject: s.subj, Data: data, Header: nats.Header{}}
 	if opts.ID != "" {
 		m.Header.Set(msgIDHeader, opts.ID)
@@ -291,12 +310,49 @@ func (s *stream) Append(ctx context.Context, data []byte, opts replog.AppendOpti
 	if opts.Head != nil {
 		m.Header.Set(HeadHeader, hex.EncodeToString(opts.Head))
 	}
-	var pa *jetstream.PubAck
-	err := s.l.do(ctx, "append to "+s.name, func(ctx context.Context) error {
-		var err error
-		pa, err = s.l.js.PublishMsg(ctx, m)
-		return err
-	})
+	return m
+}
+
+// AppendBatch implements replog.BatchAppender: asynchronous publishes,
+// all sent before the first answer is awaited, each answered as Append
+// answers (an answer that is a retryable error, or none before ctx is
+// done, is replog.ErrTimeout).
+func (s *stream) AppendBatch(ctx context.Context, reqs []replog.AppendRequest) []replog.AppendResult {
+	res := make([]replog.AppendResult, len(reqs))
+	futs := make([]jetstream.PubAckFuture, len(reqs))
+	for i, r := range reqs {
+		if s.l.isClosed() {
+			res[i].Err = replog.ErrClosed
+			continue
+		}
+		f, err := s.l.js.PublishMsgAsync(s.msg(r.Data, r.Opts))
+		if err != nil {
+			res[i].Err = fmt.Errorf("%w: append to %s: %w", replog.ErrTimeout, s.name, err)
+			continue
+		}
+		futs[i] = f
+	}
+	for i, f := range futs {
+		if f == nil {
+			continue
+		}
+		select {
+		case pa := <-f.Ok():
+			res[i].Ack, res[i].Err = s.appendResult(ctx, pa, nil, reqs[i].Opts)
+		case err := <-f.Err():
+			if retryable(err) {
+				err = fmt.Errorf("%w: append to %s: %w", replog.ErrTimeout, s.name, err)
+			}
+			res[i].Ack, res[i].Err = s.appendResult(ctx, nil, err, reqs[i].Opts)
+		case <-ctx.Done():
+			res[i].Err = fmt.Errorf("%w: append to %s: %w", replog.ErrTimeout, s.name, ctx.Err())
+		}
+	}
+	return res
+}
+
+// appendResult maps a publish's answer to Append's.
+func (s *stream) appendResult(ctx context.Context, pa *jetstream.PubAck, err error, opts replog.AppendOptions) (replog.Ack, error) {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
 		last, ok := parseLast(apiErr.Description)

@@ -28,7 +28,18 @@ func PutOutput(ctx context.Context, s Stream, n uint64, head, data []byte) (stor
 	if n == 0 {
 		return false, fmt.Errorf("%w: output 0", ErrInvalid)
 	}
-	ack, err := s.Append(ctx, data, AppendOptions{ID: OutputID(n), CheckLast: true, ExpectLast: n - 1, Head: head})
+	ack, err := s.Append(ctx, data, outputOptions(n, head))
+	return settleOutput(ctx, s, n, head, ack, err)
+}
+
+func outputOptions(n uint64, head []byte) AppendOptions {
+	return AppendOptions{ID: OutputID(n), CheckLast: true, ExpectLast: n - 1, Head: head}
+}
+
+// settleOutput turns the answer to the append of output n into
+// PutOutput's result, reading the stored output to compare heads when it
+// was there already.
+func settleOutput(ctx context.Context, s Stream, n uint64, head []byte, ack Ack, err error) (stored bool, _ error) {
 	var wl *WrongLastError
 	switch {
 	case err == nil && !ack.Duplicate && ack.Seq == n:
@@ -54,4 +65,47 @@ func PutOutput(ctx context.Context, s Stream, n uint64, head, data []byte) (stor
 		return false, &DivergenceError{Stream: s.Name(), Seq: n, Stored: msgs[0].Head, Mine: bytes.Clone(head)}
 	}
 	return false, nil
+}
+
+// Output is one output for PutOutputs.
+type Output struct {
+	Seq        uint64
+	Head, Data []byte
+}
+
+// PutOutputs publishes consecutive outputs (outs[i].Seq = outs[0].Seq+i)
+// as PutOutput publishes each, but when s is a BatchAppender it sends them
+// all before waiting for the answers. It returns how many of outs, from
+// the first, are now stored with the heads given (by this call or
+// before), and the error that stopped the next one (PutOutput's errors):
+// the caller retries from outs[done]. Cost: one round trip for the batch,
+// plus one read for each output stored already; after an append refused
+// in the batch, one PutOutput for it and each after it.
+func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err error) {
+	for i := 1; i < len(outs); i++ {
+		if outs[i].Seq != outs[0].Seq+uint64(i) {
+			return 0, fmt.Errorf("%w: outputs %d and %d are not consecutive", ErrInvalid, outs[i-1].Seq, outs[i].Seq)
+		}
+	}
+	ba, ok := s.(BatchAppender)
+	if ok && len(outs) > 1 && outs[0].Seq > 0 {
+		reqs := make([]AppendRequest, len(outs))
+		for i, o := range outs {
+			reqs[i] = AppendRequest{Data: o.Data, Opts: outputOptions(o.Seq, o.Head)}
+		}
+		res := ba.AppendBatch(ctx, reqs)
+		for ; done < len(outs); done++ {
+			o, r := &outs[done], res[done]
+			if _, err := settleOutput(ctx, s, o.Seq, o.Head, r.Ack, r.Err); err != nil {
+				break // settle this one and the rest one by one
+			}
+		}
+	}
+	for ; done < len(outs); done++ {
+		o := &outs[done]
+		if _, err := PutOutput(ctx, s, o.Seq, o.Head, o.Data); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
 }

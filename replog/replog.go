@@ -90,6 +90,30 @@ type Stream interface {
 	Purge(ctx context.Context, before uint64) error
 }
 
+// BatchAppender is a Stream that can send several appends before their
+// answers come back (pipelining), in order: the stream applies them in
+// the order given, as consecutive Appends would be.
+type BatchAppender interface {
+	Stream
+	// AppendBatch sends every append, then returns each one's answer as
+	// Append would give it: res[i] answers reqs[i]. An append whose answer
+	// did not come before ctx is done gets ErrTimeout (its outcome is
+	// unknown: retry under the same ID).
+	AppendBatch(ctx context.Context, reqs []AppendRequest) (res []AppendResult)
+}
+
+// AppendRequest is one append of a batch.
+type AppendRequest struct {
+	Data []byte
+	Opts AppendOptions
+}
+
+// AppendResult is the answer to one append of a batch.
+type AppendResult struct {
+	Ack Ack
+	Err error
+}
+
 // Objects is an object store bucket, for snapshots (values may be large).
 // It is safe for concurrent use.
 type Objects interface {

@@ -73,7 +73,10 @@ type Log struct {
 	done    chan struct{}
 }
 
-var _ replog.Log = (*Log)(nil)
+var (
+	_ replog.Log           = (*Log)(nil)
+	_ replog.BatchAppender = (*stream)(nil)
+)
 
 // New returns an empty log.
 func New(opts Options) *Log {
@@ -359,6 +362,16 @@ func (s *stream) Append(ctx context.Context, data []byte, opts replog.AppendOpti
 		return replog.Ack{}, fmt.Errorf("%w: reply lost", replog.ErrTimeout)
 	}
 	return ack, err
+}
+
+// AppendBatch implements replog.BatchAppender: the appends in order,
+// each with its own injected faults.
+func (s *stream) AppendBatch(ctx context.Context, reqs []replog.AppendRequest) []replog.AppendResult {
+	res := make([]replog.AppendResult, len(reqs))
+	for i, r := range reqs {
+		res[i].Ack, res[i].Err = s.Append(ctx, r.Data, r.Opts)
+	}
+	return res
 }
 
 func (s *stream) appendLocked(data []byte, opts replog.AppendOptions, now time.Time) (replog.Ack, error) {

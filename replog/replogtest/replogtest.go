@@ -62,6 +62,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"RacingAppenders", racingAppenders},
 		{"OutputsExactlyOnce", outputsExactlyOnce},
 		{"OutputDivergence", outputDivergence},
+		{"OutputBatches", outputBatches},
 		{"Sourcing", sourcing},
 		{"Objects", objectStore},
 		{"KV", keyValue},
@@ -421,6 +422,75 @@ func outputDivergence(t *testing.T, h Harness) {
 	require.ErrorIs(t, err, replog.ErrDivergence)
 	_, err = replog.PutOutput(ctx, s, 3, headOf(3), payload(3))
 	require.NoError(t, err)
+}
+
+// outputBatches: putters racing with batches of random sizes (sent
+// pipelined when the stream is a BatchAppender) store each output exactly
+// once; a batch that meets another head stops at it with a divergence.
+func outputBatches(t *testing.T, h Harness) {
+	ctx := ctxOf(t, h)
+	s := open(t, h, "CONF_BATCH")
+	const putters, n = 3, 200
+	var wg sync.WaitGroup
+	errs := make([]error, putters)
+	faults(h, true)
+	for p := range putters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next := uint64(1); next <= n; {
+				size := min(1+int(next*uint64(p+3))%17, n-int(next)+1)
+				outs := make([]replog.Output, size)
+				for i := range outs {
+					seq := next + uint64(i)
+					outs[i] = replog.Output{Seq: seq, Head: headOf(seq), Data: payload(int(seq))}
+				}
+				err := replog.Retry{CallTimeout: time.Second, Backoff: time.Millisecond, Attempts: 50}.Do(ctx, func(ctx context.Context) error {
+					done, err := replog.PutOutputs(ctx, s, outs)
+					outs = outs[done:]
+					next += uint64(done)
+					return err
+				})
+				if err != nil {
+					errs[p] = fmt.Errorf("outputs from %d: %w", next, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	faults(h, false)
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(n), info.Last, "each output exactly once")
+	for _, m := range readAll(t, ctx, s, 1, n) {
+		require.Equal(t, payload(int(m.Seq)), m.Data)
+		require.Equal(t, headOf(m.Seq), m.Head)
+	}
+	// A batch over stored outputs agrees up to the one stored with
+	// another head, and stops there.
+	outs := []replog.Output{
+		{Seq: n - 2, Head: headOf(n - 2), Data: payload(n - 2)},
+		{Seq: n - 1, Head: headOf(99), Data: payload(n - 1)},
+		{Seq: n, Head: headOf(n), Data: payload(n)},
+	}
+	done, err := replog.PutOutputs(ctx, s, outs)
+	require.Equal(t, 1, done)
+	require.ErrorIs(t, err, replog.ErrDivergence)
+	// A batch that extends the stream stores its outputs.
+	outs = []replog.Output{
+		{Seq: n, Head: headOf(n), Data: payload(n)},
+		{Seq: n + 1, Head: headOf(n + 1), Data: payload(n + 1)},
+		{Seq: n + 2, Head: headOf(n + 2), Data: payload(n + 2)},
+	}
+	done, err = replog.PutOutputs(ctx, s, outs)
+	require.NoError(t, err)
+	require.Equal(t, 3, done)
+	_, err = replog.PutOutputs(ctx, s, []replog.Output{{Seq: 1}, {Seq: 3}})
+	require.ErrorIs(t, err, replog.ErrInvalid)
 }
 
 func sourcing(t *testing.T, h Harness) {
