@@ -29,7 +29,7 @@ type Replica struct {
 	chain   chain
 	evs     []wire.Event
 	pending []replog.Output // outputs applied, not yet known stored; consecutive
-	err     error // set for good by divergence or a global order error
+	err     error           // set for good by divergence or a global order error
 
 	lastSnap   uint64
 	lastSnapAt int64 // Clock().UnixNano() of the last snapshot
