@@ -40,31 +40,47 @@ func outputOptions(n uint64, head []byte) AppendOptions {
 // PutOutput's result, reading the stored output to compare heads when it
 // was there already.
 func settleOutput(ctx context.Context, s Stream, n uint64, head []byte, ack Ack, err error) (stored bool, _ error) {
-	var wl *WrongLastError
-	switch {
-	case err == nil && !ack.Duplicate && ack.Seq == n:
-		return true, nil
-	case err == nil && ack.Seq != n:
-		return false, fmt.Errorf("%w: stream %s: output %d stored at seq %d", ErrDivergence, s.Name(), n, ack.Seq)
-	case errors.As(err, &wl):
-		if wl.Last < n {
-			return false, fmt.Errorf("%w: stream %s: output %d, last %d", ErrOutputGap, s.Name(), n, wl.Last)
-		}
-	case err != nil:
-		return false, err
+	stored, there, err := answerOf(s, n, ack, err)
+	if err != nil || !there {
+		return stored, err
 	}
-	// Output n is there: compare.
 	msgs, err := s.Read(ctx, n, 1)
 	if err != nil {
 		return false, err
 	}
-	if len(msgs) == 0 || msgs[0].Seq != n {
-		return false, fmt.Errorf("%w: stream %s: output %d not readable", ErrOutputGap, s.Name(), n)
+	return false, compareOutput(s, n, head, msgs)
+}
+
+// answerOf reads the answer to the append of output n: stored by it,
+// there already (to compare), or an error.
+func answerOf(s Stream, n uint64, ack Ack, err error) (stored, there bool, _ error) {
+	var wl *WrongLastError
+	switch {
+	case err == nil && !ack.Duplicate && ack.Seq == n:
+		return true, false, nil
+	case err == nil && ack.Seq != n:
+		return false, false, fmt.Errorf("%w: stream %s: output %d stored at seq %d", ErrDivergence, s.Name(), n, ack.Seq)
+	case errors.As(err, &wl):
+		if wl.Last < n {
+			return false, false, fmt.Errorf("%w: stream %s: output %d, last %d", ErrOutputGap, s.Name(), n, wl.Last)
+		}
+	case err != nil:
+		return false, false, err
 	}
-	if !bytes.Equal(msgs[0].Head, head) {
-		return false, &DivergenceError{Stream: s.Name(), Seq: n, Stored: msgs[0].Head, Mine: bytes.Clone(head)}
+	return false, true, nil
+}
+
+// compareOutput compares head with that of output n among msgs, read
+// from n on.
+func compareOutput(s Stream, n uint64, head []byte, msgs []Msg) error {
+	if len(msgs) == 0 || msgs[0].Seq > n || n-msgs[0].Seq >= uint64(len(msgs)) {
+		return fmt.Errorf("%w: stream %s: output %d not readable", ErrOutputGap, s.Name(), n)
 	}
-	return false, nil
+	m := &msgs[n-msgs[0].Seq]
+	if !bytes.Equal(m.Head, head) {
+		return &DivergenceError{Stream: s.Name(), Seq: n, Stored: m.Head, Mine: bytes.Clone(head)}
+	}
+	return nil
 }
 
 // Output is one output for PutOutputs.
@@ -79,8 +95,9 @@ type Output struct {
 // the first, are now stored with the heads given (by this call or
 // before), and the error that stopped the next one (PutOutput's errors):
 // the caller retries from outs[done]. Cost: one round trip for the batch,
-// plus one read for each output stored already; after an append refused
-// in the batch, one PutOutput for it and each after it.
+// plus one read of the rest of the batch at each output found stored
+// already (usually one in all); after an append refused in the batch, one
+// PutOutput for it and each after it.
 func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err error) {
 	for i := 1; i < len(outs); i++ {
 		if outs[i].Seq != outs[0].Seq+uint64(i) {
@@ -94,10 +111,27 @@ func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err err
 			reqs[i] = AppendRequest{Data: o.Data, Opts: outputOptions(o.Seq, o.Head)}
 		}
 		res := ba.AppendBatch(ctx, reqs)
+		var stored []Msg // outputs read for comparing, from stored[0].Seq on
 		for ; done < len(outs); done++ {
 			o, r := &outs[done], res[done]
-			if _, err := settleOutput(ctx, s, o.Seq, o.Head, r.Ack, r.Err); err != nil {
+			_, there, err := answerOf(s, o.Seq, r.Ack, r.Err)
+			if err != nil {
 				break // settle this one and the rest one by one
+			}
+			if !there {
+				continue
+			}
+			if len(stored) == 0 || o.Seq >= stored[0].Seq+uint64(len(stored)) {
+				// One read for this output and the rest of the batch.
+				if stored, err = s.Read(ctx, o.Seq, len(outs)-done); err != nil {
+					break
+				}
+			}
+			if err := compareOutput(s, o.Seq, o.Head, stored); err != nil {
+				if errors.Is(err, ErrDivergence) {
+					return done, err
+				}
+				break
 			}
 		}
 	}
