@@ -44,7 +44,7 @@ func measure(b *testing.B, ops int, f func()) {
 // BenchmarkAppendAsync: raw asynchronous publishes to an R3 stream, every
 // ack awaited.
 func BenchmarkAppendAsync(b *testing.B) {
-	c := startDirectCluster(b)
+	c := startCluster(b)
 	nc := connect(b, c)
 	l := newLog(b, nc)
 	ctx := context.Background()
@@ -82,7 +82,7 @@ func BenchmarkAppendAsync(b *testing.B) {
 // process; it reports throughput, CPU per command and the p50/p99 of
 // Submit+Wait.
 func BenchmarkSubmit(b *testing.B) {
-	c := startDirectCluster(b)
+	c := startCluster(b)
 	ctx := context.Background()
 	cfg := testConfig("BENCH", 4)
 	for _, name := range []string{"a", "b"} {
@@ -150,7 +150,7 @@ func BenchmarkSubmit(b *testing.B) {
 // stream to the next acknowledged append (each op kills one leader and
 // restarts it afterwards).
 func BenchmarkFailoverCrash(b *testing.B) {
-	c := startDirectCluster(b)
+	c := startCluster(b)
 	nc := connect(b, c)
 	l := newLog(b, nc)
 	ctx := context.Background()
@@ -192,7 +192,7 @@ func BenchmarkFailoverCrash(b *testing.B) {
 // and from a snapshot at 90 %. Each op is one recovery of each kind.
 func BenchmarkRecovery(b *testing.B) {
 	n := envInt("AGORA_E2E_RECOVERY_N", 5_000)
-	c := startDirectCluster(b)
+	c := startCluster(b)
 	ctx := context.Background()
 	cfg := testConfig("REC", 1)
 	g, closeG, err := Gateway(ctx, c.URLs(), cfg)
@@ -356,7 +356,7 @@ func BenchmarkFailoverPartition(b *testing.B) {
 // (Replicas 1, heartbeat 200 ms, TTL 1 s): the time from crashing the
 // shard's owner to the output of a command submitted right after.
 func BenchmarkOwnerFailover(b *testing.B) {
-	c := startDirectCluster(b)
+	c := startCluster(b)
 	ctx := context.Background()
 	var total time.Duration
 	for i := 0; i < b.N; i++ {

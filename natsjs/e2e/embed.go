@@ -23,11 +23,10 @@ import (
 // cluster advertise address is a dead port, so routes learned by gossip
 // cannot bypass the proxies. It is safe for concurrent use.
 type Cluster struct {
-	dir    string
-	n      int
-	direct bool  // routes without proxies
-	cport  []int // cluster listen port of each server
-	dead   string
+	dir   string
+	n     int
+	cport []int // cluster listen port of each server
+	dead  string
 
 	mu      sync.Mutex
 	srv     []*server.Server
@@ -37,21 +36,13 @@ type Cluster struct {
 // StartCluster starts n servers with JetStream, their stores under dir,
 // and waits until JetStream answers. Errors: a port, a server or
 // JetStream not ready within 20 s.
-func StartCluster(dir string, n int) (*Cluster, error) { return launch(dir, n, true) }
-
-// StartDirectCluster starts n servers as StartCluster does, but with
-// routes straight between them, without proxies: a cluster as deployed,
-// for benchmarks (a proxy adds a loopback hop to every route message).
-// Partition and Heal panic on it.
-func StartDirectCluster(dir string, n int) (*Cluster, error) { return launch(dir, n, false) }
-
-func launch(dir string, n int, proxied bool) (*Cluster, error) {
-	c := &Cluster{dir: dir, n: n, srv: make([]*server.Server, n), proxies: map[[2]int]*proxy{}, direct: !proxied}
+func StartCluster(dir string, n int) (*Cluster, error) {
+	c := &Cluster{dir: dir, n: n, srv: make([]*server.Server, n), proxies: map[[2]int]*proxy{}}
 	// The proxies listen first, so that the cluster ports picked next
 	// cannot be one of theirs.
 	for i := range n {
 		for j := range n {
-			if i != j && proxied {
+			if i != j {
 				p, err := newProxy()
 				if err != nil {
 					c.Shutdown()
@@ -117,20 +108,13 @@ func (c *Cluster) options(i int) *server.Options {
 			Advertise: c.dead,
 		},
 	}
-	if c.direct {
-		o.Cluster.Advertise = ""
-	}
 	return o
 }
 
 func (c *Cluster) start(i int) error {
 	o := c.options(i)
 	for j := range c.n {
-		switch {
-		case j == i:
-		case c.direct:
-			o.Routes = append(o.Routes, routeURL("127.0.0.1:"+strconv.Itoa(c.cport[j])))
-		default:
+		if j != i {
 			o.Routes = append(o.Routes, routeURL(c.proxies[[2]int{i, j}].addr()))
 		}
 	}
@@ -254,9 +238,6 @@ func (c *Cluster) Partition(i int) { c.setRoutes(i, false) }
 func (c *Cluster) Heal(i int) { c.setRoutes(i, true) }
 
 func (c *Cluster) setRoutes(i int, up bool) {
-	if c.direct {
-		panic("e2e: Partition and Heal need a cluster with proxies (StartCluster)")
-	}
 	for k, p := range c.proxies {
 		if k[0] == i || k[1] == i {
 			p.set(up)

@@ -24,20 +24,13 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*stream).trySetupSourceConsumer.func3"))
 }
 
-// startCluster starts a 3-server cluster for the test, its routes through
-// proxies that can partition it.
-func startCluster(t testing.TB) *Cluster { return startWith(t, StartCluster) }
-
-// startDirectCluster starts a 3-server cluster with direct routes, for
-// benchmarks.
-func startDirectCluster(t testing.TB) *Cluster { return startWith(t, StartDirectCluster) }
-
-func startWith(t testing.TB, start func(dir string, n int) (*Cluster, error)) *Cluster {
+// startCluster starts a 3-server cluster for the test.
+func startCluster(t testing.TB) *Cluster {
 	t.Helper()
-	c, err := start(t.TempDir(), 3)
+	c, err := StartCluster(t.TempDir(), 3)
 	if err != nil { // once more: on a loaded machine a port may be taken
 		t.Logf("starting the cluster again: %v", err)
-		c, err = start(t.TempDir(), 3)
+		c, err = StartCluster(t.TempDir(), 3)
 	}
 	require.NoError(t, err)
 	t.Cleanup(c.Shutdown)
