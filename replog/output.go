@@ -83,6 +83,10 @@ func compareOutput(s Stream, n uint64, head []byte, msgs []Msg) error {
 	return nil
 }
 
+// batchReadMin is how many outputs of a batch found stored already make
+// PutOutputs compare them with one range read instead of a read each.
+const batchReadMin = 16
+
 // Output is one output for PutOutputs.
 type Output struct {
 	Seq        uint64
@@ -95,9 +99,9 @@ type Output struct {
 // the first, are now stored with the heads given (by this call or
 // before), and the error that stopped the next one (PutOutput's errors):
 // the caller retries from outs[done]. Cost: one round trip for the batch,
-// plus one read of the rest of the batch at each output found stored
-// already (usually one in all); after an append refused in the batch, one
-// PutOutput for it and each after it.
+// plus, for the outputs found stored already, one read each, or one read
+// of the batch's range when there are 16 or more; after an append refused
+// in the batch, one PutOutput for it and each after it.
 func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err error) {
 	for i := 1; i < len(outs); i++ {
 		if outs[i].Seq != outs[0].Seq+uint64(i) {
@@ -111,19 +115,34 @@ func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err err
 			reqs[i] = AppendRequest{Data: o.Data, Opts: outputOptions(o.Seq, o.Head)}
 		}
 		res := ba.AppendBatch(ctx, reqs)
-		var stored []Msg // outputs read for comparing, from stored[0].Seq on
-		for ; done < len(outs); done++ {
-			o, r := &outs[done], res[done]
-			_, there, err := answerOf(s, o.Seq, r.Ack, r.Err)
+		// How far the answers go without an error, and how many of those
+		// outputs were there already.
+		ok, there := 0, 0
+		for ; ok < len(outs); ok++ {
+			_, t, err := answerOf(s, outs[ok].Seq, res[ok].Ack, res[ok].Err)
 			if err != nil {
-				break // settle this one and the rest one by one
+				break
 			}
-			if !there {
+			if t {
+				there++
+			}
+		}
+		var stored []Msg // outputs read for comparing, from stored[0].Seq on
+		for ; done < ok; done++ {
+			o := &outs[done]
+			if _, t, _ := answerOf(s, o.Seq, res[done].Ack, res[done].Err); !t {
 				continue
 			}
-			if len(stored) == 0 || o.Seq >= stored[0].Seq+uint64(len(stored)) {
-				// One read for this output and the rest of the batch.
-				if stored, err = s.Read(ctx, o.Seq, len(outs)-done); err != nil {
+			if len(stored) == 0 || o.Seq < stored[0].Seq || o.Seq >= stored[0].Seq+uint64(len(stored)) {
+				// Many outputs there (a replica catching up) are read in
+				// one go; a few, one get each (a range read may cost a
+				// reader's start).
+				max := 1
+				if there >= batchReadMin {
+					max = ok - done
+				}
+				var err error
+				if stored, err = s.Read(ctx, o.Seq, max); err != nil {
 					break
 				}
 			}

@@ -489,6 +489,20 @@ func outputBatches(t *testing.T, h Harness) {
 	done, err = replog.PutOutputs(ctx, s, outs)
 	require.NoError(t, err)
 	require.Equal(t, 3, done)
+	// A long batch of stored outputs (a replica catching up) agrees,
+	// compared in one range read, up to a head that differs.
+	outs = make([]replog.Output, 40)
+	for i := range outs {
+		seq := uint64(101 + i)
+		outs[i] = replog.Output{Seq: seq, Head: headOf(seq), Data: payload(int(seq))}
+	}
+	done, err = replog.PutOutputs(ctx, s, outs)
+	require.NoError(t, err)
+	require.Equal(t, 40, done)
+	outs[30].Head = headOf(7)
+	done, err = replog.PutOutputs(ctx, s, outs)
+	require.Equal(t, 30, done)
+	require.ErrorIs(t, err, replog.ErrDivergence)
 	_, err = replog.PutOutputs(ctx, s, []replog.Output{{Seq: 1}, {Seq: 3}})
 	require.ErrorIs(t, err, replog.ErrInvalid)
 }
