@@ -34,7 +34,8 @@
 // A Replica applies its shard's stream through engine.Engine.Apply in
 // stream order, so engine seq = stream seq; submission order means
 // nothing. The events of command n go into output n, published with
-// expected last seq n-1 and the audit-chain head (replog.PutOutput); a
+// expected last seq n-1 and the audit-chain head (replog.PutOutputs: the
+// outputs of each read of the stream go out as one pipelined batch); a
 // replica that finds output n already there compares heads, and a
 // mismatch stops it with a *replog.DivergenceError: the live determinism
 // check. Undecodable, truncated or oversized payloads take their seq and

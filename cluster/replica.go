@@ -13,7 +13,7 @@ import (
 
 // Replica applies one shard's command stream through the engine, in
 // stream order (engine seq = stream seq), and publishes each command's
-// events as output seq exactly once (replog.PutOutput), comparing audit
+// events as output seq exactly once (replog.PutOutputs), comparing audit
 // heads with any output already there. It is not safe for concurrent use:
 // one goroutine calls Step (or Run) and the owner duties.
 type Replica struct {

@@ -45,7 +45,9 @@
 // PutOutput publishes output n of a shard exactly once: with expected last
 // sequence n-1, so output seq = command seq, and with the audit-chain head
 // of the command in Msg.Head. A replica that finds output n already there
-// compares heads; a mismatch is a *DivergenceError.
+// compares heads; a mismatch is a *DivergenceError. PutOutputs does the
+// same for consecutive outputs, sent as one pipelined batch when the
+// stream is a BatchAppender (natsjs's and memlog's are).
 //
 // # Calls and failures
 //
