@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202014501-39c5d94cd5ce
+	github.com/agora-exchange/agora v0.0.0-20261202021912-a852e5498270
 	github.com/nats-io/nats.go v1.55.0
 )
 

@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202014501-39c5d94cd5ce
+	github.com/agora-exchange/agora v0.0.0-20261202021912-a852e5498270
 	gonum.org/v1/plot v0.17.0
 )
 
