@@ -377,25 +377,32 @@ func outputsExactlyOnce(t *testing.T, h Harness) {
 	}
 	wg.Wait()
 	faults(h, false)
-	for _, err := range errs {
-		require.NoError(t, err)
-	}
-	info, err := s.Info(ctx)
-	require.NoError(t, err)
-	require.Equal(t, uint64(n), info.Last, "each output exactly once")
+	requireOutputs(t, ctx, s, n, errs)
 	total := 0
 	for _, c := range storedBy {
 		total += c
 	}
 	require.LessOrEqual(t, total, n, "no output stored twice")
-	for _, m := range readAll(t, ctx, s, 1, n) {
+	// A putter that is ahead of the stream is refused.
+	_, err := replog.PutOutput(ctx, s, n+2, headOf(n+2), nil)
+	require.ErrorIs(t, err, replog.ErrOutputGap)
+}
+
+// requireOutputs checks that no putter failed and that s holds outputs
+// 1..n exactly once, each with its payload, head and ID.
+func requireOutputs(t *testing.T, ctx context.Context, s replog.Stream, n int, putErrs []error) {
+	t.Helper()
+	for _, err := range putErrs {
+		require.NoError(t, err)
+	}
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(n), info.Last, "each output exactly once")
+	for _, m := range readAll(t, ctx, s, 1, uint64(n)) {
 		require.Equal(t, payload(int(m.Seq)), m.Data)
 		require.Equal(t, headOf(m.Seq), m.Head)
 		require.Equal(t, replog.OutputID(m.Seq), m.ID)
 	}
-	// A putter that is ahead of the stream is refused.
-	_, err = replog.PutOutput(ctx, s, n+2, headOf(n+2), nil)
-	require.ErrorIs(t, err, replog.ErrOutputGap)
 }
 
 func outputDivergence(t *testing.T, h Harness) {
@@ -460,16 +467,7 @@ func outputBatches(t *testing.T, h Harness) {
 	}
 	wg.Wait()
 	faults(h, false)
-	for _, err := range errs {
-		require.NoError(t, err)
-	}
-	info, err := s.Info(ctx)
-	require.NoError(t, err)
-	require.Equal(t, uint64(n), info.Last, "each output exactly once")
-	for _, m := range readAll(t, ctx, s, 1, n) {
-		require.Equal(t, payload(int(m.Seq)), m.Data)
-		require.Equal(t, headOf(m.Seq), m.Head)
-	}
+	requireOutputs(t, ctx, s, n, errs)
 	// A batch over stored outputs agrees up to the one stored with
 	// another head, and stops there.
 	outs := []replog.Output{
