@@ -161,11 +161,15 @@ func (r *run) ended() bool {
 }
 
 // NewNode returns node name of the cluster on log; it records or checks
-// the cluster's configuration (EnsureRecorded).
+// the cluster's configuration (EnsureRecorded). Errors: ErrInvalidConfig
+// (also for an empty name, or one with '.', ' ', '*' or '>'), the log's.
 func NewNode(ctx context.Context, log replog.Log, cfg Config, name string) (*Node, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if name == "" || strings.ContainsAny(name, ". *>") {
+		return nil, fmt.Errorf("%w: node name %q", ErrInvalidConfig, name)
 	}
 	if err := EnsureRecorded(ctx, log, c); err != nil {
 		return nil, err
@@ -255,7 +259,7 @@ func (n *Node) Errors() []error {
 	return slices.Clone(n.errs)
 }
 
-// SyncErr returns the error of the last Sync of Run that failed, or nil:
+// SyncErr returns the error of Run's latest Sync, nil once one succeeds:
 // Run goes on after it, so it is a sign of trouble with the log, not an
 // alert.
 func (n *Node) SyncErr() error {
@@ -268,8 +272,8 @@ func (n *Node) SyncErr() error {
 // expiry tick every tick (zero: none), until ctx is done or the log is
 // closed; then it stops its replicas without leaving (as a crash would;
 // call Close to leave) and returns why. A Sync that fails (the log
-// unavailable for a while) is tried again at the next heartbeat; the last
-// such error is kept for SyncErr.
+// unavailable for a while) is tried again at the next heartbeat, and its
+// error is kept for SyncErr.
 func (n *Node) Run(ctx context.Context, tick time.Duration) error {
 	t := time.NewTicker(n.cfg.Heartbeat)
 	defer t.Stop()
@@ -285,7 +289,7 @@ func (n *Node) Run(ctx context.Context, tick time.Duration) error {
 			n.stop()
 			return err
 		}
-		if err != nil && ctx.Err() == nil {
+		if ctx.Err() == nil {
 			n.mu.Lock()
 			n.syncErr = err
 			n.mu.Unlock()

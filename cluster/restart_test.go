@@ -174,7 +174,21 @@ func TestNodeRunSurvivesSyncErrors(t *testing.T) {
 	}
 	log.fail.Store(false)
 	submit(10)
+	require.Eventually(t, func() bool { return n.SyncErr() == nil }, 5*time.Second, time.Millisecond, "a Sync that succeeds clears it")
 	rcancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 	require.Empty(t, n.Errors())
+}
+
+// TestNewNodeRefusesInvalidName: a node name KV cannot hold is refused
+// up front.
+func TestNewNodeRefusesInvalidName(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	t.Cleanup(log.Close)
+	for _, name := range []string{"", "bad name", "a.b", "x*", "y>"} {
+		_, err := NewNode(ctx, log, testConfig(1), name)
+		require.ErrorIs(t, err, ErrInvalidConfig, "%q", name)
+	}
 }
