@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202021912-a852e5498270
+	github.com/agora-exchange/agora v0.0.0-20261202022914-692fb33157ab
 	github.com/nats-io/nats.go v1.55.0
 )
 
