@@ -37,7 +37,14 @@
 // An ordered consumer silently starts at the first retained message when
 // its start was purged, so every Read checks sequence numbers itself and
 // reports a *replog.TruncatedError naming the requested and the first
-// retained seq.
+// retained seq. For seconds after a partition heals, JetStream may refuse
+// to start consumers, or start one that delivers nothing, while the
+// stream still answers direct gets: a Read that starts a reader gives it
+// half of its time, then reads what is stored by direct gets.
+//
+// AppendBatch (replog.BatchAppender) sends a batch as asynchronous
+// publishes before awaiting the first answer; the cluster runtime
+// publishes a replica's outputs that way.
 //
 // # Connections
 //
