@@ -183,7 +183,7 @@ func (g *Gateway) findGlobal(ctx context.Context, k uint32, from, origin uint64)
 
 // output waits for output seq of shard k.
 func (g *Gateway) output(ctx context.Context, k uint32, seq uint64) (replog.Msg, error) {
-	return g.tails[k].wait(ctx, seq, g.cfg.Retry)
+	return g.tails[k].wait(ctx, seq)
 }
 
 // Wait waits until the output of ack is published, or ctx is done, and

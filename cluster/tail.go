@@ -17,7 +17,8 @@ import (
 // passed reads that output itself (a stored message: one get).
 type outputTail struct {
 	s       replog.Stream
-	timeout time.Duration // of each read
+	retry   replog.Retry  // of a read of an output the tail passed
+	timeout time.Duration // of each of the tail's reads
 
 	mu      sync.Mutex
 	running bool
@@ -34,7 +35,7 @@ type tailResult struct {
 const tailBatch = 256
 
 func newOutputTail(s replog.Stream, r replog.Retry) *outputTail {
-	t := &outputTail{s: s, timeout: r.CallTimeout, waiters: map[uint64][]chan tailResult{}}
+	t := &outputTail{s: s, retry: r, timeout: r.CallTimeout, waiters: map[uint64][]chan tailResult{}}
 	if t.timeout <= 0 {
 		t.timeout = 2 * time.Second
 	}
@@ -44,11 +45,11 @@ func newOutputTail(s replog.Stream, r replog.Retry) *outputTail {
 // wait returns output seq once it is stored. Errors: *replog.TruncatedError
 // (the output aged out), the log's errors other than timeouts, and the
 // context's (wrapped in replog.ErrTimeout).
-func (t *outputTail) wait(ctx context.Context, seq uint64, retry replog.Retry) (replog.Msg, error) {
+func (t *outputTail) wait(ctx context.Context, seq uint64) (replog.Msg, error) {
 	t.mu.Lock()
 	if t.running && seq < t.next {
 		t.mu.Unlock()
-		return t.readOne(ctx, seq, retry)
+		return t.readOne(ctx, seq)
 	}
 	ch := make(chan tailResult, 1)
 	t.waiters[seq] = append(t.waiters[seq], ch)
@@ -85,9 +86,9 @@ func (t *outputTail) wait(ctx context.Context, seq uint64, retry replog.Retry) (
 }
 
 // readOne reads one output the tail has passed.
-func (t *outputTail) readOne(ctx context.Context, seq uint64, retry replog.Retry) (replog.Msg, error) {
+func (t *outputTail) readOne(ctx context.Context, seq uint64) (replog.Msg, error) {
 	var msgs []replog.Msg
-	err := retry.Do(ctx, func(ctx context.Context) error {
+	err := t.retry.Do(ctx, func(ctx context.Context) error {
 		var err error
 		msgs, err = t.s.Read(ctx, seq, 1)
 		return err

@@ -42,7 +42,7 @@ func TestOutputTail(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				m, err := tail.wait(ctx, seq, retry)
+				m, err := tail.wait(ctx, seq)
 				if err == nil && (m.Seq != seq || string(m.Data) != fmt.Sprintf("out %d", seq)) {
 					err = fmt.Errorf("wait %d got output %d %q", seq, m.Seq, m.Data)
 				}
@@ -62,13 +62,13 @@ func TestOutputTail(t *testing.T) {
 	}
 
 	// Passed outputs are read directly, whether or not the tail runs.
-	m, err := tail.wait(ctx, 7, retry)
+	m, err := tail.wait(ctx, 7)
 	require.NoError(t, err)
 	require.Equal(t, "out 7", string(m.Data))
 
 	// A cancelled wait leaves nothing behind, and the tail stops.
 	short, cancelShort := context.WithTimeout(ctx, 30*time.Millisecond)
-	_, err = tail.wait(short, n+10, retry)
+	_, err = tail.wait(short, n+10)
 	cancelShort()
 	require.ErrorIs(t, err, replog.ErrTimeout)
 	require.Eventually(t, func() bool {
@@ -80,7 +80,7 @@ func TestOutputTail(t *testing.T) {
 	// The next wait starts it again.
 	done := make(chan error, 1)
 	go func() {
-		m, err := tail.wait(ctx, n+1, retry)
+		m, err := tail.wait(ctx, n+1)
 		if err == nil && string(m.Data) != fmt.Sprintf("out %d", n+1) {
 			err = fmt.Errorf("got %q", m.Data)
 		}
@@ -106,11 +106,11 @@ func TestOutputTailTruncated(t *testing.T) {
 	}
 	require.NoError(t, s.Purge(ctx, 6))
 	tail := newOutputTail(s, retry)
-	_, err = tail.wait(ctx, 3, retry)
+	_, err = tail.wait(ctx, 3)
 	var te *replog.TruncatedError
 	require.ErrorAs(t, err, &te)
 	require.Equal(t, uint64(6), te.First)
-	m, err := tail.wait(ctx, 8, retry)
+	m, err := tail.wait(ctx, 8)
 	require.NoError(t, err)
 	require.Equal(t, []byte{8}, m.Data)
 }

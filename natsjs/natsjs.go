@@ -467,12 +467,7 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 		return nil, replog.ErrClosed
 	}
 	if max == 1 {
-		var raw *jetstream.RawStreamMsg
-		err := s.l.do(ctx, "get from "+s.name, func(ctx context.Context) error {
-			var err error
-			raw, err = s.js.GetMsg(ctx, from)
-			return err
-		})
+		raw, err := s.get(ctx, from)
 		if err == nil {
 			return []replog.Msg{fromRaw(raw)}, nil
 		}
@@ -480,21 +475,26 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 			return nil, err
 		}
 	}
-	// A new reader gets half of the call's time: after a partition heals,
-	// JetStream may refuse to start consumers, or start one that delivers
-	// nothing, for many seconds while its stream leader answers gets. The
-	// other half reads what is stored by gets.
-	rctx, cancel := ctx, context.CancelFunc(func() {})
-	if dl, ok := ctx.Deadline(); ok && !s.hasCursor(from) {
-		rctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(dl)/2))
-	}
-	defer cancel()
-	c, err := s.cursor(rctx, from)
-	if err != nil {
-		if rctx != ctx && ctx.Err() == nil && errors.Is(err, replog.ErrTimeout) {
-			return s.readByGets(ctx, from, max, err)
+	rctx := ctx
+	c := s.idleCursor(from)
+	if c == nil {
+		// A new reader gets half of the call's time: after a partition
+		// heals, JetStream may refuse to start consumers, or start one
+		// that delivers nothing, for many seconds while its stream
+		// leader answers gets. The other half reads what is stored by
+		// gets.
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			rctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(dl)/2))
+			defer cancel()
 		}
-		return nil, err
+		var err error
+		if c, err = s.newCursor(rctx, from); err != nil {
+			if rctx != ctx && ctx.Err() == nil && errors.Is(err, replog.ErrTimeout) {
+				return s.readByGets(ctx, from, max, err)
+			}
+			return nil, err
+		}
 	}
 	msgs, err := s.readCursor(rctx, c, max)
 	if err != nil {
@@ -511,16 +511,15 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 	return msgs, nil
 }
 
-// hasCursor reports whether an idle reader waits at from.
-func (s *stream) hasCursor(from uint64) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range s.cursors {
-		if c.next == from {
-			return true
-		}
-	}
-	return false
+// get is one direct get of message seq.
+func (s *stream) get(ctx context.Context, seq uint64) (*jetstream.RawStreamMsg, error) {
+	var raw *jetstream.RawStreamMsg
+	err := s.l.do(ctx, "get from "+s.name, func(ctx context.Context) error {
+		var err error
+		raw, err = s.js.GetMsg(ctx, seq)
+		return err
+	})
+	return raw, err
 }
 
 // readByGets reads up to max stored messages from from by direct gets,
@@ -529,12 +528,7 @@ func (s *stream) hasCursor(from uint64) bool {
 func (s *stream) readByGets(ctx context.Context, from uint64, max int, why error) ([]replog.Msg, error) {
 	var out []replog.Msg
 	for seq := from; len(out) < max; seq++ {
-		var raw *jetstream.RawStreamMsg
-		err := s.l.do(ctx, "get from "+s.name, func(ctx context.Context) error {
-			var err error
-			raw, err = s.js.GetMsg(ctx, seq)
-			return err
-		})
+		raw, err := s.get(ctx, seq)
 		if err != nil {
 			if len(out) > 0 {
 				return out, nil
@@ -552,17 +546,21 @@ func (s *stream) readByGets(ctx context.Context, from uint64, max int, why error
 	return out, nil
 }
 
-// cursor takes the idle reader at from, or starts one.
-func (s *stream) cursor(ctx context.Context, from uint64) (*cursor, error) {
+// idleCursor takes the idle reader at from, or returns nil.
+func (s *stream) idleCursor(from uint64) *cursor {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for i, c := range s.cursors {
 		if c.next == from {
 			s.cursors = slices.Delete(s.cursors, i, i+1)
-			s.mu.Unlock()
-			return c, nil
+			return c
 		}
 	}
-	s.mu.Unlock()
+	return nil
+}
+
+// newCursor starts a reader at from.
+func (s *stream) newCursor(ctx context.Context, from uint64) (*cursor, error) {
 	info, err := s.Info(ctx)
 	if err != nil {
 		return nil, err

@@ -115,22 +115,24 @@ func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err err
 			reqs[i] = AppendRequest{Data: o.Data, Opts: outputOptions(o.Seq, o.Head)}
 		}
 		res := ba.AppendBatch(ctx, reqs)
-		// How far the answers go without an error, and how many of those
+		// How far the answers go without an error, and which of those
 		// outputs were there already.
-		ok, there := 0, 0
+		ok, there := 0, make([]bool, len(outs))
+		nThere := 0
 		for ; ok < len(outs); ok++ {
 			_, t, err := answerOf(s, outs[ok].Seq, res[ok].Ack, res[ok].Err)
 			if err != nil {
 				break
 			}
 			if t {
-				there++
+				there[ok] = true
+				nThere++
 			}
 		}
 		var stored []Msg // outputs read for comparing, from stored[0].Seq on
 		for ; done < ok; done++ {
 			o := &outs[done]
-			if _, t, _ := answerOf(s, o.Seq, res[done].Ack, res[done].Err); !t {
+			if !there[done] {
 				continue
 			}
 			if len(stored) == 0 || o.Seq < stored[0].Seq || o.Seq >= stored[0].Seq+uint64(len(stored)) {
@@ -138,7 +140,7 @@ func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err err
 				// one go; a few, one get each (a range read may cost a
 				// reader's start).
 				max := 1
-				if there >= batchReadMin {
+				if nThere >= batchReadMin {
 					max = ok - done
 				}
 				var err error
