@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202022914-692fb33157ab
+	github.com/agora-exchange/agora v0.0.0-20261202025304-4ef61a6e9af2
 	github.com/nats-io/nats.go v1.55.0
 )
 
