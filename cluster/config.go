@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/replog"
 )
@@ -22,7 +23,8 @@ type Config struct {
 	// Prefix names the streams and buckets; default "AGORA".
 	Prefix string
 	// Engine configures each shard's engine; Shards and Shard are set by
-	// the cluster.
+	// the cluster. Clearing pools need their roots declared in
+	// Engine.PoolRoots (see Route).
 	Engine engine.Config
 	// Duplicates is the dedupe window of the command streams: a Submit
 	// retried within it under the same request ID is applied once; after
@@ -98,6 +100,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if err := c.Engine.Validate(); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if c.Engine.Catalog == nil {
+		// What the engines would take, resolved once so that Route reads
+		// the same taxonomy.
+		cat, err := catalog.Sample()
+		if err != nil {
+			return c, err
+		}
+		c.Engine.Catalog = cat
 	}
 	return c, nil
 }

@@ -16,6 +16,14 @@
 // command bytes, the audit chain and the engine state are exactly those of
 // a single exchange.
 //
+// Clearing pools: a pool is one market keyed (root, 0), but its placements
+// name their own leaf and basis, which hash elsewhere. So a sharded
+// cluster opens pools only on the roots its engines declare
+// (engine.Config.PoolRoots, the same on every node for the cluster's
+// life), and Config.Route sends every market command of a declared root's
+// subtree to the shard of (root, 0): the pool, its placements and any book
+// that could conflict with it live in one engine, as in a single exchange.
+//
 // # Streams
 //
 // Each shard has a command stream and an output stream; exchange-wide

@@ -85,7 +85,7 @@ func (g *Gateway) Submit(ctx context.Context, requestID string, cmd wire.Command
 	if _, n, err := wire.DecodeCommand(b); err != nil || n != len(b) {
 		return Ack{}, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	rt := RouteOf(&cmd, g.cfg.Shards)
+	rt := g.cfg.Route(&cmd)
 	if !rt.Global {
 		ack, err := g.append(ctx, g.st.cmds[rt.Shard], b, "c."+requestID)
 		if err != nil {

@@ -196,7 +196,7 @@ func (r *Replica) apply(m *replog.Msg) error {
 	}
 	cmd, ok := r.decode(m.Data)
 	if ok {
-		rt := RouteOf(&cmd, r.cfg.Shards)
+		rt := r.cfg.Route(&cmd)
 		tick := !isGlobal && cmd.Kind == wire.CmdExpire && cmd.Category == 0 && cmd.Basis == 0
 		if !tick && (rt.Global != isGlobal || !isGlobal && rt.Shard != r.shard) {
 			// A misrouted command: every replica refuses it the same way.

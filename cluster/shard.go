@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 
+	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/wire"
 )
@@ -69,8 +70,40 @@ var routes = [...]routeBy{
 	wire.CmdRotateKey:         global,
 	wire.CmdRevokeKey:         global,
 	wire.CmdSetSignPolicy:     global,
-	wire.CmdOpenPool:          byMarket, // refused by a sharded engine: pools are not sharded yet
+	wire.CmdOpenPool:          byMarket,
 	wire.CmdClearPool:         byMarket,
+}
+
+// Route returns the route of cmd in a cluster of this config: RouteOf,
+// except that a command opening or naming a market (CmdPlace, CmdExpire
+// naming a market, CmdSetMarketMode, CmdUncross, CmdOpenPool,
+// CmdClearPool) whose category lies in the subtree of one of
+// Engine.PoolRoots goes to the shard of that pool, ShardOf((root, 0)): the
+// pool and every book that could conflict with it live on one shard, and
+// each placement of the subtree reaches the pool. Gateways and replicas
+// route with it. Cost: O(1) without pool roots; O(roots × depth) for those
+// commands with them (plus loading catalog.Sample when Engine.Catalog is
+// nil, as it is not in a Config the cluster's constructors returned).
+func (c *Config) Route(cmd *wire.Command) Route {
+	rt := RouteOf(cmd, c.Shards)
+	if len(c.Engine.PoolRoots) == 0 || rt.Global || c.Shards <= 1 {
+		return rt
+	}
+	switch cmd.Kind {
+	case wire.CmdPlace, wire.CmdExpire, wire.CmdSetMarketMode, wire.CmdUncross, wire.CmdOpenPool, wire.CmdClearPool:
+		cat := c.Engine.Catalog
+		if cat == nil {
+			// A Config not through a constructor: the engines' default.
+			var err error
+			if cat, err = catalog.Sample(); err != nil {
+				return rt
+			}
+		}
+		if root, ok := engine.PoolRootOf(cat.Taxonomy, c.Engine.PoolRoots, cmd.Category); ok {
+			return Route{Shard: ShardOf(wire.MarketKey{Category: root}, c.Shards)}
+		}
+	}
+	return rt
 }
 
 // RouteOf returns the route of cmd among shards. The commands that change

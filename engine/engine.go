@@ -42,6 +42,15 @@ type Config struct {
 	// they are not part of the state: restore under the same values.
 	Grades    *catalog.Grades
 	Transport *catalog.Transport
+	// PoolRoots are the categories on which a clearing pool may open
+	// (CmdOpenPool of another root is refused with ReasonPoolConflict).
+	// Empty means any category in an unsharded engine and none in a
+	// sharded one: a cluster sends every market command of a pool root's
+	// subtree to the pool's shard (PoolRootOf; cluster.Config.Route), so
+	// its engines must be given the same roots for the cluster's life. No
+	// root may lie in another's subtree. Like Catalog's content they are
+	// not part of the state.
+	PoolRoots []catalog.CategoryID
 }
 
 // Validate reports whether the config is usable; errors wrap
@@ -56,12 +65,31 @@ func (c Config) Validate() error {
 	if c.Shards > MaxShards || c.Shard >= max(c.Shards, 1) {
 		return fmt.Errorf("%w: shard %d of %d (at most %d shards)", ErrInvalidConfig, c.Shard, c.Shards, MaxShards)
 	}
-	if c.Catalog != nil {
-		if c.Catalog.Taxonomy == nil || c.Catalog.Bases == nil {
+	cat := c.Catalog
+	if cat != nil {
+		if cat.Taxonomy == nil || cat.Bases == nil {
 			return fmt.Errorf("%w: catalog without taxonomy or bases", ErrInvalidConfig)
 		}
-		if err := c.Catalog.Validate(); err != nil {
+		if err := cat.Validate(); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		}
+	}
+	if len(c.PoolRoots) > 0 {
+		if cat == nil {
+			var err error
+			if cat, err = catalog.Sample(); err != nil {
+				return err
+			}
+		}
+		for i, r := range c.PoolRoots {
+			if _, ok := cat.Taxonomy.ByID(r); !ok {
+				return fmt.Errorf("%w: pool root %d is no category", ErrInvalidConfig, r)
+			}
+			for _, o := range c.PoolRoots[:i] {
+				if cat.Taxonomy.Covers(o, r) || cat.Taxonomy.Covers(r, o) {
+					return fmt.Errorf("%w: pool roots %d and %d overlap", ErrInvalidConfig, o, r)
+				}
+			}
 		}
 	}
 	return nil

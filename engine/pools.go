@@ -24,9 +24,34 @@ import (
 // CmdPlace whose category lies in the subtree goes to it (MarketFor). The
 // pool's clock is its (always empty) book's clock.
 //
-// Pools are not sharded yet: an engine with Shards > 1 refuses
-// CmdOpenPool (ReasonPoolConflict), since the cluster routes a placement
-// by its own category and basis, which in a pool is not the pool's key.
+// In a sharded engine a pool may open only on one of Config.PoolRoots:
+// the cluster routes a placement by its own category and basis, which in a
+// pool is not the pool's key, unless it knows the pool's root beforehand;
+// with the roots it sends every market command of the subtree to the
+// pool's shard (PoolRootOf), so the pool and every book that could
+// conflict with it live in one engine, as in an unsharded one.
+
+// PoolRootOf returns the root among roots whose subtree holds category c
+// (c itself or one of its ancestors), and whether there is one. roots are
+// Config.PoolRoots, which do not overlap. Cost: O(len(roots) × depth), no
+// allocation; nothing when roots is empty.
+func PoolRootOf(tax *catalog.Taxonomy, roots []catalog.CategoryID, c catalog.CategoryID) (catalog.CategoryID, bool) {
+	for _, r := range roots {
+		if tax.Covers(r, c) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// poolAllowed reports whether a pool may open on root (see
+// Config.PoolRoots).
+func (e *Engine) poolAllowed(root catalog.CategoryID) bool {
+	if len(e.cfg.PoolRoots) == 0 {
+		return e.cfg.Shards <= 1
+	}
+	return slices.Contains(e.cfg.PoolRoots, root)
+}
 
 // poolOrder is one resting order of a pool.
 type poolOrder struct {
@@ -114,7 +139,7 @@ func (e *Engine) openPool(seq uint64, cmd *wire.Command, dst []wire.Event) ([]wi
 	switch {
 	case !ok:
 		r = wire.ReasonUnknownCategory
-	case e.cfg.Shards > 1 || e.poolConflict(cmd.Category):
+	case !e.poolAllowed(cmd.Category) || e.poolConflict(cmd.Category):
 		r = wire.ReasonPoolConflict
 	case e.ids.global(uint64(len(e.markets.list))+1) > MaxMarkets:
 		r = wire.ReasonCapacity
@@ -327,6 +352,16 @@ func (e *Engine) poolPlace(m *Market, seq uint64, cmd *wire.Command, dst []wire.
 		Participant: cmd.Participant, Category: m.key.Category, Basis: m.key.Basis,
 		OrderID: o.id, ClientOrderID: o.tag, Side: o.side, Price: o.price, Qty: cmd.Qty, Remaining: cmd.Qty,
 	})
+	if e.subs.live > 0 {
+		// A pool order rests until the clearing: a new request or offer,
+		// posted in its own category at its basis (and, for a request,
+		// at each basis where it takes the goods).
+		p := posting{
+			kind: cmd.Kind, poster: o.owner, cat: o.cat, basis: o.basis, bases: o.bases, lead: int64(o.lead),
+			side: o.side, price: o.price, qty: cmd.Qty, remaining: cmd.Qty, order: o.id,
+		}
+		dst = e.notify(seq, now, &p, &m.hits, dst)
+	}
 	m.counters.out(dst[start:])
 	return dst, nil
 }

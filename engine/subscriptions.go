@@ -148,6 +148,11 @@ type posting struct {
 	openAt    int64
 	closeAt   int64
 	maker     catalog.ParticipantID // revealed poster (tenders only)
+	// A pool request also names the bases where it takes the goods
+	// (bases) and its longest lead time; each accepted basis is matched
+	// against the subscriptions' basis filters, like basis.
+	bases []catalog.BasisID
+	lead  int64
 }
 
 // match appends to hits one entry per participant that must be notified of
@@ -185,6 +190,13 @@ func (s *subscriptions) match(tax *catalog.Taxonomy, parts *catalog.Participants
 			break
 		}
 		c = cat.Parent
+	}
+	for _, b := range p.bases {
+		if b != p.basis {
+			q := *p
+			q.basis, q.bases = b, nil
+			hits = s.match(tax, parts, &q, hits)
+		}
 	}
 	found := hits[start:]
 	if len(found) > 1 {
@@ -224,6 +236,7 @@ func (e *Engine) notify(seq uint64, time int64, p *posting, hits *[]subHit, dst 
 			OrderID: p.order, Side: p.side, Price: p.price, Qty: p.qty, Remaining: p.remaining,
 			MakerParticipant: p.maker, Subscription: h.sub,
 			Tender: p.tender, OpenAt: p.openAt, CloseAt: p.closeAt,
+			Bases: slices.Clone(p.bases), LeadTime: p.lead,
 		})
 	}
 	return dst

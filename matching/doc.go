@@ -68,8 +68,10 @@
 // surplus. Exchange.IndicativeClearing shows that clearing at any time,
 // with an explanation for every order that would not fill. The grade
 // scales and the transport table come from Config.Grades and
-// Config.Transport. Pools are not sharded yet: an engine of a sharded
-// cluster refuses CmdOpenPool.
+// Config.Transport. Config.PoolRoots may restrict the roots pools open
+// on; a sharded cluster needs them declared (see engine.Config.PoolRoots
+// and package cluster), since it routes a pool's whole subtree to one
+// shard.
 //
 // # Commands in, events out
 //

@@ -66,6 +66,9 @@ type Config struct {
 	// clearing pools (see engine.Config); nil means none.
 	Grades    *catalog.Grades
 	Transport *catalog.Transport
+	// PoolRoots, when set, are the only categories on which a clearing
+	// pool may open (see engine.Config); nil means any.
+	PoolRoots []catalog.CategoryID
 	// FeedBytes bounds the memory of the ordered output feed (see
 	// Exchange.Feed): the outputs of the newest commands that fit in it
 	// are kept for readers, each event counting the size of its compact
@@ -97,7 +100,7 @@ func (c Config) Validate() error {
 func (c Config) EngineConfig() engine.Config { return c.engine() }
 
 func (c Config) engine() engine.Config {
-	return engine.Config{Catalog: c.Catalog, DefaultSTP: c.DefaultSTP, MaxOrdersPerMarket: c.MaxOrdersPerMarket, Grades: c.Grades, Transport: c.Transport}
+	return engine.Config{Catalog: c.Catalog, DefaultSTP: c.DefaultSTP, MaxOrdersPerMarket: c.MaxOrdersPerMarket, Grades: c.Grades, Transport: c.Transport, PoolRoots: c.PoolRoots}
 }
 
 // Exchange is Agora's central exchange: the concurrent front door of the

@@ -699,3 +699,77 @@ func BenchmarkPoolIndicative(b *testing.B) {
 		})
 	}
 }
+
+// TestPoolNotifiesSubscribers: a pool order notifies subscribers as a book
+// order does: a subscription covering the order's category, at its basis
+// or at any basis, or at one of the bases where a request takes the goods,
+// gets one EventNotified; one at another basis, the poster's own and an
+// unverified subscriber's get none.
+func TestPoolNotifiesSubscribers(t *testing.T) {
+	f := newPoolFixture(t)
+	buyer, plant := f.trader("buyer"), f.trader("plant")
+	anyBasis, atTula, atRyazan, atMoscow := f.trader("any"), f.trader("tula"), f.trader("ryazan"), f.trader("moscow")
+	leafOnly := f.trader("leaf")
+	sub := func(p catalog.ParticipantID, cat catalog.CategoryID, bases ...catalog.BasisID) SubscriptionID {
+		evs := f.must(Command{Kind: CmdSubscribe, Participant: p, Category: cat, Bases: bases})
+		return exOnly(evs, EventSubscribed)[0].Subscription
+	}
+	subAny := sub(anyBasis, f.root)
+	subTula := sub(atTula, f.root, f.tul)
+	subRyazan := sub(atRyazan, f.cem1, f.rzn)
+	subMoscow := sub(atMoscow, f.root, f.msk)
+	sub(leafOnly, f.cem1) // below a request on the group: not covering it
+	sub(buyer, f.root)    // the poster's own
+	sub(plant, f.root)
+
+	type got struct {
+		who catalog.ParticipantID
+		sub SubscriptionID
+	}
+	notified := func(evs []Event) []got {
+		var g []got
+		for _, e := range exOnly(evs, EventNotified) {
+			g = append(g, got{e.Participant, e.Subscription})
+		}
+		return g
+	}
+
+	// An offer of the leaf shipped from Tula.
+	of := f.must(f.offer(plant, f.tul, 60_000, 100, f.m550))
+	require.Equal(t, []got{{buyer, 6}, {anyBasis, subAny}, {atTula, subTula}, {leafOnly, 5}}, notified(of))
+	for _, e := range exOnly(of, EventNotified) {
+		require.Equal(t, of[0].OrderID, e.OrderID)
+		require.Equal(t, f.cem1, e.Category)
+		require.Equal(t, f.tul, e.Basis)
+		require.Equal(t, Sell, e.Side)
+		require.Equal(t, catalog.Price(60_000), e.Price)
+		require.Equal(t, catalog.Qty(100), e.Qty)
+		require.Equal(t, CmdPlace, e.Command)
+	}
+
+	// A request on the group, delivered to Moscow or taken at Ryazan: the
+	// Ryazan subscription is on the leaf, below the request's group.
+	rq := f.request(buyer, 70_000, 40, f.m500)
+	rq.Bases, rq.LeadTime = []catalog.BasisID{f.rzn}, 7
+	evs := f.must(rq)
+	require.Equal(t, []got{{plant, 7}, {anyBasis, subAny}, {atMoscow, subMoscow}}, notified(evs))
+	for _, e := range exOnly(evs, EventNotified) {
+		require.Equal(t, []catalog.BasisID{f.rzn}, e.Bases)
+		require.Equal(t, int64(7), e.LeadTime)
+		require.Equal(t, f.root, e.Category)
+		require.Equal(t, f.msk, e.Basis)
+	}
+
+	// A request on the leaf taken at Ryazan reaches the Ryazan subscriber
+	// once, though two of its bases pass the filter of others.
+	rq = Command{Kind: CmdPlace, Participant: buyer, Category: f.cem1, Side: Buy, Price: 70_000, Qty: 10,
+		Bases: []catalog.BasisID{f.rzn, f.tul}}
+	evs = f.must(rq)
+	require.Equal(t, []got{{plant, 7}, {anyBasis, subAny}, {atTula, subTula}, {atRyazan, subRyazan}, {leafOnly, 5}}, notified(evs))
+
+	// A suspended subscriber is told nothing.
+	f.setStatus(atTula, catalog.StatusSuspended)
+	evs = f.must(f.offer(plant, f.tul, 61_000, 5, f.m500))
+	require.NotContains(t, notified(evs), got{atTula, subTula})
+	require.NoError(t, f.x.CheckInvariants())
+}

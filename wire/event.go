@@ -45,7 +45,11 @@ const (
 	// in Category at Basis: a resting order (Command CmdPlace: OrderID,
 	// Side, Price, Qty, Remaining) or a tender (Command CmdOpenTender:
 	// Tender, Side Buy, Price the reserve, Qty, OpenAt, CloseAt, and
-	// MakerParticipant the buyer).
+	// MakerParticipant the buyer). For an order resting in a clearing
+	// pool, Category and Basis are the order's own (an offer's shipping
+	// basis, a request's delivery basis or 0), and a request also carries
+	// the bases where it takes the goods (Bases, a copy owned by the
+	// receiver) and its longest lead time (LeadTime).
 	EventNotified
 	// EventRatingChanged: Participant's supplier rating is now Rating.
 	EventRatingChanged
