@@ -211,6 +211,11 @@ func TestPartition(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cfg := testConfig("PART", 2)
+	began, last := time.Now(), time.Now()
+	phase := func(name string) { // where the time went, when a run is slow
+		t.Logf("%s: %v (%v in all)", name, time.Since(last).Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+		last = time.Now()
+	}
 	// Create the streams, then find the leader of shard 0's.
 	g0, close0, err := Gateway(ctx, c.URLs(), cfg)
 	require.NoError(t, err)
@@ -228,6 +233,7 @@ func TestPartition(t *testing.T) {
 	urls := strings.Join(majority, ",")
 	nodes, g, parts := setup(t, ctx, c, cfg, urls, "a", "b")
 	acks := submitAllFrom(t, ctx, g, parts, 0, 300, 1)
+	phase("setup and 300 commands")
 
 	// A gateway on the leader alone.
 	iso, closeIso, err := Gateway(ctx, c.URL(leader), cfg)
@@ -251,8 +257,10 @@ func TestPartition(t *testing.T) {
 		cancel()
 		require.Error(t, err, "an append through the isolated leader is not acknowledged")
 	}
+	phase("3 appends through the isolated leader refused")
 	// The majority serves (a new leader within the failover allowance).
 	more := submitAllFrom(t, ctx, g, parts, 300, 600, 1)
+	phase("300 commands through the majority")
 	for k, v := range more {
 		acks[k] = v
 	}
@@ -261,7 +269,9 @@ func TestPartition(t *testing.T) {
 	for k, v := range more {
 		acks[k] = v
 	}
+	phase("healed, 100 commands")
 	res := verify(t, ctx, l, cfg, acks, 0)
+	phase("verified")
 	require.Equal(t, 700, res.commands)
 	for name, nd := range nodes {
 		require.Empty(t, nd.Node.Errors(), name)
