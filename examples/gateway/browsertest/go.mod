@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/examples/gateway/browsertest
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202025304-4ef61a6e9af2
+	github.com/agora-exchange/agora v0.0.0-20261202034833-70d0b9ae6203
 	github.com/chromedp/chromedp v0.23.0
 )
 
