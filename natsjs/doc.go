@@ -24,7 +24,13 @@
 //   - An output's audit-chain head travels in the Agora-Head header.
 //   - Snapshots go to an Object Store bucket (a KV value is capped at
 //     1 MiB); liveness and configuration to a KV bucket keeping one
-//     revision.
+//     revision. Its reads go to the stream leader, so that a read sees
+//     every acknowledged write: the bucket's stream has direct gets off
+//     (JetStream lets a lagging follower answer those), Get asks for a
+//     key's last message and Keys for the stream's subjects, instead of
+//     a listing consumer that JetStream may place on a follower. Log.KV
+//     binds a bucket that exists (turning its direct gets off) and
+//     creates one that does not.
 //
 // # Failures
 //

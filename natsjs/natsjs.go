@@ -775,35 +775,100 @@ func (o *objects) Delete(ctx context.Context, name string) error {
 
 // KV implements replog.Log: a JetStream key-value bucket of
 // Options.Replicas keeping one revision per key.
+//
+// Reads are served by the bucket's stream leader, so that a read sees
+// every write acknowledged before it (replog.KV's contract). JetStream's
+// own KV reads do not promise that: direct gets may be answered by a
+// follower that lags, and a key listing runs on a consumer that may be
+// placed on one. So the bucket's stream has direct gets turned off, Get
+// asks the leader for a key's last message, and Keys asks the leader for
+// the stream's subjects. A bucket is bound if it exists, created
+// otherwise (never updated, which would turn direct gets back on).
 func (l *Log) KV(ctx context.Context, bucket string) (replog.KV, error) {
 	var kv jetstream.KeyValue
+	var st jetstream.Stream
 	err := l.do(ctx, "kv "+bucket, func(ctx context.Context) error {
 		var err error
-		kv, err = l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket, Replicas: l.opts.Replicas, Storage: l.opts.Storage, History: 1})
-		return err
+		kv, err = l.js.KeyValue(ctx, bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = l.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket, Replicas: l.opts.Replicas, Storage: l.opts.Storage, History: 1})
+			if errors.Is(err, jetstream.ErrBucketExists) {
+				kv, err = l.js.KeyValue(ctx, bucket)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if st, err = l.js.Stream(ctx, kvStreamPrefix+bucket); err != nil {
+			return err
+		}
+		if cfg := st.CachedInfo().Config; cfg.AllowDirect {
+			cfg.AllowDirect = false
+			if _, err = l.js.UpdateStream(ctx, cfg); err != nil {
+				return err
+			}
+			if kv, err = l.js.KeyValue(ctx, bucket); err != nil {
+				return err
+			}
+			if st, err = l.js.Stream(ctx, kvStreamPrefix+bucket); err != nil {
+				return err
+			}
+		}
+		if st.CachedInfo().Config.AllowDirect {
+			return fmt.Errorf("natsjs: bucket %s: direct gets still on", bucket)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &keyValue{l: l, kv: kv}, nil
+	return &keyValue{l: l, kv: kv, stream: st, prefix: kvSubjectPrefix + bucket + "."}, nil
 }
 
+// The names JetStream gives a bucket's stream and its keys' subjects, and
+// the header that marks a delete or a purge.
+const (
+	kvStreamPrefix    = "KV_"
+	kvSubjectPrefix   = "$KV."
+	kvOperationHeader = "KV-Operation"
+)
+
 type keyValue struct {
-	l  *Log
-	kv jetstream.KeyValue
+	l      *Log
+	kv     jetstream.KeyValue
+	stream jetstream.Stream // the bucket's stream, direct gets off
+	prefix string           // of the keys' subjects
+}
+
+// last returns the last message of key's subject from the stream leader,
+// and whether it holds a value (not a delete or purge marker).
+func (k *keyValue) last(ctx context.Context, subject string) (*jetstream.RawStreamMsg, bool, error) {
+	m, err := k.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	switch m.Header.Get(kvOperationHeader) {
+	case "DEL", "PURGE":
+		return m, false, nil
+	}
+	return m, true, nil
 }
 
 func (k *keyValue) Get(ctx context.Context, key string) (replog.Entry, error) {
 	var e replog.Entry
+	found := false
 	err := k.l.do(ctx, "get "+key, func(ctx context.Context) error {
-		v, err := k.kv.Get(ctx, key)
-		if err != nil {
+		m, ok, err := k.last(ctx, k.prefix+key)
+		if err != nil || !ok {
 			return err
 		}
-		e = replog.Entry{Key: key, Value: v.Value(), Revision: v.Revision()}
+		e, found = replog.Entry{Key: key, Value: m.Data, Revision: m.Sequence}, true
 		return nil
 	})
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+	if err == nil && !found {
 		return replog.Entry{}, fmt.Errorf("%w: key %s", replog.ErrNotFound, key)
 	}
 	return e, err
@@ -859,12 +924,21 @@ func (k *keyValue) Update(ctx context.Context, key string, value []byte, rev uin
 func (k *keyValue) Keys(ctx context.Context) ([]string, error) {
 	var keys []string
 	err := k.l.do(ctx, "keys", func(ctx context.Context) error {
-		var err error
-		keys, err = k.kv.Keys(ctx)
-		if errors.Is(err, jetstream.ErrNoKeysFound) {
-			keys, err = nil, nil
+		keys = keys[:0]
+		info, err := k.stream.Info(ctx, jetstream.WithSubjectFilter(k.prefix+">"))
+		if err != nil {
+			return err
 		}
-		return err
+		for subject := range info.State.Subjects {
+			_, ok, err := k.last(ctx, subject)
+			if err != nil {
+				return err
+			}
+			if ok {
+				keys = append(keys, strings.TrimPrefix(subject, k.prefix))
+			}
+		}
+		return nil
 	})
 	sort.Strings(keys)
 	return keys, err

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -68,4 +71,47 @@ func TestConformance(t *testing.T) {
 			Timeout: 30 * time.Second,
 		}
 	})
+	t.Run("KVReadsFromTheLeader", func(t *testing.T) { kvReadsFromTheLeader(t, nc) })
+}
+
+// kvReadsFromTheLeader: a bucket's stream has direct gets off (a follower
+// may answer a direct get with an older state), whether natsjs created it
+// or found it made by nats.go with them on, and binding it again keeps
+// them off; reads still see every write.
+func kvReadsFromTheLeader(t *testing.T, nc *nats.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	l := newLog(t, nc)
+	direct := func(bucket string) bool {
+		st, err := l.JetStream().Stream(ctx, "KV_"+bucket)
+		require.NoError(t, err)
+		return st.CachedInfo().Config.AllowDirect
+	}
+	_, err := l.KV(ctx, "LEADER_KV")
+	require.NoError(t, err)
+	require.False(t, direct("LEADER_KV"))
+	_, err = l.JetStream().CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "MADE_KV", Replicas: 3, History: 1})
+	require.NoError(t, err)
+	require.True(t, direct("MADE_KV"), "nats.go turns direct gets on")
+	kv, err := l.KV(ctx, "MADE_KV")
+	require.NoError(t, err)
+	require.False(t, direct("MADE_KV"))
+	for i := range 20 {
+		key := fmt.Sprintf("node.%d", i)
+		rev, err := kv.Put(ctx, key, []byte{byte(i)})
+		require.NoError(t, err)
+		e, err := kv.Get(ctx, key)
+		require.NoError(t, err)
+		require.Equal(t, rev, e.Revision)
+		keys, err := kv.Keys(ctx)
+		require.NoError(t, err)
+		require.Len(t, keys, i+1)
+		require.Contains(t, keys, key)
+	}
+	again, err := newLog(t, nc).KV(ctx, "MADE_KV")
+	require.NoError(t, err)
+	require.False(t, direct("MADE_KV"))
+	keys, err := again.Keys(ctx)
+	require.NoError(t, err)
+	require.Len(t, keys, 20)
 }
