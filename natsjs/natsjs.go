@@ -138,11 +138,14 @@ func (l *Log) isClosed() bool {
 	}
 }
 
+// errBehind marks an answer from a server that is behind the leader.
+var errBehind = errors.New("natsjs: answered by a server behind the leader")
+
 // retryable reports an error after which the same request may be sent
 // again: no answer in time, no responder (no leader), a temporary
-// JetStream unavailability.
+// JetStream unavailability, an answer from a server that is behind.
 func retryable(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+	if errors.Is(err, errBehind) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
 		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected) ||
 		errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, replog.ErrTimeout) ||
@@ -732,6 +735,11 @@ func (o *objects) Get(ctx context.Context, name string) ([]byte, error) {
 		}
 		defer r.Close()
 		b, err = io.ReadAll(r)
+		if errors.Is(err, jetstream.ErrDigestMismatch) {
+			// The chunks came from a consumer on a server still behind
+			// the leader (JetStream may place it on any): ask again.
+			return fmt.Errorf("%w: %w", errBehind, err)
+		}
 		return err
 	})
 	if errors.Is(err, jetstream.ErrObjectNotFound) {

@@ -311,7 +311,6 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // Every acknowledged request is in its stream exactly once with exactly
 // one output, the fills equal the in-memory reference, heads are equal.
 func TestFailover(t *testing.T) {
-	t.Parallel() // mostly waiting on elections (see doc.go)
 	n := envInt("AGORA_E2E_COMMANDS", 4_000)
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)

@@ -206,7 +206,6 @@ func submitAllFrom(t *testing.T, ctx context.Context, g *cluster.Gateway, parts 
 // service continues on the majority, and after healing nothing acked is
 // lost, nothing is stored twice and nothing diverges.
 func TestPartition(t *testing.T) {
-	t.Parallel() // mostly waiting on elections (see doc.go)
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -286,7 +285,6 @@ func TestPartition(t *testing.T) {
 // caught: the shard loses the sourced global, and its replica stops with
 // a global order error instead of absorbing the loss.
 func TestGlobalFanOut(t *testing.T) {
-	t.Parallel() // mostly waiting on elections (see doc.go)
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
