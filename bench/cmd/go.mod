@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202034833-70d0b9ae6203
+	github.com/agora-exchange/agora v0.0.0-20261202043612-64801a4254b7
 	gonum.org/v1/plot v0.17.0
 )
 

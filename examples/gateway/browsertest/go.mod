@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/examples/gateway/browsertest
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202034833-70d0b9ae6203
+	github.com/agora-exchange/agora v0.0.0-20261202043612-64801a4254b7
 	github.com/chromedp/chromedp v0.23.0
 )
 
