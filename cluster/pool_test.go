@@ -200,7 +200,7 @@ func TestShardedPool(t *testing.T) {
 
 // TestShardedPoolNeedsDeclaredRoots: without Engine.PoolRoots a sharded
 // cluster refuses CmdOpenPool (its placements would scatter over shards);
-// overlapping roots are an invalid config.
+// a cluster with overlapping roots is an invalid config.
 func TestShardedPoolNeedsDeclaredRoots(t *testing.T) {
 	d, err := catalog.SampleCement()
 	require.NoError(t, err)
@@ -215,23 +215,4 @@ func TestShardedPoolNeedsDeclaredRoots(t *testing.T) {
 	eng.PoolRoots = []catalog.CategoryID{group.ID, cem1.ID}
 	_, err = cluster.NewGateway(context.Background(), memlog.New(memlog.Options{}), cluster.Config{Shards: 2, Engine: eng})
 	require.ErrorIs(t, err, cluster.ErrInvalidConfig)
-	eng.PoolRoots = []catalog.CategoryID{999}
-	require.ErrorIs(t, eng.Validate(), engine.ErrInvalidConfig)
-}
-
-// TestPoolRootsRestrictAnEngine: an unsharded engine with declared roots
-// opens a pool on those roots only.
-func TestPoolRootsRestrictAnEngine(t *testing.T) {
-	d, err := catalog.SampleCement()
-	require.NoError(t, err)
-	group, _ := d.Taxonomy.ByCode("23.51")
-	minerals, _ := d.Taxonomy.ByCode("23")
-	e, err := engine.New(engine.Config{Catalog: d.Catalog, Grades: d.Grades, Transport: d.Transport, PoolRoots: []catalog.CategoryID{group.ID}})
-	require.NoError(t, err)
-	evs, err := e.Apply(1, &wire.Command{Kind: wire.CmdOpenPool, Category: minerals.ID}, nil)
-	require.ErrorIs(t, err, wire.ReasonPoolConflict.Err())
-	require.Equal(t, wire.EventRejected, evs[len(evs)-1].Kind)
-	evs, err = e.Apply(2, &wire.Command{Kind: wire.CmdOpenPool, Category: group.ID}, nil)
-	require.NoError(t, err)
-	require.Equal(t, wire.EventPoolOpened, evs[len(evs)-1].Kind)
 }

@@ -773,3 +773,18 @@ func TestPoolNotifiesSubscribers(t *testing.T) {
 	require.NotContains(t, notified(evs), got{atTula, subTula})
 	require.NoError(t, f.x.CheckInvariants())
 }
+
+// TestPoolRootsConfig: Config.PoolRoots reaches the engine: a pool opens
+// on a declared root only.
+func TestPoolRootsConfig(t *testing.T) {
+	d, err := catalog.SampleCement()
+	require.NoError(t, err)
+	group, _ := d.Taxonomy.ByCode("23.51")
+	minerals, _ := d.Taxonomy.ByCode("23")
+	x, err := New(Config{Catalog: d.Catalog, Grades: d.Grades, Transport: d.Transport, PoolRoots: []catalog.CategoryID{group.ID}})
+	require.NoError(t, err)
+	_, err = x.Submit(Command{Kind: CmdOpenPool, Category: minerals.ID}, nil)
+	require.ErrorIs(t, err, ErrPoolConflict)
+	_, err = x.Submit(Command{Kind: CmdOpenPool, Category: group.ID}, nil)
+	require.NoError(t, err)
+}
