@@ -12,6 +12,7 @@ import (
 
 	"github.com/agora-exchange/agora/replog"
 	"github.com/agora-exchange/agora/replog/memlog"
+	"github.com/agora-exchange/agora/wire"
 )
 
 // failingLog fails reads of one stream with errInjected while fail > 0,
@@ -65,10 +66,13 @@ func TestNodeRestartsReplicaAfterLogError(t *testing.T) {
 	g, err := NewGateway(ctx, mem, cfg)
 	require.NoError(t, err)
 	gen := newGen(t, 1, 2)
-	submit := func(i int) {
-		cmd := gen.next()
+	send := func(i int) (cmd wire.Command, ack Ack) {
+		cmd = gen.next()
 		ack, err := g.Submit(ctx, fmt.Sprint("q", i), cmd)
 		require.NoError(t, err)
+		return cmd, ack
+	}
+	await := func(i int, cmd wire.Command, ack Ack) {
 		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
 		defer wcancel()
 		res, err := g.Wait(wctx, ack)
@@ -79,25 +83,23 @@ func TestNodeRestartsReplicaAfterLogError(t *testing.T) {
 			gen.learn(cmd, res.Events)
 		}
 	}
+	submit := func(i int) { cmd, ack := send(i); await(i, cmd, ack) }
 	for i := range 5 {
 		submit(i)
 	}
 	log.fail.Store(1) // the replica's next read fails: its Run ends
-	for i := 5; i < 10; i++ {
-		if i == 6 {
-			require.Eventually(t, func() bool {
-				n.mu.Lock()
-				defer n.mu.Unlock()
-				select {
-				case <-n.runs[0].done:
-					return true
-				default:
-					return false
-				}
-			}, 5*time.Second, time.Millisecond, "the injected error ends the replica's Run")
-			_, err := n.Sync(ctx)
-			require.NoError(t, err)
-		}
+	require.Eventually(t, func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.runs[0].ended()
+	}, 5*time.Second, time.Millisecond, "the injected error ends the replica's Run")
+	// A command appended while no replica runs is applied once Sync has
+	// started the replica again.
+	cmd, ack := send(5)
+	_, err = n.Sync(ctx)
+	require.NoError(t, err)
+	await(5, cmd, ack)
+	for i := 6; i < 10; i++ {
 		submit(i)
 	}
 	require.Less(t, log.fail.Load(), int32(0), "the injected error was returned")
