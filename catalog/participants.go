@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"iter"
 	"maps"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -173,7 +172,57 @@ type Participant struct {
 // MaxRating is the highest supplier rating.
 const MaxRating = 100
 
-type partyKey struct{ inn, kpp string }
+// partyKey is the registry's key of an (INN, KPP) pair, packed into
+// integers so that the registry's maps hold no pointers (the collector
+// skips them) and hash no strings: see innKey and kppKey.
+type partyKey struct{ inn, kpp uint64 }
+
+// innKey packs an INN of 10 or 12 ASCII digits into its value, with bit 40
+// set for 12 digits (10^12 < 2^40); ok is false for any other string.
+func innKey(inn string) (key uint64, ok bool) {
+	if len(inn) != 10 && len(inn) != 12 {
+		return 0, false
+	}
+	for i := 0; i < len(inn); i++ {
+		c := inn[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		key = key*10 + uint64(c-'0')
+	}
+	if len(inn) == 12 {
+		key |= 1 << 40
+	}
+	return key, true
+}
+
+// kppKey packs a KPP of 9 characters, each an ASCII digit or A-Z, into
+// 1 + its base-36 value (36^9 < 2^47); the empty KPP packs to 0. ok is
+// false for any other string.
+func kppKey(kpp string) (key uint64, ok bool) {
+	if kpp == "" {
+		return 0, true
+	}
+	if len(kpp) != 9 {
+		return 0, false
+	}
+	for i := 0; i < 9; i++ {
+		c := kpp[i]
+		switch {
+		case c >= '0' && c <= '9':
+			key = key*36 + uint64(c-'0')
+		case c >= 'A' && c <= 'Z':
+			key = key*36 + uint64(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return key + 1, true
+}
+
+// pageBits sets the registry's page size: participants are stored in pages
+// of 1<<pageBits, so registering never copies the ones already held.
+const pageBits = 10
 
 // Participants is the registry of companies and their moderation status. IDs
 // are assigned sequentially from 1 and never reused.
@@ -183,17 +232,21 @@ type partyKey struct{ inn, kpp string }
 // Clone to take a snapshot that another goroutine may read. The zero value is
 // an empty registry ready to use; a nil *Participants reads as empty.
 type Participants struct {
-	list  []Participant // list[id-1]
+	// pages hold participant id at pages[(id-1)>>pageBits][(id-1)&mask]:
+	// every page but the last is full.
+	pages [][]Participant
+	n     int
 	byKey map[partyKey]ParticipantID
-	// byINN holds, for each INN, the lowest ID registered with it: the
-	// first of the company's registrations (branches share the INN).
-	byINN map[string]ParticipantID
+	// firstBranch holds, for each INN whose first registration carried a
+	// KPP, that registration's ID. The first registration of any other
+	// INN is byKey's entry for the INN without a KPP, so LookupINN costs
+	// one lookup in each at most, and a registry of companies without
+	// branches keeps one map.
+	firstBranch map[uint64]ParticipantID
 }
 
 // NewParticipants returns an empty registry.
-func NewParticipants() *Participants {
-	return &Participants{byKey: make(map[partyKey]ParticipantID), byINN: make(map[string]ParticipantID)}
-}
+func NewParticipants() *Participants { return &Participants{} }
 
 // Register adds a company with StatusPending and returns its ID. name must
 // not be blank. inn must pass ValidateINN. kpp is optional; when given it must
@@ -203,7 +256,9 @@ func NewParticipants() *Participants {
 //
 // Errors: ErrBadName, ErrInvalidINN, ErrInvalidKPP, ErrDuplicateParticipant,
 // ErrFull.
-// On error the registry is unchanged. Cost: two map lookups and inserts.
+// On error the registry is unchanged. Cost: O(1) amortised: one or two map
+// lookups and an insert on integer keys; it never copies the participants
+// already held.
 func (p *Participants) Register(name, inn, kpp string) (ParticipantID, error) {
 	if strings.TrimSpace(name) == "" || !utf8.ValidString(name) {
 		return 0, fmt.Errorf("%w: participant name is empty or not UTF-8", ErrBadName)
@@ -219,33 +274,49 @@ func (p *Participants) Register(name, inn, kpp string) (ParticipantID, error) {
 			return 0, err
 		}
 	}
-	key := partyKey{inn, kpp}
+	ik, _ := innKey(inn) // valid: ValidateINN passed
+	kk, _ := kppKey(kpp) // valid: ValidateKPP passed, or empty
+	key := partyKey{ik, kk}
 	if id, dup := p.byKey[key]; dup {
 		return 0, fmt.Errorf("%w: INN %s KPP %q is participant %d", ErrDuplicateParticipant, inn, kpp, id)
 	}
-	if uint64(len(p.list)) >= 1<<32-1 {
+	if uint64(p.n) >= 1<<32-1 {
 		return 0, fmt.Errorf("%w: participants", ErrFull)
 	}
 	if p.byKey == nil {
 		p.byKey = make(map[partyKey]ParticipantID)
 	}
-	if p.byINN == nil {
-		p.byINN = make(map[string]ParticipantID)
+	id := ParticipantID(p.n + 1)
+	if kk != 0 && p.firstOf(ik) == 0 {
+		if p.firstBranch == nil {
+			p.firstBranch = make(map[uint64]ParticipantID)
+		}
+		p.firstBranch[ik] = id
 	}
-	id := ParticipantID(len(p.list) + 1)
-	p.list = append(p.list, Participant{ID: id, Name: name, INN: inn, KPP: kpp, Status: StatusPending})
+	if p.n&(1<<pageBits-1) == 0 {
+		p.pages = append(p.pages, make([]Participant, 0, 1<<pageBits))
+	}
+	last := &p.pages[len(p.pages)-1]
+	*last = append(*last, Participant{ID: id, Name: name, INN: inn, KPP: kpp, Status: StatusPending})
+	p.n++
 	p.byKey[key] = id
-	if _, seen := p.byINN[inn]; !seen {
-		p.byINN[inn] = id
-	}
 	return id, nil
 }
 
+// firstOf returns the first ID registered with the INN of key ik, or 0.
+func (p *Participants) firstOf(ik uint64) ParticipantID {
+	if id, ok := p.firstBranch[ik]; ok {
+		return id
+	}
+	return p.byKey[partyKey{inn: ik}]
+}
+
 func (p *Participants) entry(id ParticipantID) *Participant {
-	if p == nil || id == 0 || uint64(id) > uint64(len(p.list)) {
+	if p == nil || id == 0 || uint64(id) > uint64(p.n) {
 		return nil
 	}
-	return &p.list[id-1]
+	i := int(id - 1)
+	return &p.pages[i>>pageBits][i&(1<<pageBits-1)]
 }
 
 // SetStatus moves participant id to status to, if Status.CanTransition allows
@@ -317,7 +388,15 @@ func (p *Participants) ByINN(inn, kpp string) (ParticipantID, bool) {
 	if p == nil {
 		return 0, false
 	}
-	id, ok := p.byKey[partyKey{inn, kpp}]
+	ik, ok := innKey(inn)
+	if !ok {
+		return 0, false
+	}
+	kk, ok := kppKey(kpp)
+	if !ok {
+		return 0, false
+	}
+	id, ok := p.byKey[partyKey{ik, kk}]
 	return id, ok
 }
 
@@ -330,11 +409,11 @@ func (p *Participants) LookupINN(inn string) (Participant, bool) {
 	if p == nil {
 		return Participant{}, false
 	}
-	id, ok := p.byINN[inn]
+	ik, ok := innKey(inn)
 	if !ok {
 		return Participant{}, false
 	}
-	return p.list[id-1], true
+	return p.Get(p.firstOf(ik))
 }
 
 // AppendAll appends every participant to dst in ID order and returns the
@@ -343,7 +422,10 @@ func (p *Participants) AppendAll(dst []Participant) []Participant {
 	if p == nil {
 		return dst
 	}
-	return append(dst, p.list...)
+	for _, page := range p.pages {
+		dst = append(dst, page...)
+	}
+	return dst
 }
 
 // Len returns the number of registered participants. Cost: O(1).
@@ -351,7 +433,7 @@ func (p *Participants) Len() int {
 	if p == nil {
 		return 0
 	}
-	return len(p.list)
+	return p.n
 }
 
 // All yields every participant in ID order. Cost: O(n) for a full walk.
@@ -360,9 +442,11 @@ func (p *Participants) All() iter.Seq[Participant] {
 		if p == nil {
 			return
 		}
-		for _, x := range p.list {
-			if !yield(x) {
-				return
+		for _, page := range p.pages {
+			for _, x := range page {
+				if !yield(x) {
+					return
+				}
 			}
 		}
 	}
@@ -374,12 +458,10 @@ func (p *Participants) Clone() *Participants {
 	if p == nil {
 		return NewParticipants()
 	}
-	c := &Participants{list: slices.Clone(p.list), byKey: maps.Clone(p.byKey), byINN: maps.Clone(p.byINN)}
-	if c.byKey == nil {
-		c.byKey = make(map[partyKey]ParticipantID)
-	}
-	if c.byINN == nil {
-		c.byINN = make(map[string]ParticipantID)
+	c := &Participants{n: p.n, byKey: maps.Clone(p.byKey), firstBranch: maps.Clone(p.firstBranch)}
+	c.pages = make([][]Participant, len(p.pages))
+	for i, page := range p.pages {
+		c.pages[i] = append(make([]Participant, 0, 1<<pageBits), page...)
 	}
 	return c
 }
