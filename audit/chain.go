@@ -93,6 +93,9 @@ func DecodeCommand(b []byte) (wire.Command, error) {
 type Replayer struct {
 	eng *engine.Engine
 	seq uint64 // the last record applied
+	// cmd is the decoded command of the record being applied, kept here
+	// so that decoding allocates nothing for the command itself.
+	cmd wire.Command
 }
 
 // NewReplayer returns a replayer of the records after seq onto eng, whose
@@ -124,14 +127,14 @@ func (p *Replayer) apply(r journal.Record, evs []wire.Event, pre func(*wire.Comm
 	if err != nil {
 		return nil, stored, evs, fmt.Errorf("seq %d: %w", r.Seq, err)
 	}
-	cmd, err := DecodeCommand(cmdBytes)
-	if err != nil {
+	cmd := &p.cmd
+	if *cmd, err = DecodeCommand(cmdBytes); err != nil {
 		return nil, stored, evs, fmt.Errorf("seq %d: %w", r.Seq, err)
 	}
 	if pre != nil {
-		pre(&cmd)
+		pre(cmd)
 	}
-	evs, _ = p.eng.Apply(r.Seq, &cmd, evs)
+	evs, _ = p.eng.Apply(r.Seq, cmd, evs)
 	p.seq = r.Seq
 	return cmdBytes, stored, evs, nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agora-exchange/agora/audit"
+	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/journal"
 	"github.com/agora-exchange/agora/wire"
@@ -70,4 +71,52 @@ func TestRecordAndReplay(t *testing.T) {
 	require.Equal(t, chain, head)
 	require.Equal(t, uint64(1), r.Seq())
 	require.Same(t, fresh, r.Engine())
+}
+
+// Replaying an order's place and cancel records allocates nothing once
+// the engine is warm: recovery decodes each command into the replayer's
+// own Command.
+func TestReplayerApplyAllocatesNothing(t *testing.T) {
+	src, err := engine.New(engine.Config{})
+	require.NoError(t, err)
+	cement, _ := src.Catalog().Taxonomy.ByCode("23.51.12")
+	msk, _ := src.Catalog().Bases.ByCode("MSK")
+	var records []journal.Record
+	var zero [audit.ChainSize]byte
+	var evs []wire.Event
+	apply := func(cmd wire.Command) []wire.Event {
+		seq := uint64(len(records) + 1)
+		evs, err = src.Apply(seq, &cmd, evs[:0])
+		require.NoError(t, err)
+		enc := wire.AppendCommand(nil, &cmd)
+		records = append(records, journal.Record{Seq: seq, Payload: audit.AppendRecord(nil, enc, &zero)})
+		return evs
+	}
+	who := apply(wire.Command{Kind: wire.CmdRegister, Time: 1, Name: "Cement Works JSC", INN: "7707083893"})[0].Participant
+	apply(wire.Command{Kind: wire.CmdSetStatus, Time: 1, Participant: who, Status: catalog.StatusVerified})
+	const pairs = 1200
+	for i := range pairs {
+		placed := apply(wire.Command{Kind: wire.CmdPlace, Time: int64(2 + i), Participant: who, Category: cement.ID, Basis: msk.ID,
+			Side: wire.Sell, Type: wire.Limit, TIF: wire.GTC, Price: catalog.Price(500_000 + 100*(i%7)), Qty: 30})
+		apply(wire.Command{Kind: wire.CmdCancel, Time: int64(2 + i), Participant: who, OrderID: placed[0].OrderID})
+	}
+
+	dst, err := engine.New(engine.Config{})
+	require.NoError(t, err)
+	r := audit.NewReplayer(dst, 0)
+	next := 0
+	replay := func() {
+		var err error
+		_, _, evs, err = r.Apply(records[next], evs[:0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		next++
+	}
+	for next < 2+2*100 { // the registry, the market and the book warm up
+		replay()
+	}
+	allocs := testing.AllocsPerRun(1000, func() { replay(); replay() })
+	require.Zero(t, allocs, "allocations per replayed place and cancel")
+	require.Equal(t, uint64(next), r.Seq())
 }
