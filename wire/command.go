@@ -381,6 +381,25 @@ func (c *Command) set() fieldSet {
 	if c.ExpireAt != 0 {
 		s |= 1 << fExpireAt
 	}
+	if c.Status != 0 || len(c.Name)|len(c.INN)|len(c.KPP)|len(c.Bases) != 0 ||
+		uint64(c.MaxQty)|uint64(c.Subscription)|uint64(c.Rating)|uint64(c.Tender)|uint64(c.TenderMode)|uint64(c.Evaluation) != 0 ||
+		uint64(c.OpenAt)|uint64(c.CloseAt)|uint64(c.Decrement)|uint64(c.Extension)|uint64(c.LeadTime)|uint64(c.RefPrice) != 0 ||
+		uint64(c.WeightPrice)|uint64(c.WeightLeadTime)|uint64(c.WeightRating)|uint64(c.MinWinners)|uint64(c.MaxWinners) != 0 ||
+		c.SubscribersOnly || c.MarketMode != 0 || c.Grade != 0 {
+		s |= c.setOther()
+	}
+	if uint64(c.KeyID)|c.Nonce|uint64(c.KeyAlgorithm)|uint64(c.SignPolicy) != 0 || len(c.PublicKey)|len(c.Signature) != 0 ||
+		c.ValidFrom|c.ValidUntil != 0 || c.SignatureVerified {
+		s |= c.setKeys()
+	}
+	return s
+}
+
+// setOther is set for the fields of registration, moderation,
+// subscriptions, tenders, call auctions and pools, out of the common path
+// of orders.
+func (c *Command) setOther() fieldSet {
+	var s fieldSet
 	if c.Status != 0 {
 		s |= 1 << fStatus
 	}
@@ -455,10 +474,6 @@ func (c *Command) set() fieldSet {
 	}
 	if c.Grade != 0 {
 		s |= 1 << fGrade
-	}
-	if uint64(c.KeyID)|c.Nonce|uint64(c.KeyAlgorithm)|uint64(c.SignPolicy) != 0 || len(c.PublicKey)|len(c.Signature) != 0 ||
-		c.ValidFrom|c.ValidUntil != 0 || c.SignatureVerified {
-		s |= c.setKeys()
 	}
 	return s
 }

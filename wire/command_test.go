@@ -93,3 +93,18 @@ func TestReadFieldsTable(t *testing.T) {
 	}
 	require.Equal(t, c.set(), union, "every field is read by some kind")
 }
+
+// BenchmarkCheckShape checks the shape of the order path's commands: an
+// unsigned limit order and a cancel.
+func BenchmarkCheckShape(b *testing.B) {
+	cmds := []Command{
+		{Kind: CmdPlace, Time: 1, Participant: 7, Category: 3, Basis: 2, Side: Buy, Type: Limit, TIF: GTC, Price: 5000, Qty: 10, ClientOrderID: 9},
+		{Kind: CmdCancel, Time: 2, Participant: 7, OrderID: 1 << 40},
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if r := CheckShape(&cmds[i&1]); r != ReasonNone {
+			b.Fatal(r)
+		}
+	}
+}
