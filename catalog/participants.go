@@ -256,8 +256,9 @@ func NewParticipants() *Participants { return &Participants{} }
 //
 // Errors: ErrBadName, ErrInvalidINN, ErrInvalidKPP, ErrDuplicateParticipant,
 // ErrFull.
-// On error the registry is unchanged. Cost: O(1) amortised: one or two map
-// lookups and an insert on integer keys; it never copies the participants
+// On error the registry is unchanged. Cost: O(1) amortised: a map lookup
+// and an insert on integer keys (for a KPP's first registration of an INN,
+// two more lookups and an insert); it never copies the participants
 // already held.
 func (p *Participants) Register(name, inn, kpp string) (ParticipantID, error) {
 	if strings.TrimSpace(name) == "" || !utf8.ValidString(name) {
@@ -403,8 +404,8 @@ func (p *Participants) ByINN(inn, kpp string) (ParticipantID, bool) {
 // LookupINN returns the participant registered with inn: the first one
 // (the lowest ID) when branches of one company registered the INN with
 // different KPPs; ByINN tells the branches apart. An INN is looked up as
-// given: ValidateINN's form, 10 or 12 ASCII digits. Cost: one map lookup,
-// no allocation.
+// given: ValidateINN's form, 10 or 12 ASCII digits. Cost: one or two map
+// lookups, no allocation.
 func (p *Participants) LookupINN(inn string) (Participant, bool) {
 	if p == nil {
 		return Participant{}, false
