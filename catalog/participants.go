@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -221,7 +222,7 @@ func kppKey(kpp string) (key uint64, ok bool) {
 }
 
 // pageBits sets the registry's page size: participants are stored in pages
-// of 1<<pageBits, so registering never copies the ones already held.
+// of 1<<pageBits, so registering never copies a full page.
 const pageBits = 10
 
 // Participants is the registry of companies and their moderation status. IDs
@@ -258,8 +259,8 @@ func NewParticipants() *Participants { return &Participants{} }
 // ErrFull.
 // On error the registry is unchanged. Cost: O(1) amortised: a map lookup
 // and an insert on integer keys (for a KPP's first registration of an INN,
-// two more lookups and an insert); it never copies the participants
-// already held.
+// two more lookups and an insert); it never copies a full page of
+// participants.
 func (p *Participants) Register(name, inn, kpp string) (ParticipantID, error) {
 	if strings.TrimSpace(name) == "" || !utf8.ValidString(name) {
 		return 0, fmt.Errorf("%w: participant name is empty or not UTF-8", ErrBadName)
@@ -462,7 +463,7 @@ func (p *Participants) Clone() *Participants {
 	c := &Participants{n: p.n, byKey: maps.Clone(p.byKey), firstBranch: maps.Clone(p.firstBranch)}
 	c.pages = make([][]Participant, len(p.pages))
 	for i, page := range p.pages {
-		c.pages[i] = append(make([]Participant, 0, 1<<pageBits), page...)
+		c.pages[i] = slices.Clone(page) // a partial last page grows on the clone's next Register
 	}
 	return c
 }

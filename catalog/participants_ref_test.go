@@ -156,6 +156,19 @@ func TestParticipantsMatchReference(t *testing.T) {
 			mustNoErr(t, p.Verify(1)) // the clone does not see it
 			ref.list[0].Status = catalog.StatusVerified
 			check(c, &cref)
+			// The clone grows its partial last page on its own: the
+			// original, checked after the next batch, is unaffected.
+			for i := range 1500 {
+				inn := randomINN(r)
+				if _, dup := cref.byINN(inn, ""); dup {
+					continue
+				}
+				name := fmt.Sprintf("OOO Clone %d", i)
+				id, err := c.Register(name, inn, "")
+				mustNoErr(t, err)
+				cref.list = append(cref.list, catalog.Participant{ID: id, Name: name, INN: inn, Status: catalog.StatusPending})
+			}
+			check(c, &cref)
 		}
 	}
 	if len(ref.list) <= 2*1024 {
