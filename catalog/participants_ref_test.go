@@ -32,8 +32,9 @@ func (r *refRegistry) lookupINN(inn string) (catalog.Participant, bool) {
 	return catalog.Participant{}, false
 }
 
-// randomINN returns a valid INN of 10 or 12 digits, drawn from a small pool
-// of bodies so that INNs repeat (branches and duplicates).
+// randomINN returns a random valid INN of 10 digits (two draws in three)
+// or 12. The test draws its registrations from a pool of them, so that
+// INNs repeat (branches and duplicates).
 func randomINN(r *rand.Rand) string {
 	for {
 		n := 10
