@@ -234,10 +234,15 @@ const pageBits = 10
 // an empty registry ready to use; a nil *Participants reads as empty.
 type Participants struct {
 	// pages hold participant id at pages[(id-1)>>pageBits][(id-1)&mask]:
-	// every page but the last is full.
+	// every page but the last is full. Their Status fields are unused:
+	// status[id-1] holds it.
 	pages [][]Participant
-	n     int
-	byKey map[partyKey]ParticipantID
+	// status is every participant's status by ID, one byte each and
+	// apart from the rest, so that the check of each command's issuer
+	// reads a dense array (n bytes) rather than a record of its own.
+	status []Status
+	n      int
+	byKey  map[partyKey]ParticipantID
 	// firstBranch holds, for each INN whose first registration carried a
 	// KPP, that registration's ID. The first registration of any other
 	// INN is byKey's entry for the INN without a KPP, so LookupINN costs
@@ -299,7 +304,8 @@ func (p *Participants) Register(name, inn, kpp string) (ParticipantID, error) {
 		p.pages = append(p.pages, make([]Participant, 0, 1<<pageBits))
 	}
 	last := &p.pages[len(p.pages)-1]
-	*last = append(*last, Participant{ID: id, Name: name, INN: inn, KPP: kpp, Status: StatusPending})
+	*last = append(*last, Participant{ID: id, Name: name, INN: inn, KPP: kpp})
+	p.status = append(p.status, StatusPending)
 	p.n++
 	p.byKey[key] = id
 	return id, nil
@@ -329,10 +335,11 @@ func (p *Participants) SetStatus(id ParticipantID, to Status) error {
 	if e == nil {
 		return fmt.Errorf("%w: id %d", ErrUnknownParticipant, id)
 	}
-	if !e.Status.CanTransition(to) {
-		return fmt.Errorf("%w: participant %d from %s to %s", ErrBadTransition, id, e.Status, to)
+	st := &p.status[id-1]
+	if !st.CanTransition(to) {
+		return fmt.Errorf("%w: participant %d from %s to %s", ErrBadTransition, id, *st, to)
 	}
-	e.Status = to
+	*st = to
 	return nil
 }
 
@@ -371,17 +378,18 @@ func (p *Participants) Get(id ParticipantID) (Participant, bool) {
 	if e == nil {
 		return Participant{}, false
 	}
-	return *e, true
+	x := *e
+	x.Status = p.status[id-1]
+	return x, true
 }
 
 // Status returns the moderation status of participant id. Cost: O(1) slice
 // index, no allocation.
 func (p *Participants) Status(id ParticipantID) (Status, bool) {
-	e := p.entry(id)
-	if e == nil {
+	if p == nil || id == 0 || uint64(id) > uint64(p.n) {
 		return 0, false
 	}
-	return e.Status, true
+	return p.status[id-1], true
 }
 
 // ByINN returns the ID registered for the (inn, kpp) pair; pass kpp "" for a
@@ -425,7 +433,11 @@ func (p *Participants) AppendAll(dst []Participant) []Participant {
 		return dst
 	}
 	for _, page := range p.pages {
+		start := len(dst)
 		dst = append(dst, page...)
+		for i := range dst[start:] {
+			dst[start+i].Status = p.status[dst[start+i].ID-1]
+		}
 	}
 	return dst
 }
@@ -446,6 +458,7 @@ func (p *Participants) All() iter.Seq[Participant] {
 		}
 		for _, page := range p.pages {
 			for _, x := range page {
+				x.Status = p.status[x.ID-1]
 				if !yield(x) {
 					return
 				}
@@ -460,7 +473,7 @@ func (p *Participants) Clone() *Participants {
 	if p == nil {
 		return NewParticipants()
 	}
-	c := &Participants{n: p.n, byKey: maps.Clone(p.byKey), firstBranch: maps.Clone(p.firstBranch)}
+	c := &Participants{n: p.n, status: slices.Clone(p.status), byKey: maps.Clone(p.byKey), firstBranch: maps.Clone(p.firstBranch)}
 	c.pages = make([][]Participant, len(p.pages))
 	for i, page := range p.pages {
 		c.pages[i] = slices.Clone(page) // a partial last page grows on the clone's next Register

@@ -126,8 +126,35 @@ func TestParticipantsMatchReference(t *testing.T) {
 				}
 			}
 		}
+		for _, want := range ref.list {
+			if st, ok := p.Status(want.ID); !ok || st != want.Status {
+				t.Fatalf("Status(%d) = %v, %v; want %v", want.ID, st, ok, want.Status)
+			}
+		}
 		if _, ok := p.Get(catalog.ParticipantID(len(ref.list) + 1)); ok {
 			t.Fatal("Get past the last ID found a participant")
+		}
+		if _, ok := p.Status(catalog.ParticipantID(len(ref.list) + 1)); ok {
+			t.Fatal("Status past the last ID found a participant")
+		}
+	}
+	// moderate moves random participants (and IDs past the last) to
+	// random statuses, as the reference allows.
+	moderate := func(p *catalog.Participants, ref *refRegistry) {
+		t.Helper()
+		for range 300 {
+			id := catalog.ParticipantID(1 + r.IntN(len(ref.list)+2))
+			to := catalog.Status(r.IntN(5))
+			err := p.SetStatus(id, to)
+			switch {
+			case int(id) > len(ref.list):
+				mustErrIs(t, err, catalog.ErrUnknownParticipant)
+			case ref.list[id-1].Status.CanTransition(to):
+				mustNoErr(t, err)
+				ref.list[id-1].Status = to
+			default:
+				mustErrIs(t, err, catalog.ErrBadTransition)
+			}
 		}
 	}
 	for batch := range 6 {
@@ -150,13 +177,15 @@ func TestParticipantsMatchReference(t *testing.T) {
 			}
 			ref.list = append(ref.list, catalog.Participant{ID: id, Name: name, INN: inn, KPP: kpp, Status: catalog.StatusPending})
 		}
+		moderate(p, &ref)
 		check(p, &ref)
 		if batch == 2 {
 			c := p.Clone()
 			cref := refRegistry{list: slices.Clone(ref.list)}
-			mustNoErr(t, p.Verify(1)) // the clone does not see it
-			ref.list[0].Status = catalog.StatusVerified
+			moderate(p, &ref) // the clone does not see it
 			check(c, &cref)
+			moderate(c, &cref) // nor the original this
+			check(p, &ref)
 			// The clone grows its partial last page on its own: the
 			// original, checked after the next batch, is unaffected.
 			for i := range 1500 {
