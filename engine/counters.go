@@ -90,20 +90,48 @@ type counterSet struct {
 	total Counters
 	// onboarding counts the onboarding messages among total.
 	onboarding Onboarding
-	by         byParticipant
+	// The per-participant counters live in dense when it is set (by ID:
+	// for a set that counts nearly every registered participant, as the
+	// outside set does, each registration being answered), in by
+	// otherwise (a hash: a market counts a few of them).
+	dense *byID
+	by    byParticipant
 	// A one-entry cache of by: a command's events are mostly addressed to
 	// its issuer, so most lookups hit it.
 	last  catalog.ParticipantID
 	lastC *Counters
 }
 
+// of returns the counters of p (non-zero), adding zero counters if p has
+// none. With dense set, p must be tracked.
 func (s *counterSet) of(p catalog.ParticipantID) *Counters {
 	if p == s.last && s.lastC != nil {
 		return s.lastC
 	}
-	c := s.by.add(p)
+	var c *Counters
+	if s.dense != nil {
+		c = s.dense.add(p)
+	} else {
+		c = s.by.add(p)
+	}
 	s.last, s.lastC = p, c
 	return c
+}
+
+// get returns the counters of p, or nil if p has none.
+func (s *counterSet) get(p catalog.ParticipantID) *Counters {
+	if s.dense != nil {
+		return s.dense.get(p)
+	}
+	return s.by.get(p)
+}
+
+// ids returns the participants with counters, ascending. It allocates.
+func (s *counterSet) ids() []catalog.ParticipantID {
+	if s.dense != nil {
+		return s.dense.ids()
+	}
+	return s.by.ids()
 }
 
 // byParticipant maps participant IDs (non-zero) to their counters: open
@@ -266,4 +294,53 @@ func (s *counterSet) out(evs []wire.Event) {
 			}
 		}
 	}
+}
+
+// byID holds counters by participant ID in pages of 1<<byIDPageBits,
+// allocated when an ID of theirs first counts; has marks the IDs with
+// counters. Lookups index two slices: O(1), no hashing, and neighbouring IDs
+// share cache lines. It suits a set whose IDs are bounded (tracked) and
+// mostly present.
+type byID struct {
+	pages [][]Counters
+	has   []uint64
+}
+
+const byIDPageBits = 10
+
+// get returns the counters of p, or nil.
+func (t *byID) get(p catalog.ParticipantID) *Counters {
+	i := int(p) - 1
+	if p == 0 || i>>6 >= len(t.has) || t.has[i>>6]&(1<<(i&63)) == 0 {
+		return nil
+	}
+	return &t.pages[i>>byIDPageBits][i&(1<<byIDPageBits-1)]
+}
+
+// add returns the counters of p (non-zero), adding zero counters if p has
+// none. It allocates the pages up to p's.
+func (t *byID) add(p catalog.ParticipantID) *Counters {
+	i := int(p) - 1
+	page := i >> byIDPageBits
+	if page >= len(t.pages) {
+		t.pages = append(t.pages, make([][]Counters, page+1-len(t.pages))...)
+		t.has = append(t.has, make([]uint64, len(t.pages)<<(byIDPageBits-6)-len(t.has))...)
+	}
+	if t.pages[page] == nil {
+		t.pages[page] = make([]Counters, 1<<byIDPageBits)
+	}
+	t.has[i>>6] |= 1 << (i & 63)
+	return &t.pages[page][i&(1<<byIDPageBits-1)]
+}
+
+// ids returns the participants with counters, ascending. It allocates.
+func (t *byID) ids() []catalog.ParticipantID {
+	var ids []catalog.ParticipantID
+	for w, word := range t.has {
+		for word != 0 {
+			ids = append(ids, catalog.ParticipantID(w<<6+bits.TrailingZeros64(word)+1))
+			word &= word - 1
+		}
+	}
+	return ids
 }

@@ -143,6 +143,7 @@ func New(cfg Config) (*Engine, error) {
 	e.registry.init()
 	e.markets.init()
 	e.outside.known = &e.registry.registered
+	e.outside.dense = &byID{}
 	return e, nil
 }
 

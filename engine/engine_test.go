@@ -157,13 +157,30 @@ func TestBookCapacityIsATypedRejection(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidConfig)
 }
 
-// TestByParticipantAgainstMap drives the counters' participant table and a
+// TestByParticipantAgainstMap drives each of the counters' participant tables and a
 // map with the same random IDs: the same counters, pointers that stay
 // valid as the table grows, and IDs listed in order.
 func TestByParticipantAgainstMap(t *testing.T) {
-	var tab byParticipant
+	for _, tc := range []struct {
+		name string
+		tab  counterTable
+	}{{"hash", &byParticipant{}}, {"dense", &byID{}}} {
+		t.Run(tc.name, func(t *testing.T) { checkCounterTable(t, tc.tab) })
+	}
+}
+
+// counterTable is what a counterSet needs of its per-participant table.
+type counterTable interface {
+	add(catalog.ParticipantID) *Counters
+	get(catalog.ParticipantID) *Counters
+	ids() []catalog.ParticipantID
+}
+
+func checkCounterTable(t *testing.T, tab counterTable) {
 	ref := map[catalog.ParticipantID]uint64{}
 	ptrs := map[catalog.ParticipantID]*Counters{}
+	require.Nil(t, tab.get(0))
+	require.Nil(t, tab.get(1))
 	for i := range 20000 {
 		p := catalog.ParticipantID(1 + (i*7919)%5003)
 		if i%3 == 0 {
@@ -177,6 +194,7 @@ func TestByParticipantAgainstMap(t *testing.T) {
 		c.Postings++
 		ref[p]++
 		require.Nil(t, tab.get(catalog.ParticipantID(100000+i)))
+		require.Nil(t, tab.get(0))
 	}
 	ids := tab.ids()
 	require.Len(t, ids, len(ref))
@@ -185,5 +203,47 @@ func TestByParticipantAgainstMap(t *testing.T) {
 			require.Less(t, ids[i-1], p)
 		}
 		require.Equal(t, ref[p], tab.get(p).Postings)
+	}
+	for p := catalog.ParticipantID(1); p <= 5100; p++ {
+		if _, ok := ref[p]; !ok {
+			require.Nil(t, tab.get(p), "participant %d never counted", p)
+		}
+	}
+}
+
+// TestRestoreRefusesCountersOfUnregistered: state whose outside or market
+// counters name a participant past the last registered one is refused
+// with ErrBadState (the outside table is indexed by ID, so such an ID would
+// size it), and the same state without them restores.
+func TestRestoreRefusesCountersOfUnregistered(t *testing.T) {
+	build := func(stray func(e *Engine, m *Market)) []byte {
+		e, err := New(Config{})
+		require.NoError(t, err)
+		cat := e.Catalog()
+		cement, _ := cat.Taxonomy.ByCode("23.51.12")
+		msk, _ := cat.Bases.ByCode("MSK")
+		cmds := []wire.Command{
+			{Kind: wire.CmdRegister, Name: "A", INN: "7707083893"},
+			{Kind: wire.CmdSetStatus, Participant: 1, Status: catalog.StatusVerified},
+			{Kind: wire.CmdPlace, Participant: 1, Category: cement.ID, Basis: msk.ID, Side: wire.Buy, Type: wire.Limit, TIF: wire.GTC, Price: 500_000, Qty: 5},
+		}
+		for i := range cmds {
+			_, err := e.Apply(uint64(i+1), &cmds[i], nil)
+			require.NoError(t, err)
+		}
+		m := e.Market(wire.MarketKey{Category: cement.ID, Basis: msk.ID})
+		require.NotNil(t, m)
+		stray(e, m)
+		return e.AppendState(nil, 3, nil)
+	}
+	_, _, _, err := RestoreState(Config{}, build(func(*Engine, *Market) {}))
+	require.NoError(t, err)
+	for name, stray := range map[string]func(e *Engine, m *Market){
+		"outside": func(e *Engine, _ *Market) { e.outside.of(1<<20).Postings++ },
+		"market":  func(_ *Engine, m *Market) { m.counters.of(2).Postings++ },
+	} {
+		_, _, _, err := RestoreState(Config{}, build(stray))
+		require.ErrorIs(t, err, ErrBadState, name)
+		require.ErrorContains(t, err, "not registered", name)
 	}
 }

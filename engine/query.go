@@ -49,7 +49,7 @@ func (m *Market) Len() int { return m.book.Len() }
 
 // Counters returns the message counts of participant p on m. O(1).
 func (m *Market) Counters(p catalog.ParticipantID) Counters {
-	if pc := m.counters.by.get(p); pc != nil {
+	if pc := m.counters.get(p); pc != nil {
 		return *pc
 	}
 	return Counters{}
@@ -62,7 +62,7 @@ func (m *Market) TotalCounters() Counters { return m.counters.total }
 // commands that reached no market. O(1). It reads what ScopeAdmin commands
 // write.
 func (e *Engine) OutsideCounters(p catalog.ParticipantID) Counters {
-	if pc := e.outside.by.get(p); pc != nil {
+	if pc := e.outside.get(p); pc != nil {
 		return *pc
 	}
 	return Counters{}

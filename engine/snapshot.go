@@ -257,11 +257,11 @@ func appendCounters(dst []byte, c *Counters) []byte {
 
 func (s *counterSet) appendState(dst []byte) []byte {
 	dst = appendCounters(dst, &s.total)
-	ids := s.by.ids()
+	ids := s.ids()
 	dst = binary.AppendUvarint(dst, uint64(len(ids)))
 	for _, p := range ids {
 		dst = binary.AppendUvarint(dst, uint64(p))
-		dst = appendCounters(dst, s.by.get(p))
+		dst = appendCounters(dst, s.get(p))
 	}
 	return dst
 }
@@ -670,8 +670,8 @@ func (s *counterSet) restore(r *stateReader) error {
 		if r.err == nil && i > 0 && p <= last {
 			return fmt.Errorf("participant %d out of order", p)
 		}
-		if r.err == nil && p == 0 {
-			return errors.New("counters of participant 0")
+		if r.err == nil && !s.tracked(p) {
+			return fmt.Errorf("counters of participant %d, not registered", p)
 		}
 		last = p
 		decodeCounters(r, s.of(p))
