@@ -41,3 +41,30 @@ func TestPriorityArrivalIsStable(t *testing.T) {
 	})
 	require.Equal(t, want, m.arrival())
 }
+
+// The exchange run submits the orders market by market, each market's in
+// its order of arrival: it gives the outcome and the counters that the
+// arrival order itself gives, with subscriptions, Zipf popularity, random
+// arrival and several markets per participant.
+func TestByMarketKeepsOutcome(t *testing.T) {
+	for _, cfg := range []Config{
+		{Buyers: 300, Sellers: 200, Markets: 17, Seed: 3},
+		{Buyers: 300, Sellers: 400, Markets: 9, Zipf: 1, Activity: 3, Seed: 4, Subscribe: SubscribeAll},
+		{Buyers: 250, Sellers: 250, Markets: 12, Arrival: ArrivalRandom, Bases: 2, Seed: 5, Subscribe: SubscribeSellers},
+	} {
+		m, err := Generate(cfg)
+		require.NoError(t, err)
+		arrival := m.arrival()
+		grouped := byMarket(arrival, m.Orders, len(m.Keys))
+		require.ElementsMatch(t, arrival, grouped)
+		require.NotEqual(t, arrival, grouped, "the case interleaves its markets")
+		for i := 1; i < len(grouped); i++ {
+			require.LessOrEqual(t, m.Orders[grouped[i-1]].Market, m.Orders[grouped[i]].Market)
+		}
+		var interleaved, regrouped Result
+		require.NoError(t, m.runExchange(&interleaved, arrival))
+		require.NoError(t, m.runExchange(&regrouped, grouped))
+		require.Equal(t, interleaved, regrouped)
+		require.NotZero(t, regrouped.Exchange.Trades)
+	}
+}

@@ -192,7 +192,7 @@ func (m *Market) Count() (Result, error) {
 	v := m.competitive(bs)
 	res.CompatiblePairs, res.MaxSurplus, res.DirectTrades = v.compatible, v.optimum.Surplus, v.optimum.Trades
 	res.Search = m.search(bs, v)
-	if err := m.runExchange(&res); err != nil {
+	if err := m.runExchange(&res, byMarket(m.arrival(), m.Orders, len(m.Keys))); err != nil {
 		return res, err
 	}
 	for i := range res.Search {
@@ -222,20 +222,50 @@ func (m *Market) arrival() []int32 {
 				idx = append(idx, int32(i))
 			}
 		}
-		offers := len(idx)
+		// The sort moves (price, index) pairs, not indexes into m.Orders.
+		type request struct {
+			price catalog.Price
+			i     int32
+		}
+		reqs := make([]request, 0, len(m.Orders)-len(idx))
 		for i := range m.Orders {
 			if m.Orders[i].Side == matching.Buy {
-				idx = append(idx, int32(i))
+				reqs = append(reqs, request{m.Orders[i].Price, int32(i)})
 			}
 		}
-		slices.SortFunc(idx[offers:], func(i, j int32) int {
-			if c := cmp.Compare(m.Orders[j].Price, m.Orders[i].Price); c != 0 {
+		slices.SortFunc(reqs, func(a, b request) int {
+			if c := cmp.Compare(b.price, a.price); c != 0 {
 				return c
 			}
-			return cmp.Compare(i, j)
+			return cmp.Compare(a.i, b.i)
 		})
+		for _, q := range reqs {
+			idx = append(idx, q.i)
+		}
 	}
 	return idx
+}
+
+// byMarket returns arrival regrouped market by market, markets in index
+// order, each market's orders in their order of arrival. Markets share no
+// order, so the engine reaches the same outcome in every market (trades,
+// prices, counters) as with arrival itself, while it works in one market's
+// book and counters at a time. O(len(arrival) + markets).
+func byMarket(arrival []int32, orders []Order, markets int) []int32 {
+	start := make([]int, markets+1)
+	for _, i := range arrival {
+		start[orders[i].Market+1]++
+	}
+	for k := range markets {
+		start[k+1] += start[k]
+	}
+	out := make([]int32, len(arrival))
+	for _, i := range arrival {
+		k := orders[i].Market
+		out[start[k]] = i
+		start[k]++
+	}
+	return out
 }
 
 // inn returns a valid 10-digit INN for serial, 1 <= serial <=
@@ -273,8 +303,9 @@ func participantName(buf []byte, t, buyers int) ([]byte, string) {
 const feedBytes = 64 << 10
 
 // runExchange registers and verifies every participant, reads the
-// counters, then submits every order and measures the difference.
-func (m *Market) runExchange(res *Result) error {
+// counters, then submits the orders m.Orders[i] for i in order and measures
+// the difference.
+func (m *Market) runExchange(res *Result, order []int32) error {
 	x, err := matching.New(matching.Config{Catalog: m.Catalog, FeedBytes: feedBytes})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrExchange, err)
@@ -328,7 +359,7 @@ func (m *Market) runExchange(res *Result) error {
 	// Trading: every request and offer, one lot, limit GTC, its index + 1
 	// as the client order ID so that a fill names both orders.
 	ex := Outcome{Model: "exchange"}
-	for seq, i := range m.arrival() {
+	for seq, i := range order {
 		o := &m.Orders[i]
 		key := m.Keys[o.Market]
 		evs, err = x.Submit(matching.Command{

@@ -331,15 +331,26 @@ const streamSearch = 0x61676f72615f7372 // "agora_sr"
 func (m *Market) simulate(model SearchModel, bs []book) Outcome {
 	r := rand.New(rand.NewPCG(m.Config.Seed, streamSearch^uint64(model.Kind)<<40^uint64(model.N)))
 	out := Outcome{Model: model.String()}
-	sold := make([]bool, len(m.Orders))
-	var order, pool []int32
+	// A market's requests and offers are copied out of m.Orders, so that a
+	// search reads only its market's prices.
+	type offer struct {
+		price catalog.Price
+		sold  bool
+	}
+	var order []catalog.Price
+	var pool []offer
 	for _, b := range bs {
-		order = append(order[:0], b.bids...)
+		order = order[:0]
+		for _, i := range b.bids {
+			order = append(order, m.Orders[i].Price)
+		}
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		pool = append(pool[:0], b.asks...)
-		for _, bi := range order {
-			bid := m.Orders[bi].Price
-			best := int32(-1)
+		pool = pool[:0]
+		for _, i := range b.asks {
+			pool = append(pool, offer{price: m.Orders[i].Price})
+		}
+		for _, bid := range order {
+			best := -1
 			// Partial Fisher-Yates: pool[:i] are the offers asked so far,
 			// a uniform sample without replacement whatever the order
 			// pool was left in.
@@ -347,20 +358,19 @@ func (m *Market) simulate(model SearchModel, bs []book) Outcome {
 				j := i + r.IntN(len(pool)-i)
 				pool[i], pool[j] = pool[j], pool[i]
 				out.Inquiries++
-				a := pool[i]
-				if sold[a] || m.Orders[a].Price > bid {
+				if pool[i].sold || pool[i].price > bid {
 					continue
 				}
-				if best < 0 || m.Orders[a].Price < m.Orders[best].Price {
-					best = a
+				if best < 0 || pool[i].price < pool[best].price {
+					best = i
 				}
 				if model.Kind == SearchSequential {
 					break // the first acceptable offer
 				}
 			}
 			if best >= 0 {
-				sold[best] = true
-				ask := m.Orders[best].Price
+				pool[best].sold = true
+				ask := pool[best].price
 				out.Trades++
 				out.Volume++
 				out.Paid += int64(ask)
