@@ -296,7 +296,11 @@ func (s *stream) Append(ctx context.Context, data []byte, opts replog.AppendOpti
 	var pa *jetstream.PubAck
 	err := s.l.do(ctx, "append to "+s.name, func(ctx context.Context) error {
 		var err error
-		pa, err = s.l.js.PublishMsg(ctx, m)
+		// No retries inside nats.go (by default it waits 250 ms before
+		// each of two more tries when the stream has no leader): do
+		// retries every Backoff, so an append goes through within
+		// Backoff of a new leader.
+		pa, err = s.l.js.PublishMsg(ctx, m, jetstream.WithRetryAttempts(0))
 		return err
 	})
 	return s.appendResult(ctx, pa, err, opts)
