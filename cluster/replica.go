@@ -29,7 +29,11 @@ type Replica struct {
 	chain   chain
 	evs     []wire.Event
 	pending []replog.Output // outputs applied, not yet known stored; consecutive
-	err     error           // set for good by divergence or a global order error
+	// stored is the output stream's last seq as last read: the outputs up
+	// to it are stored already (by another replica, or before a restart),
+	// so flush compares them instead of appending them.
+	stored uint64
+	err    error // set for good by divergence or a global order error
 
 	lastSnap   uint64
 	lastSnapAt int64 // Clock().UnixNano() of the last snapshot
@@ -232,14 +236,33 @@ func (r *Replica) decode(b []byte) (wire.Command, bool) {
 
 var tooLargeName = strings.Repeat("x", wire.MaxStringLen+1)
 
-// flush publishes the pending outputs.
+// flush publishes the pending outputs. Those the output stream holds
+// already (a replica catching up) are compared with it by range reads
+// (replog.CompareStored) and not appended again; the rest are put with
+// replog.PutOutputs, which compares any it finds there.
 func (r *Replica) flush(ctx context.Context) error {
+	r.learnStored(ctx)
 	for len(r.pending) > 0 {
 		err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
-			done, err := replog.PutOutputs(ctx, r.st.outs[r.shard], r.pending)
+			var done int
+			var err error
+			if k := r.storedPending(); k > 0 {
+				done, err = replog.CompareStored(ctx, r.st.outs[r.shard], r.pending[:k])
+			} else {
+				done, err = replog.PutOutputs(ctx, r.st.outs[r.shard], r.pending)
+			}
 			r.pending = r.pending[done:]
 			if errors.Is(err, replog.ErrTruncated) {
-				r.pending = r.pending[1:] // aged out: nothing left to compare
+				// Aged out: nothing left to compare, up to the first
+				// output retained when the error says which.
+				skip := 1
+				var te *replog.TruncatedError
+				if errors.As(err, &te) {
+					for skip < len(r.pending) && r.pending[skip].Seq < te.First {
+						skip++
+					}
+				}
+				r.pending = r.pending[skip:]
 				return nil
 			}
 			if errors.Is(err, replog.ErrOutputGap) {
@@ -261,6 +284,37 @@ func (r *Replica) flush(ctx context.Context) error {
 	}
 	r.pending = nil
 	return nil
+}
+
+// catchUpOutputs is how many pending outputs make flush ask the output
+// stream how far it reaches (one Info call): a batch that large comes from
+// a backlog of commands, whose outputs another replica may have published.
+const catchUpOutputs = 16
+
+// learnStored reads the output stream's last seq into stored when the
+// pending outputs are a backlog that goes beyond it. On an error it
+// leaves stored as it is: PutOutputs then compares what it finds there.
+func (r *Replica) learnStored(ctx context.Context) {
+	if len(r.pending) < catchUpOutputs || r.pending[len(r.pending)-1].Seq <= r.stored {
+		return
+	}
+	var info replog.Info
+	if err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		info, err = r.st.outs[r.shard].Info(ctx)
+		return err
+	}); err == nil {
+		r.stored = max(r.stored, info.Last)
+	}
+}
+
+// storedPending returns how many of the pending outputs, from the first,
+// are at or below stored.
+func (r *Replica) storedPending() int {
+	if len(r.pending) == 0 || r.pending[0].Seq > r.stored {
+		return 0
+	}
+	return int(min(r.stored-r.pending[0].Seq+1, uint64(len(r.pending))))
 }
 
 // Run calls Step until ctx is done or Step fails with anything but a

@@ -3,12 +3,14 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/agora-exchange/agora/durable"
+	"github.com/agora-exchange/agora/internal/cmdgen"
 	"github.com/agora-exchange/agora/matching"
 	"github.com/agora-exchange/agora/replog"
 	"github.com/agora-exchange/agora/replog/memlog"
@@ -311,4 +313,102 @@ func TestSnapshotPurgeAndHandover(t *testing.T) {
 	}
 	require.Equal(t, owner.Head(), fresh.Head())
 	require.Equal(t, owner.Engine().AppendState(nil, 0, nil), fresh.Engine().AppendState(nil, 0, nil))
+}
+
+// appendCounter is a log whose streams count the appends made to them.
+type appendCounter struct {
+	replog.Log
+	appends map[string]*atomic.Int64
+}
+
+func (l *appendCounter) Stream(ctx context.Context, cfg replog.StreamConfig) (replog.Stream, error) {
+	s, err := l.Log.Stream(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	n := l.appends[cfg.Name]
+	if n == nil {
+		n = new(atomic.Int64)
+		l.appends[cfg.Name] = n
+	}
+	return &countedStream{BatchAppender: s.(replog.BatchAppender), n: n}, nil
+}
+
+type countedStream struct {
+	replog.BatchAppender
+	n *atomic.Int64
+}
+
+func (s *countedStream) Append(ctx context.Context, data []byte, opts replog.AppendOptions) (replog.Ack, error) {
+	s.n.Add(1)
+	return s.BatchAppender.Append(ctx, data, opts)
+}
+
+func (s *countedStream) AppendBatch(ctx context.Context, reqs []replog.AppendRequest) []replog.AppendResult {
+	s.n.Add(int64(len(reqs)))
+	return s.BatchAppender.AppendBatch(ctx, reqs)
+}
+
+// TestCatchUpComparesStoredOutputs: a replica that catches up on a shard
+// whose outputs another replica published compares them by range reads,
+// appending none of them again, and ends in the same state; one stored
+// head that differs stops it with ErrDivergence at that output.
+func TestCatchUpComparesStoredOutputs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	mem := memlog.New(memlog.Options{})
+	defer mem.Close()
+	log := &appendCounter{Log: mem, appends: map[string]*atomic.Int64{}}
+	cfg := testConfig(1)
+	st, err := testStreams(ctx, log, cfg)
+	require.NoError(t, err)
+	const n = 600
+	for i := 1; i <= n; i++ {
+		cmd := wire.Command{Kind: wire.CmdRegister, Name: fmt.Sprintf("OOO %d", i), INN: cmdgen.INN("77", i), Time: int64(i)}
+		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &cmd), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
+		require.NoError(t, err)
+	}
+	catchUp := func(r *Replica) error {
+		for r.Seq() < n {
+			if _, err := r.Step(ctx, 256); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	first, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	require.NoError(t, catchUp(first))
+	outs := log.appends[st.outs[0].Name()]
+	require.Equal(t, int64(n), outs.Load(), "the first replica appends every output once")
+
+	second, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	require.NoError(t, catchUp(second))
+	require.Equal(t, int64(n), outs.Load(), "the catching-up replica appended outputs")
+	require.Equal(t, first.Head(), second.Head())
+	require.Equal(t, first.Engine().AppendState(nil, n, nil), second.Engine().AppendState(nil, n, nil))
+
+	// Outputs beyond the stored ones are still put by the one that is
+	// ahead: a command after the backlog.
+	cmd := wire.Command{Kind: wire.CmdRegister, Name: "OOO last", INN: cmdgen.INN("77", n+1), Time: n + 1}
+	_, err = st.cmds[0].Append(ctx, wire.AppendCommand(nil, &cmd), replog.AppendOptions{ID: "c.last"})
+	require.NoError(t, err)
+	_, err = second.Step(ctx, 10)
+	require.NoError(t, err)
+	require.Equal(t, int64(n+1), outs.Load())
+
+	// A replica whose output 450 differs from the stored one stops there.
+	third, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	for third.Seq() < 449 {
+		_, err := third.Step(ctx, int(449-third.Seq()))
+		require.NoError(t, err)
+	}
+	third.head[0] ^= 1 // every later head differs
+	err = catchUp(third)
+	var de *replog.DivergenceError
+	require.ErrorAs(t, err, &de)
+	require.Equal(t, uint64(450), de.Seq)
+	require.Equal(t, int64(n+1), outs.Load())
 }

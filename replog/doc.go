@@ -47,7 +47,10 @@
 // of the command in Msg.Head. A replica that finds output n already there
 // compares heads; a mismatch is a *DivergenceError. PutOutputs does the
 // same for consecutive outputs, sent as one pipelined batch when the
-// stream is a BatchAppender (natsjs's and memlog's are).
+// stream is a BatchAppender (natsjs's and memlog's are). A replica that
+// catches up on outputs it knows are stored (at or below the stream's
+// last) compares them with CompareStored instead, appending nothing: as
+// heads are chained, one read of the last output's head checks them all.
 //
 // # Calls and failures
 //

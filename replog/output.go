@@ -164,3 +164,53 @@ func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err err
 	}
 	return done, nil
 }
+
+// CompareStored compares consecutive outputs (outs[i].Seq = outs[0].Seq+i)
+// that the caller knows are stored already (none beyond the stream's last
+// message: Read would wait for it) with the stored ones, without
+// appending: a replica catching up on outputs that another replica
+// published. Heads are audit-chain heads, each committing to every output
+// before it, so when the last output's stored head equals the one given,
+// so do all the others: CompareStored reads that one output, and only on
+// a mismatch reads the range to find the first that differs. It returns
+// how many of outs, from the first, are stored with the heads given, and
+// the error that stopped the next one.
+//
+// Errors: *DivergenceError (ErrDivergence) for the first stored head that
+// differs; *TruncatedError (ErrTruncated) when the stream no longer
+// retains the last of outs, or, after a mismatch, outs[done]; ErrInvalid
+// for outputs that are not consecutive or output 0; Read's errors
+// (ErrTimeout, the context's). Cost: one read of one message; after a
+// mismatch, one Read per batch of messages the stream returns.
+func CompareStored(ctx context.Context, s Stream, outs []Output) (done int, err error) {
+	for i := range outs {
+		if outs[i].Seq != outs[0].Seq+uint64(i) || outs[i].Seq == 0 {
+			return 0, fmt.Errorf("%w: outputs from %d are not consecutive from 1 on", ErrInvalid, outs[0].Seq)
+		}
+	}
+	if len(outs) == 0 {
+		return 0, nil
+	}
+	last := &outs[len(outs)-1]
+	msgs, err := s.Read(ctx, last.Seq, 1)
+	if err != nil {
+		return 0, err
+	}
+	if compareOutput(s, last.Seq, last.Head, msgs) == nil {
+		return len(outs), nil
+	}
+	for done < len(outs) {
+		msgs, err := s.Read(ctx, outs[done].Seq, len(outs)-done)
+		if err != nil {
+			return done, err
+		}
+		for n := min(len(msgs), len(outs)-done); n > 0; n-- {
+			o := &outs[done]
+			if err := compareOutput(s, o.Seq, o.Head, msgs); err != nil {
+				return done, err
+			}
+			done++
+		}
+	}
+	return done, nil
+}

@@ -503,6 +503,53 @@ func outputBatches(t *testing.T, h Harness) {
 	require.ErrorIs(t, err, replog.ErrDivergence)
 	_, err = replog.PutOutputs(ctx, s, []replog.Output{{Seq: 1}, {Seq: 3}})
 	require.ErrorIs(t, err, replog.ErrInvalid)
+
+	// Outputs known stored compare, appending nothing, up to a head that
+	// differs: heads are chained, so one that differs makes every later
+	// one differ.
+	before, err := s.Info(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, before.Last, uint64(n+2))
+	outs = make([]replog.Output, 150)
+	for i := range outs {
+		seq := uint64(30 + i)
+		outs[i] = replog.Output{Seq: seq, Head: headOf(seq)}
+	}
+	done, err = replog.CompareStored(ctx, s, outs)
+	require.NoError(t, err)
+	require.Equal(t, 150, done)
+	for i := 120; i < len(outs); i++ {
+		outs[i].Head = headOf(1000 + outs[i].Seq)
+	}
+	done, err = replog.CompareStored(ctx, s, outs)
+	require.Equal(t, 120, done)
+	var de *replog.DivergenceError
+	require.ErrorAs(t, err, &de)
+	require.Equal(t, uint64(150), de.Seq)
+	done, err = replog.CompareStored(ctx, s, outs[:120])
+	require.NoError(t, err)
+	require.Equal(t, 120, done)
+	after, err := s.Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, before.Last, after.Last, "CompareStored appended")
+	_, err = replog.CompareStored(ctx, s, []replog.Output{{Seq: 0}})
+	require.ErrorIs(t, err, replog.ErrInvalid)
+	_, err = replog.CompareStored(ctx, s, []replog.Output{{Seq: 4}, {Seq: 6}})
+	require.ErrorIs(t, err, replog.ErrInvalid)
+	// Outputs no longer retained cannot be compared, unless the last of
+	// them is: its head vouches for the ones before it.
+	require.NoError(t, s.Purge(ctx, 40))
+	done, err = replog.CompareStored(ctx, s, outs[:0:0])
+	require.NoError(t, err)
+	require.Zero(t, done)
+	_, err = replog.CompareStored(ctx, s, []replog.Output{{Seq: 5, Head: headOf(5)}})
+	require.ErrorIs(t, err, replog.ErrTruncated)
+	done, err = replog.CompareStored(ctx, s, outs[:20])
+	require.NoError(t, err)
+	require.Equal(t, 20, done)
+	done, err = replog.CompareStored(ctx, s, outs[:121])
+	require.Zero(t, done)
+	require.ErrorIs(t, err, replog.ErrTruncated)
 }
 
 func sourcing(t *testing.T, h Harness) {
