@@ -27,7 +27,10 @@ type chain struct {
 	buf []byte
 }
 
-func (c *chain) next(prev [32]byte, seq uint64, cmd []byte, evs []wire.Event) [32]byte {
+// next returns the head after command seq, whose message data is cmd and
+// whose events, n of them, are encoded in events (wire.AppendEvent's
+// encoding, as in an output: appendOutput).
+func (c *chain) next(prev [32]byte, seq uint64, cmd []byte, n int, events []byte) [32]byte {
 	if c.h == nil {
 		c.h = sha256.New()
 	}
@@ -37,11 +40,9 @@ func (c *chain) next(prev [32]byte, seq uint64, cmd []byte, evs []wire.Event) [3
 	c.h.Reset()
 	c.h.Write(b)
 	c.h.Write(cmd)
-	b = binary.LittleEndian.AppendUint32(b[:0], uint32(len(evs)))
-	for i := range evs {
-		b = wire.AppendEvent(b, &evs[i])
-	}
+	b = binary.LittleEndian.AppendUint32(b[:0], uint32(n))
 	c.h.Write(b)
+	c.h.Write(events)
 	c.buf = b
 	var out [32]byte
 	c.h.Sum(out[:0])
@@ -53,14 +54,17 @@ func (c *chain) next(prev [32]byte, seq uint64, cmd []byte, evs []wire.Event) [3
 // and the events in wire.AppendEvent's encoding.
 const outputVersion = 1
 
-func appendOutput(dst []byte, origin uint64, evs []wire.Event) []byte {
+// appendOutput appends the output message of evs to dst and returns it
+// with the offset in it where the events' encoding starts.
+func appendOutput(dst []byte, origin uint64, evs []wire.Event) (_ []byte, events int) {
 	dst = append(dst, outputVersion)
 	dst = binary.AppendUvarint(dst, origin)
 	dst = binary.AppendUvarint(dst, uint64(len(evs)))
+	events = len(dst)
 	for i := range evs {
 		dst = wire.AppendEvent(dst, &evs[i])
 	}
-	return dst
+	return dst, events
 }
 
 // DecodeOutput decodes an output message's data: the origin seq of a

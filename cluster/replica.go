@@ -209,13 +209,14 @@ func (r *Replica) apply(m *replog.Msg) error {
 	}
 	r.evs, _ = r.eng.Apply(m.Seq, &cmd, r.evs[:0])
 	evs := r.evs
-	r.head = r.chain.next(r.head, m.Seq, m.Data, evs)
+	data, at := appendOutput(nil, m.Origin.Seq, evs)
+	r.head = r.chain.next(r.head, m.Seq, m.Data, len(evs), data[at:])
 	r.seq = m.Seq
 	if isGlobal {
 		r.origin = m.Origin.Seq
 	}
 	head := r.head
-	r.pending = append(r.pending, replog.Output{Seq: m.Seq, Head: head[:], Data: appendOutput(nil, m.Origin.Seq, evs)})
+	r.pending = append(r.pending, replog.Output{Seq: m.Seq, Head: head[:], Data: data})
 	return nil
 }
 

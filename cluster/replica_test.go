@@ -172,7 +172,7 @@ func TestOutputDivergenceStopsReplica(t *testing.T) {
 	require.NoError(t, err)
 	_, err = st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: 1}), replog.AppendOptions{ID: "c.1"})
 	require.NoError(t, err)
-	_, err = replog.PutOutput(ctx, st.outs[0], 1, make([]byte, 32), appendOutput(nil, 0, nil))
+	_, err = replog.PutOutput(ctx, st.outs[0], 1, make([]byte, 32), outputOf(0, nil))
 	require.NoError(t, err)
 	r, err := NewReplica(ctx, log, cfg, 0)
 	require.NoError(t, err)
@@ -411,4 +411,10 @@ func TestCatchUpComparesStoredOutputs(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	require.Equal(t, uint64(450), de.Seq)
 	require.Equal(t, int64(n+1), outs.Load())
+}
+
+// outputOf returns the output message of evs.
+func outputOf(origin uint64, evs []wire.Event) []byte {
+	b, _ := appendOutput(nil, origin, evs)
+	return b
 }
