@@ -209,7 +209,9 @@ func (r *Replica) apply(m *replog.Msg) error {
 	}
 	r.evs, _ = r.eng.Apply(m.Seq, &cmd, r.evs[:0])
 	evs := r.evs
-	data, at := appendOutput(nil, m.Origin.Seq, evs)
+	// One allocation for the output of a typical command: an event's
+	// encoding takes 30 to 60 bytes.
+	data, at := appendOutput(make([]byte, 0, 16+64*len(evs)), m.Origin.Seq, evs)
 	r.head = r.chain.next(r.head, m.Seq, m.Data, len(evs), data[at:])
 	r.seq = m.Seq
 	if isGlobal {
