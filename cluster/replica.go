@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/agora-exchange/agora/engine"
@@ -37,6 +38,9 @@ type Replica struct {
 
 	lastSnap   uint64
 	lastSnapAt int64 // Clock().UnixNano() of the last snapshot
+	// purgeBefore is where the last snapshot asked the command stream to
+	// be purged, purged where this replica last purged it.
+	purgeBefore, purged uint64
 }
 
 // NewReplica returns the replica of shard, restored from the shard's
@@ -341,14 +345,15 @@ func (r *Replica) Run(ctx context.Context, owner func() bool) error {
 }
 
 // MaybeSnapshot takes a snapshot if SnapshotEvery commands or
-// SnapshotInterval passed since the last one; see Snapshot.
+// SnapshotInterval passed since the last one; see Snapshot. Otherwise it
+// does the purge of the last snapshot if that failed.
 func (r *Replica) MaybeSnapshot(ctx context.Context) (bool, error) {
 	now := r.cfg.Clock().UnixNano()
 	if r.lastSnapAt == 0 {
 		r.lastSnapAt = now
 	}
 	if r.seq == r.lastSnap || r.seq-r.lastSnap < r.cfg.SnapshotEvery && now-r.lastSnapAt < int64(r.cfg.SnapshotInterval) {
-		return false, nil
+		return false, r.purge(ctx)
 	}
 	return true, r.Snapshot(ctx)
 }
@@ -371,6 +376,13 @@ func (r *Replica) Snapshot(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if !slices.Contains(names, name) {
+		// A listing may lag a put it follows (JetStream answers it from
+		// a consumer that a follower can serve): the snapshot just
+		// written is there all the same.
+		names = append(names, name)
+		slices.Sort(names)
+	}
 	if len(names) < 2 {
 		return nil
 	}
@@ -383,7 +395,23 @@ func (r *Replica) Snapshot(ctx context.Context) error {
 	if _, err := fmt.Sscanf(names[len(names)-2], "shard-%05d-%020d", new(uint32), &older); err != nil {
 		return fmt.Errorf("%w: name %s", ErrBadSnapshot, names[len(names)-2])
 	}
-	return r.cfg.Retry.Do(ctx, func(ctx context.Context) error { return r.st.cmds[r.shard].Purge(ctx, older+1) })
+	r.purgeBefore = max(r.purgeBefore, older+1)
+	return r.purge(ctx)
+}
+
+// purge purges the command stream before purgeBefore, if a snapshot
+// asked for it and it has not been done: MaybeSnapshot tries again after
+// a purge that failed.
+func (r *Replica) purge(ctx context.Context) error {
+	if r.purgeBefore <= r.purged {
+		return nil
+	}
+	before := r.purgeBefore
+	if err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error { return r.st.cmds[r.shard].Purge(ctx, before) }); err != nil {
+		return err
+	}
+	r.purged = before
+	return nil
 }
 
 // Tick appends an expiry of every market of the shard at time Now() to

@@ -418,3 +418,91 @@ func outputOf(origin uint64, evs []wire.Event) []byte {
 	b, _ := appendOutput(nil, origin, evs)
 	return b
 }
+
+// laggingLog is a log whose object listings leave out the newest object,
+// as a listing served by a lagging follower may, and whose command
+// streams time out the next failPurges purges asked of them.
+type laggingLog struct {
+	replog.Log
+	failPurges atomic.Int64
+}
+
+func (l *laggingLog) Objects(ctx context.Context, bucket string) (replog.Objects, error) {
+	o, err := l.Log.Objects(ctx, bucket)
+	return laggingObjects{o}, err
+}
+
+func (l *laggingLog) Stream(ctx context.Context, cfg replog.StreamConfig) (replog.Stream, error) {
+	s, err := l.Log.Stream(ctx, cfg)
+	return &failingPurge{BatchAppender: s.(replog.BatchAppender), fails: &l.failPurges}, err
+}
+
+type laggingObjects struct{ replog.Objects }
+
+func (o laggingObjects) List(ctx context.Context) ([]string, error) {
+	names, err := o.Objects.List(ctx)
+	if len(names) > 0 {
+		names = names[:len(names)-1]
+	}
+	return names, err
+}
+
+type failingPurge struct {
+	replog.BatchAppender
+	fails *atomic.Int64
+}
+
+func (s *failingPurge) Purge(ctx context.Context, before uint64) error {
+	if s.fails.Add(-1) >= 0 {
+		return replog.ErrTimeout
+	}
+	return s.BatchAppender.Purge(ctx, before)
+}
+
+// TestSnapshotPurgesDespiteLaggingList: the second snapshot purges the
+// command stream before the seq after the first even when the listing
+// does not show the snapshot just written yet, and a purge that timed out
+// is done by the next MaybeSnapshot.
+func TestSnapshotPurgesDespiteLaggingList(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	mem := memlog.New(memlog.Options{})
+	defer mem.Close()
+	log := &laggingLog{Log: mem}
+	cfg := testConfig(1)
+	cfg.SnapshotEvery = 1 << 20
+	cfg.Retry.Attempts = 3
+	st, err := testStreams(ctx, log, cfg)
+	require.NoError(t, err)
+	for i := 1; i <= 20; i++ {
+		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
+		require.NoError(t, err)
+	}
+	r, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	first := func() uint64 {
+		info, err := st.cmds[0].Info(ctx)
+		require.NoError(t, err)
+		return info.First
+	}
+	step := func(to uint64) {
+		for r.Seq() < to {
+			_, err := r.Step(ctx, int(to-r.Seq()))
+			require.NoError(t, err)
+		}
+	}
+	step(5)
+	require.NoError(t, r.Snapshot(ctx))
+	step(10)
+	require.NoError(t, r.Snapshot(ctx))
+	require.Equal(t, uint64(6), first(), "purged before the seq after the older snapshot")
+
+	log.failPurges.Store(int64(cfg.Retry.Attempts))
+	step(15)
+	require.ErrorIs(t, r.Snapshot(ctx), replog.ErrTimeout)
+	require.Equal(t, uint64(6), first())
+	took, err := r.MaybeSnapshot(ctx)
+	require.NoError(t, err)
+	require.False(t, took)
+	require.Equal(t, uint64(11), first(), "the failed purge done by MaybeSnapshot")
+}
