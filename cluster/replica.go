@@ -243,10 +243,11 @@ func (r *Replica) decode(b []byte) (wire.Command, bool) {
 
 var tooLargeName = strings.Repeat("x", wire.MaxStringLen+1)
 
-// flush publishes the pending outputs. Those the output stream holds
-// already (a replica catching up) are compared with it by range reads
-// (replog.CompareStored) and not appended again; the rest are put with
-// replog.PutOutputs, which compares any it finds there.
+// flush publishes the pending outputs. Those the output stream is known
+// to hold already (a replica catching up) are compared with the stored
+// ones (replog.CompareStored: one read of the last) and not appended
+// again; the rest are put with replog.PutOutputs, which compares any it
+// finds there.
 func (r *Replica) flush(ctx context.Context) error {
 	r.learnStored(ctx)
 	for len(r.pending) > 0 {
