@@ -141,7 +141,11 @@ func (r *Replica) restore(ctx context.Context) error {
 // their outputs (in one batch: replog.PutOutputs), and returns how many it
 // applied. It waits for a command until ctx is done. Outputs whose put
 // timed out are kept and retried first by the next Step, so no command is
-// applied twice.
+// applied twice. Outputs that another replica has stored already (a
+// replica catching up) are compared with them in batches of up to
+// compareEvery, possibly at a later Step: before any output of this
+// replica is appended, and before a snapshot, the ones before it are
+// compared.
 //
 // Errors: *replog.DivergenceError (ErrDivergence) or *GlobalOrderError
 // (ErrGlobalOrder), after which every call returns ErrStopped wrapping it;
@@ -152,7 +156,7 @@ func (r *Replica) Step(ctx context.Context, max int) (int, error) {
 	if r.err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrStopped, r.err)
 	}
-	if err := r.flush(ctx); err != nil {
+	if err := r.flushDue(ctx); err != nil {
 		return 0, err
 	}
 	var msgs []replog.Msg
@@ -164,7 +168,11 @@ func (r *Replica) Step(ctx context.Context, max int) (int, error) {
 	var te *replog.TruncatedError
 	if errors.As(err, &te) {
 		// Another replica snapshotted and purged: catch up from its
-		// snapshot if it covers the gap.
+		// snapshot if it covers the gap, once the outputs applied are
+		// compared.
+		if ferr := r.flush(ctx); ferr != nil {
+			return 0, ferr
+		}
 		if rerr := r.restore(ctx); rerr != nil {
 			return 0, rerr
 		}
@@ -185,10 +193,24 @@ func (r *Replica) Step(ctx context.Context, max int) (int, error) {
 		}
 		n++
 	}
-	if err := r.flush(ctx); err != nil {
+	if err := r.flushDue(ctx); err != nil {
 		return n, err
 	}
 	return n, nil
+}
+
+// compareEvery is how many outputs stored by another replica a catching-up
+// replica compares at once (one read of the last: see flush).
+const compareEvery = 4096
+
+// flushDue flushes the pending outputs unless they are all stored already
+// and fewer than compareEvery: those wait for more to compare in one go.
+func (r *Replica) flushDue(ctx context.Context) error {
+	r.learnStored(ctx)
+	if n := len(r.pending); n > 0 && n < compareEvery && r.storedPending() == n {
+		return nil
+	}
+	return r.flush(ctx)
 }
 
 // apply applies one command message and leaves its output pending.

@@ -398,7 +398,9 @@ func TestCatchUpComparesStoredOutputs(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(n+1), outs.Load())
 
-	// A replica whose output 450 differs from the stored one stops there.
+	// A replica whose output 450 differs from the stored one stops there,
+	// at the latest when it would snapshot: it compares stored outputs in
+	// batches of up to compareEvery.
 	third, err := NewReplica(ctx, log, cfg, 0)
 	require.NoError(t, err)
 	for third.Seq() < 449 {
@@ -406,11 +408,37 @@ func TestCatchUpComparesStoredOutputs(t *testing.T) {
 		require.NoError(t, err)
 	}
 	third.head[0] ^= 1 // every later head differs
-	err = catchUp(third)
+	require.NoError(t, catchUp(third), "compared later")
+	err = third.Snapshot(ctx)
 	var de *replog.DivergenceError
 	require.ErrorAs(t, err, &de)
 	require.Equal(t, uint64(450), de.Seq)
+	require.ErrorIs(t, third.Err(), replog.ErrDivergence)
+	_, err = third.Step(ctx, 10)
+	require.ErrorIs(t, err, ErrStopped)
 	require.Equal(t, int64(n+1), outs.Load())
+	names, err := third.snapshots(ctx)
+	require.NoError(t, err)
+	require.Empty(t, names, "a diverged replica wrote a snapshot")
+
+	// So does one that is then given a command of its own to publish.
+	fourth, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	for fourth.Seq() < 449 {
+		_, err := fourth.Step(ctx, int(449-fourth.Seq()))
+		require.NoError(t, err)
+	}
+	fourth.head[0] ^= 1
+	require.NoError(t, catchUp(fourth))
+	cmd = wire.Command{Kind: wire.CmdRegister, Name: "OOO later", INN: cmdgen.INN("77", n+2), Time: n + 2}
+	_, err = st.cmds[0].Append(ctx, wire.AppendCommand(nil, &cmd), replog.AppendOptions{ID: "c.later"})
+	require.NoError(t, err)
+	for err == nil {
+		_, err = fourth.Step(ctx, 10)
+	}
+	require.ErrorAs(t, err, &de)
+	require.Equal(t, uint64(450), de.Seq)
+	require.Equal(t, int64(n+1), outs.Load(), "a diverged replica appended an output")
 }
 
 // outputOf returns the output message of evs.
