@@ -46,7 +46,10 @@
 // outputs of each read of the stream go out as one pipelined batch); a
 // replica that finds output n already there compares heads, and a
 // mismatch stops it with a *replog.DivergenceError: the live determinism
-// check. Undecodable, truncated or oversized payloads take their seq and
+// check. A replica catching up on outputs that the output stream holds
+// already compares them without appending them again
+// (replog.CompareStored), up to 4,096 at a time, and always before it
+// appends an output of its own or writes a snapshot. Undecodable, truncated or oversized payloads take their seq and
 // are refused identically by every replica.
 //
 // # Nodes and ownership
