@@ -347,12 +347,23 @@ func (r *Replica) storedPending() int {
 	return int(min(r.stored-r.pending[0].Seq+1, uint64(len(r.pending))))
 }
 
+// stepBatch is how many commands Run's Steps read at most: as many as a
+// catching-up replica applies between two reads (a read returns what is
+// there, so it costs a replica that keeps up nothing).
+const stepBatch = 1024
+
 // Run calls Step until ctx is done or Step fails with anything but a
 // timeout; with owner set it also runs the owner duties (MaybeSnapshot)
-// after every Step. It returns the error that ended it.
+// after every Step, whose commands it then bounds so that a snapshot falls
+// due no later than SnapshotEvery commands after the last. It returns the
+// error that ended it.
 func (r *Replica) Run(ctx context.Context, owner func() bool) error {
 	for {
-		_, err := r.Step(ctx, 256)
+		n := stepBatch
+		if owner != nil && owner() {
+			n = r.untilSnapshot()
+		}
+		_, err := r.Step(ctx, n)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -365,6 +376,16 @@ func (r *Replica) Run(ctx context.Context, owner func() bool) error {
 			}
 		}
 	}
+}
+
+// untilSnapshot returns how many commands the owner may apply before a
+// snapshot falls due by SnapshotEvery: 1 to stepBatch.
+func (r *Replica) untilSnapshot() int {
+	done := r.seq - r.lastSnap
+	if done >= r.cfg.SnapshotEvery {
+		return 1
+	}
+	return int(min(r.cfg.SnapshotEvery-done, stepBatch))
 }
 
 // MaybeSnapshot takes a snapshot if SnapshotEvery commands or

@@ -534,3 +534,37 @@ func TestSnapshotPurgesDespiteLaggingList(t *testing.T) {
 	require.False(t, took)
 	require.Equal(t, uint64(11), first(), "the failed purge done by MaybeSnapshot")
 }
+
+// TestRunSnapshotsOnCadence: an owner running through a backlog bounds
+// its steps so that it snapshots every SnapshotEvery commands exactly,
+// though a step may take up to stepBatch commands.
+func TestRunSnapshotsOnCadence(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	defer log.Close()
+	cfg := testConfig(1)
+	cfg.SnapshotEvery = 100
+	cfg.SnapshotInterval = time.Hour
+	st, err := testStreams(ctx, log, cfg)
+	require.NoError(t, err)
+	const n = 1000
+	for i := 1; i <= n; i++ {
+		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
+		require.NoError(t, err)
+	}
+	r, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(runCtx, func() bool { return true }) }()
+	require.Eventually(t, func() bool {
+		names, err := r.snapshots(ctx)
+		return err == nil && len(names) == 2 && names[1] == snapshotName(0, n)
+	}, 5*time.Second, time.Millisecond)
+	stop()
+	require.ErrorIs(t, <-done, context.Canceled)
+	names, err := r.snapshots(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{snapshotName(0, n-100), snapshotName(0, n)}, names)
+}

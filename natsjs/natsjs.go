@@ -46,7 +46,8 @@ type Options struct {
 	CallTimeout time.Duration
 	Backoff     time.Duration
 	// ReadBatch is how many messages a reader's consumer asks for at a
-	// time; default 256.
+	// time, at least: a reader started by a Read of more messages asks
+	// for that many. Default 256.
 	ReadBatch int
 	// Cursors is how many idle readers a stream keeps positioned for the
 	// next Read; default 8.
@@ -496,7 +497,7 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 			defer cancel()
 		}
 		var err error
-		if c, err = s.newCursor(rctx, from); err != nil {
+		if c, err = s.newCursor(rctx, from, max); err != nil {
 			if rctx != ctx && ctx.Err() == nil && errors.Is(err, replog.ErrTimeout) {
 				return s.readByGets(ctx, from, max, err)
 			}
@@ -567,7 +568,7 @@ func (s *stream) idleCursor(from uint64) *cursor {
 }
 
 // newCursor starts a reader at from.
-func (s *stream) newCursor(ctx context.Context, from uint64) (*cursor, error) {
+func (s *stream) newCursor(ctx context.Context, from uint64, want int) (*cursor, error) {
 	info, err := s.Info(ctx)
 	if err != nil {
 		return nil, err
@@ -583,7 +584,7 @@ func (s *stream) newCursor(ctx context.Context, from uint64) (*cursor, error) {
 		if err != nil {
 			return err
 		}
-		it, err = cons.Messages(jetstream.PullMaxMessages(s.l.opts.ReadBatch),
+		it, err = cons.Messages(jetstream.PullMaxMessages(max(s.l.opts.ReadBatch, want)),
 			jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 		return err
 	})
