@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -231,8 +232,18 @@ func BenchmarkRecovery(b *testing.B) {
 	}
 	for i := range n {
 		cmd := Place(ps[(i/8)%len(ps)], markets[i%8], uint64(i+1), i/8%2 == 1)
-		if _, err := js.PublishAsync("agora.REC_CMD_0", encode(&cmd), jetstream.WithMsgID(fmt.Sprintf("c.r%d", i))); err != nil {
-			b.Fatal(err)
+		for {
+			_, err := js.PublishAsync("agora.REC_CMD_0", encode(&cmd), jetstream.WithMsgID(fmt.Sprintf("c.r%d", i)))
+			if errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+				// 4,096 in flight for too long: let them land, then go on
+				// (the message ID dedupes a publish that did go out).
+				<-js.PublishAsyncComplete()
+				continue
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			break
 		}
 	}
 	<-js.PublishAsyncComplete()
