@@ -350,9 +350,10 @@ func (s *countedStream) AppendBatch(ctx context.Context, reqs []replog.AppendReq
 }
 
 // TestCatchUpComparesStoredOutputs: a replica that catches up on a shard
-// whose outputs another replica published compares them by range reads,
-// appending none of them again, and ends in the same state; one stored
-// head that differs stops it with ErrDivergence at that output.
+// whose outputs another replica published compares them, appending none
+// of them again, and ends in the same state; a head that differs from the
+// stored one stops it with ErrDivergence at that output, before it writes
+// a snapshot or appends an output of its own.
 func TestCatchUpComparesStoredOutputs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
