@@ -276,7 +276,7 @@ func (s *counterSet) out(evs []wire.Event) {
 			s.total.Fills += 2
 			of(e.Participant).Fills++
 			if e.MakerParticipant != 0 {
-				s.of(e.MakerParticipant).Fills++
+				of(e.MakerParticipant).Fills++
 			}
 		case e.Kind == wire.EventNotified:
 			s.total.Notifications++
@@ -285,7 +285,7 @@ func (s *counterSet) out(evs []wire.Event) {
 			// Addressed to the winner and to the buyer.
 			s.total.Reports += 2
 			of(e.Participant).Reports++
-			s.of(e.MakerParticipant).Reports++
+			of(e.MakerParticipant).Reports++
 		default:
 			s.total.Reports++
 			of(e.Participant).Reports++
