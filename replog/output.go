@@ -87,6 +87,20 @@ func compareOutput(s Stream, n uint64, head []byte, msgs []Msg) error {
 // PutOutputs compare them with one range read instead of a read each.
 const batchReadMin = 16
 
+// checkOutputs checks that outs are consecutive outputs from 1 on:
+// ErrInvalid if not.
+func checkOutputs(outs []Output) error {
+	if len(outs) > 0 && outs[0].Seq == 0 {
+		return fmt.Errorf("%w: output 0", ErrInvalid)
+	}
+	for i := 1; i < len(outs); i++ {
+		if outs[i].Seq != outs[0].Seq+uint64(i) {
+			return fmt.Errorf("%w: outputs %d and %d are not consecutive", ErrInvalid, outs[i-1].Seq, outs[i].Seq)
+		}
+	}
+	return nil
+}
+
 // Output is one output for PutOutputs.
 type Output struct {
 	Seq        uint64
@@ -103,13 +117,11 @@ type Output struct {
 // of the batch's range when there are 16 or more; after an append refused
 // in the batch, one PutOutput for it and each after it.
 func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err error) {
-	for i := 1; i < len(outs); i++ {
-		if outs[i].Seq != outs[0].Seq+uint64(i) {
-			return 0, fmt.Errorf("%w: outputs %d and %d are not consecutive", ErrInvalid, outs[i-1].Seq, outs[i].Seq)
-		}
+	if err := checkOutputs(outs); err != nil {
+		return 0, err
 	}
 	ba, ok := s.(BatchAppender)
-	if ok && len(outs) > 1 && outs[0].Seq > 0 {
+	if ok && len(outs) > 1 {
 		reqs := make([]AppendRequest, len(outs))
 		for i, o := range outs {
 			reqs[i] = AppendRequest{Data: o.Data, Opts: outputOptions(o.Seq, o.Head)}
@@ -183,10 +195,8 @@ func PutOutputs(ctx context.Context, s Stream, outs []Output) (done int, err err
 // (ErrTimeout, the context's). Cost: one read of one message; after a
 // mismatch, one Read per batch of messages the stream returns.
 func CompareStored(ctx context.Context, s Stream, outs []Output) (done int, err error) {
-	for i := range outs {
-		if outs[i].Seq != outs[0].Seq+uint64(i) || outs[i].Seq == 0 {
-			return 0, fmt.Errorf("%w: outputs from %d are not consecutive from 1 on", ErrInvalid, outs[0].Seq)
-		}
+	if err := checkOutputs(outs); err != nil {
+		return 0, err
 	}
 	if len(outs) == 0 {
 		return 0, nil

@@ -503,6 +503,8 @@ func outputBatches(t *testing.T, h Harness) {
 	require.ErrorIs(t, err, replog.ErrDivergence)
 	_, err = replog.PutOutputs(ctx, s, []replog.Output{{Seq: 1}, {Seq: 3}})
 	require.ErrorIs(t, err, replog.ErrInvalid)
+	_, err = replog.PutOutputs(ctx, s, []replog.Output{{Seq: 0}, {Seq: 1}})
+	require.ErrorIs(t, err, replog.ErrInvalid)
 
 	// Outputs known stored compare, appending nothing, up to a head that
 	// differs: heads are chained, so one that differs makes every later
