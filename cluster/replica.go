@@ -210,7 +210,7 @@ func (r *Replica) flushDue(ctx context.Context) error {
 	if n := len(r.pending); n > 0 && n < compareEvery && r.storedPending() == n {
 		return nil
 	}
-	return r.flush(ctx)
+	return r.flushKnown(ctx)
 }
 
 // apply applies one command message and leaves its output pending.
@@ -272,6 +272,12 @@ var tooLargeName = strings.Repeat("x", wire.MaxStringLen+1)
 // finds there.
 func (r *Replica) flush(ctx context.Context) error {
 	r.learnStored(ctx)
+	return r.flushKnown(ctx)
+}
+
+// flushKnown is flush once stored is as up to date as learnStored makes
+// it.
+func (r *Replica) flushKnown(ctx context.Context) error {
 	for len(r.pending) > 0 {
 		err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
 			var done int

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -315,40 +316,6 @@ func TestSnapshotPurgeAndHandover(t *testing.T) {
 	require.Equal(t, owner.Engine().AppendState(nil, 0, nil), fresh.Engine().AppendState(nil, 0, nil))
 }
 
-// appendCounter is a log whose streams count the appends made to them.
-type appendCounter struct {
-	replog.Log
-	appends map[string]*atomic.Int64
-}
-
-func (l *appendCounter) Stream(ctx context.Context, cfg replog.StreamConfig) (replog.Stream, error) {
-	s, err := l.Log.Stream(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	n := l.appends[cfg.Name]
-	if n == nil {
-		n = new(atomic.Int64)
-		l.appends[cfg.Name] = n
-	}
-	return &countedStream{BatchAppender: s.(replog.BatchAppender), n: n}, nil
-}
-
-type countedStream struct {
-	replog.BatchAppender
-	n *atomic.Int64
-}
-
-func (s *countedStream) Append(ctx context.Context, data []byte, opts replog.AppendOptions) (replog.Ack, error) {
-	s.n.Add(1)
-	return s.BatchAppender.Append(ctx, data, opts)
-}
-
-func (s *countedStream) AppendBatch(ctx context.Context, reqs []replog.AppendRequest) []replog.AppendResult {
-	s.n.Add(int64(len(reqs)))
-	return s.BatchAppender.AppendBatch(ctx, reqs)
-}
-
 // TestCatchUpComparesStoredOutputs: a replica that catches up on a shard
 // whose outputs another replica published compares them, appending none
 // of them again, and ends in the same state; a head that differs from the
@@ -359,7 +326,7 @@ func TestCatchUpComparesStoredOutputs(t *testing.T) {
 	defer cancel()
 	mem := memlog.New(memlog.Options{})
 	defer mem.Close()
-	log := &appendCounter{Log: mem, appends: map[string]*atomic.Int64{}}
+	log := newProbedLog(mem)
 	cfg := testConfig(1)
 	st, err := testStreams(ctx, log, cfg)
 	require.NoError(t, err)
@@ -380,7 +347,7 @@ func TestCatchUpComparesStoredOutputs(t *testing.T) {
 	first, err := NewReplica(ctx, log, cfg, 0)
 	require.NoError(t, err)
 	require.NoError(t, catchUp(first))
-	outs := log.appends[st.outs[0].Name()]
+	outs := &log.of(st.outs[0].Name()).appends
 	require.Equal(t, int64(n), outs.Load(), "the first replica appends every output once")
 
 	second, err := NewReplica(ctx, log, cfg, 0)
@@ -448,46 +415,6 @@ func outputOf(origin uint64, evs []wire.Event) []byte {
 	return b
 }
 
-// laggingLog is a log whose object listings leave out the newest object,
-// as a listing served by a lagging follower may, and whose command
-// streams time out the next failPurges purges asked of them.
-type laggingLog struct {
-	replog.Log
-	failPurges atomic.Int64
-}
-
-func (l *laggingLog) Objects(ctx context.Context, bucket string) (replog.Objects, error) {
-	o, err := l.Log.Objects(ctx, bucket)
-	return laggingObjects{o}, err
-}
-
-func (l *laggingLog) Stream(ctx context.Context, cfg replog.StreamConfig) (replog.Stream, error) {
-	s, err := l.Log.Stream(ctx, cfg)
-	return &failingPurge{BatchAppender: s.(replog.BatchAppender), fails: &l.failPurges}, err
-}
-
-type laggingObjects struct{ replog.Objects }
-
-func (o laggingObjects) List(ctx context.Context) ([]string, error) {
-	names, err := o.Objects.List(ctx)
-	if len(names) > 0 {
-		names = names[:len(names)-1]
-	}
-	return names, err
-}
-
-type failingPurge struct {
-	replog.BatchAppender
-	fails *atomic.Int64
-}
-
-func (s *failingPurge) Purge(ctx context.Context, before uint64) error {
-	if s.fails.Add(-1) >= 0 {
-		return replog.ErrTimeout
-	}
-	return s.BatchAppender.Purge(ctx, before)
-}
-
 // TestSnapshotPurgesDespiteLaggingList: the second snapshot purges the
 // command stream before the seq after the first even when the listing
 // does not show the snapshot just written yet, and a purge that timed out
@@ -497,7 +424,8 @@ func TestSnapshotPurgesDespiteLaggingList(t *testing.T) {
 	defer cancel()
 	mem := memlog.New(memlog.Options{})
 	defer mem.Close()
-	log := &laggingLog{Log: mem}
+	log := newProbedLog(mem)
+	log.lagList.Store(true)
 	cfg := testConfig(1)
 	cfg.SnapshotEvery = 1 << 20
 	cfg.Retry.Attempts = 3
@@ -526,7 +454,7 @@ func TestSnapshotPurgesDespiteLaggingList(t *testing.T) {
 	require.NoError(t, r.Snapshot(ctx))
 	require.Equal(t, uint64(6), first(), "purged before the seq after the older snapshot")
 
-	log.failPurges.Store(int64(cfg.Retry.Attempts))
+	log.of(st.cmds[0].Name()).failPurges.Store(int64(cfg.Retry.Attempts))
 	step(15)
 	require.ErrorIs(t, r.Snapshot(ctx), replog.ErrTimeout)
 	require.Equal(t, uint64(6), first())
@@ -568,4 +496,133 @@ func TestRunSnapshotsOnCadence(t *testing.T) {
 	names, err := r.snapshots(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []string{snapshotName(0, n-100), snapshotName(0, n)}, names)
+}
+
+// probedLog is a log whose streams count appends and Info calls and can
+// fail the next purges or Info calls with ErrTimeout, and whose object
+// listings can leave out the newest object, as a listing served by a
+// lagging follower may.
+type probedLog struct {
+	replog.Log
+	lagList atomic.Bool
+	mu      sync.Mutex
+	streams map[string]*streamProbe
+}
+
+// streamProbe is what a probedLog counts and injects on one stream.
+type streamProbe struct {
+	appends, infos        atomic.Int64
+	failPurges, failInfos atomic.Int64 // how many of the next calls fail
+}
+
+func newProbedLog(l replog.Log) *probedLog {
+	return &probedLog{Log: l, streams: map[string]*streamProbe{}}
+}
+
+// of returns the probe of stream name.
+func (l *probedLog) of(name string) *streamProbe {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.streams[name]
+	if p == nil {
+		p = new(streamProbe)
+		l.streams[name] = p
+	}
+	return p
+}
+
+func (l *probedLog) Stream(ctx context.Context, cfg replog.StreamConfig) (replog.Stream, error) {
+	s, err := l.Log.Stream(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &probedStream{BatchAppender: s.(replog.BatchAppender), p: l.of(cfg.Name)}, nil
+}
+
+func (l *probedLog) Objects(ctx context.Context, bucket string) (replog.Objects, error) {
+	o, err := l.Log.Objects(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	return laggingObjects{Objects: o, lag: &l.lagList}, nil
+}
+
+type probedStream struct {
+	replog.BatchAppender
+	p *streamProbe
+}
+
+func (s *probedStream) Append(ctx context.Context, data []byte, opts replog.AppendOptions) (replog.Ack, error) {
+	s.p.appends.Add(1)
+	return s.BatchAppender.Append(ctx, data, opts)
+}
+
+func (s *probedStream) AppendBatch(ctx context.Context, reqs []replog.AppendRequest) []replog.AppendResult {
+	s.p.appends.Add(int64(len(reqs)))
+	return s.BatchAppender.AppendBatch(ctx, reqs)
+}
+
+func (s *probedStream) Info(ctx context.Context) (replog.Info, error) {
+	s.p.infos.Add(1)
+	if s.p.failInfos.Add(-1) >= 0 {
+		return replog.Info{}, replog.ErrTimeout
+	}
+	return s.BatchAppender.Info(ctx)
+}
+
+func (s *probedStream) Purge(ctx context.Context, before uint64) error {
+	if s.p.failPurges.Add(-1) >= 0 {
+		return replog.ErrTimeout
+	}
+	return s.BatchAppender.Purge(ctx, before)
+}
+
+type laggingObjects struct {
+	replog.Objects
+	lag *atomic.Bool
+}
+
+func (o laggingObjects) List(ctx context.Context) ([]string, error) {
+	names, err := o.Objects.List(ctx)
+	if o.lag.Load() && len(names) > 0 {
+		names = names[:len(names)-1]
+	}
+	return names, err
+}
+
+// TestStoredLearnedOncePerFlush: a catching-up replica asks the output
+// stream how far it reaches once per flush; when that fails it does not
+// ask again in the same flush, and puts the outputs instead (PutOutputs
+// compares them with the stored ones), reaching the same state.
+func TestStoredLearnedOncePerFlush(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	mem := memlog.New(memlog.Options{})
+	defer mem.Close()
+	log := newProbedLog(mem)
+	cfg := testConfig(1)
+	cfg.Retry.Attempts = 3
+	st, err := testStreams(ctx, log, cfg)
+	require.NoError(t, err)
+	const n = 100
+	for i := 1; i <= n; i++ {
+		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
+		require.NoError(t, err)
+	}
+	first, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	_, err = first.Step(ctx, n)
+	require.NoError(t, err)
+	require.Equal(t, uint64(n), first.Seq())
+
+	outs := log.of(st.outs[0].Name())
+	second, err := NewReplica(ctx, log, cfg, 0)
+	require.NoError(t, err)
+	infos, appends := outs.infos.Load(), outs.appends.Load()
+	outs.failInfos.Store(int64(cfg.Retry.Attempts))
+	_, err = second.Step(ctx, n)
+	require.NoError(t, err)
+	require.Equal(t, int64(cfg.Retry.Attempts), outs.infos.Load()-infos, "Info calls in one flush")
+	require.Equal(t, int64(n), outs.appends.Load()-appends, "outputs put, as stored was not learned")
+	require.Equal(t, first.Head(), second.Head())
 }
