@@ -431,10 +431,7 @@ func TestSnapshotPurgesDespiteLaggingList(t *testing.T) {
 	cfg.Retry.Attempts = 3
 	st, err := testStreams(ctx, log, cfg)
 	require.NoError(t, err)
-	for i := 1; i <= 20; i++ {
-		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
-		require.NoError(t, err)
-	}
+	appendExpiries(t, ctx, st.cmds[0], 20)
 	r, err := NewReplica(ctx, log, cfg, 0)
 	require.NoError(t, err)
 	first := func() uint64 {
@@ -478,10 +475,7 @@ func TestRunSnapshotsOnCadence(t *testing.T) {
 	st, err := testStreams(ctx, log, cfg)
 	require.NoError(t, err)
 	const n = 1000
-	for i := 1; i <= n; i++ {
-		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
-		require.NoError(t, err)
-	}
+	appendExpiries(t, ctx, st.cmds[0], n)
 	r, err := NewReplica(ctx, log, cfg, 0)
 	require.NoError(t, err)
 	runCtx, stop := context.WithCancel(ctx)
@@ -605,10 +599,7 @@ func TestStoredLearnedOncePerFlush(t *testing.T) {
 	st, err := testStreams(ctx, log, cfg)
 	require.NoError(t, err)
 	const n = 100
-	for i := 1; i <= n; i++ {
-		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
-		require.NoError(t, err)
-	}
+	appendExpiries(t, ctx, st.cmds[0], n)
 	first, err := NewReplica(ctx, log, cfg, 0)
 	require.NoError(t, err)
 	_, err = first.Step(ctx, n)
@@ -625,4 +616,13 @@ func TestStoredLearnedOncePerFlush(t *testing.T) {
 	require.Equal(t, int64(cfg.Retry.Attempts), outs.infos.Load()-infos, "Info calls in one flush")
 	require.Equal(t, int64(n), outs.appends.Load()-appends, "outputs put, as stored was not learned")
 	require.Equal(t, first.Head(), second.Head())
+}
+
+// appendExpiries appends n expiry commands to s, IDs c.1 to c.n.
+func appendExpiries(t *testing.T, ctx context.Context, s replog.Stream, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		_, err := s.Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
+		require.NoError(t, err)
+	}
 }
