@@ -77,14 +77,61 @@ func SplitRecord(p []byte) (cmd []byte, chain [ChainSize]byte, err error) {
 // DecodeCommand decodes the command bytes of a record, which must hold
 // exactly one command. Errors: ErrBadRecord (wrapping the codec's error).
 func DecodeCommand(b []byte) (wire.Command, error) {
-	cmd, n, err := wire.DecodeCommand(b)
+	var cmd wire.Command
+	err := DecodeCommandTo(&cmd, b)
+	return cmd, err
+}
+
+// DecodeCommandTo is DecodeCommand into *cmd, which it overwrites whole.
+func DecodeCommandTo(cmd *wire.Command, b []byte) error {
+	n, err := wire.DecodeCommandTo(cmd, b)
 	if err != nil {
-		return cmd, fmt.Errorf("%w: %w", ErrBadRecord, err)
+		return fmt.Errorf("%w: %w", ErrBadRecord, err)
 	}
 	if n != len(b) {
-		return cmd, fmt.Errorf("%w: %d trailing bytes after the command", ErrBadRecord, len(b)-n)
+		return fmt.Errorf("%w: %d trailing bytes after the command", ErrBadRecord, len(b)-n)
 	}
-	return cmd, nil
+	return nil
+}
+
+// RecordDecoder checks that journal records follow in sequence and
+// decodes their commands: the first half of Replayer.Apply, for a replay
+// that decodes on one goroutine and applies on another.
+type RecordDecoder struct {
+	seq uint64 // the last record decoded
+}
+
+// NewRecordDecoder returns a decoder of the records after seq.
+func NewRecordDecoder(seq uint64) *RecordDecoder { return &RecordDecoder{seq: seq} }
+
+// Seq returns the sequence number of the last record decoded.
+func (d *RecordDecoder) Seq() uint64 { return d.seq }
+
+// Decode decodes record r, which must follow the last one, into *cmd, and
+// returns its command bytes (a view of r.Payload) and its stored audit
+// hash. Errors: ErrJournalGap for a record out of sequence, ErrBadRecord
+// for one that does not decode; *cmd is unspecified then, and the next
+// record expected is still r's.
+func (d *RecordDecoder) Decode(r journal.Record, cmd *wire.Command) (cmdBytes []byte, stored [ChainSize]byte, err error) {
+	if cmdBytes, stored, err = decodeRecord(d.seq+1, r, cmd); err == nil {
+		d.seq = r.Seq
+	}
+	return cmdBytes, stored, err
+}
+
+// decodeRecord is Decode of record r where record want is expected.
+func decodeRecord(want uint64, r journal.Record, cmd *wire.Command) (cmdBytes []byte, stored [ChainSize]byte, err error) {
+	if r.Seq != want {
+		return nil, stored, fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, r.Seq, want)
+	}
+	cmdBytes, stored, err = SplitRecord(r.Payload)
+	if err != nil {
+		return nil, stored, fmt.Errorf("seq %d: %w", r.Seq, err)
+	}
+	if err = DecodeCommandTo(cmd, cmdBytes); err != nil {
+		return nil, stored, fmt.Errorf("seq %d: %w", r.Seq, err)
+	}
+	return cmdBytes, stored, nil
 }
 
 // Replayer applies journal records to an engine in sequence order, on one
@@ -100,7 +147,9 @@ type Replayer struct {
 
 // NewReplayer returns a replayer of the records after seq onto eng, whose
 // state follows command seq.
-func NewReplayer(eng *engine.Engine, seq uint64) *Replayer { return &Replayer{eng: eng, seq: seq} }
+func NewReplayer(eng *engine.Engine, seq uint64) *Replayer {
+	return &Replayer{eng: eng, seq: seq}
+}
 
 // Engine returns the engine the replayer applies to.
 func (p *Replayer) Engine() *engine.Engine { return p.eng }
@@ -117,26 +166,29 @@ func (p *Replayer) Apply(r journal.Record, evs []wire.Event) (cmdBytes []byte, s
 	return p.apply(r, evs, nil)
 }
 
+// ApplyDecoded applies cmd, the command of record seq as a RecordDecoder
+// decoded it, and appends its events to evs. Errors: ErrJournalGap when
+// seq does not follow the last record applied; nothing is applied then.
+func (p *Replayer) ApplyDecoded(seq uint64, cmd *wire.Command, evs []wire.Event) ([]wire.Event, error) {
+	if want := p.seq + 1; seq != want {
+		return evs, fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, seq, want)
+	}
+	evs, _ = p.eng.Apply(seq, cmd, evs)
+	p.seq = seq
+	return evs, nil
+}
+
 // apply is Apply, calling pre (if not nil) with the decoded command just
 // before the engine applies it.
 func (p *Replayer) apply(r journal.Record, evs []wire.Event, pre func(*wire.Command)) (cmdBytes []byte, stored [ChainSize]byte, _ []wire.Event, err error) {
-	if want := p.seq + 1; r.Seq != want {
-		return nil, stored, evs, fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, r.Seq, want)
-	}
-	cmdBytes, stored, err = SplitRecord(r.Payload)
-	if err != nil {
-		return nil, stored, evs, fmt.Errorf("seq %d: %w", r.Seq, err)
-	}
-	cmd := &p.cmd
-	if *cmd, err = DecodeCommand(cmdBytes); err != nil {
-		return nil, stored, evs, fmt.Errorf("seq %d: %w", r.Seq, err)
+	if cmdBytes, stored, err = decodeRecord(p.seq+1, r, &p.cmd); err != nil {
+		return nil, stored, evs, err
 	}
 	if pre != nil {
-		pre(cmd)
+		pre(&p.cmd)
 	}
-	evs, _ = p.eng.Apply(r.Seq, cmd, evs)
-	p.seq = r.Seq
-	return cmdBytes, stored, evs, nil
+	evs, err = p.ApplyDecoded(r.Seq, &p.cmd, evs)
+	return cmdBytes, stored, evs, err
 }
 
 // Replay applies record r and checks it against the audit chain, which it

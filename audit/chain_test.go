@@ -73,6 +73,51 @@ func TestRecordAndReplay(t *testing.T) {
 	require.Same(t, fresh, r.Engine())
 }
 
+// A RecordDecoder and ApplyDecoded, the two halves of Apply, give what
+// Apply gives, and refuse what it refuses.
+func TestDecodeThenApplyDecoded(t *testing.T) {
+	var zero [audit.ChainSize]byte
+	cmds := []wire.Command{
+		{Kind: wire.CmdRegister, Time: 1, Name: "Co", INN: "7707083893"},
+		{Kind: wire.CmdRegister, Time: 2, Name: "Other", INN: "7728168971"},
+	}
+	var records []journal.Record
+	for i := range cmds {
+		enc := wire.AppendCommand(nil, &cmds[i])
+		records = append(records, journal.Record{Seq: uint64(i + 1), Payload: audit.AppendRecord(nil, enc, &zero)})
+	}
+	whole, err := engine.New(engine.Config{})
+	require.NoError(t, err)
+	halves, err := engine.New(engine.Config{})
+	require.NoError(t, err)
+	ra, rb := audit.NewReplayer(whole, 0), audit.NewReplayer(halves, 0)
+	d := audit.NewRecordDecoder(0)
+
+	var cmd wire.Command
+	_, _, err = d.Decode(records[1], &cmd)
+	require.ErrorIs(t, err, audit.ErrJournalGap)
+	bad := journal.Record{Seq: 1, Payload: append([]byte{9}, records[0].Payload[1:]...)}
+	_, _, err = d.Decode(bad, &cmd)
+	require.ErrorIs(t, err, audit.ErrBadRecord)
+	require.Zero(t, d.Seq(), "a refused record is still the one expected")
+	for _, rec := range records {
+		wantBytes, wantStored, wantEvs, err := ra.Apply(rec, nil)
+		require.NoError(t, err)
+		gotBytes, gotStored, err := d.Decode(rec, &cmd)
+		require.NoError(t, err)
+		require.Equal(t, rec.Seq, d.Seq())
+		require.Equal(t, wantBytes, gotBytes)
+		require.Equal(t, wantStored, gotStored)
+		_, err = rb.ApplyDecoded(rec.Seq+1, &cmd, nil)
+		require.ErrorIs(t, err, audit.ErrJournalGap)
+		gotEvs, err := rb.ApplyDecoded(rec.Seq, &cmd, nil)
+		require.NoError(t, err)
+		require.Equal(t, wantEvs, gotEvs)
+		require.Equal(t, rec.Seq, rb.Seq())
+	}
+	require.Equal(t, whole.AppendState(nil, 2, &zero), halves.AppendState(nil, 2, &zero))
+}
+
 // Replaying an order's place and cancel records allocates nothing once
 // the engine is warm: recovery decodes each command into the replayer's
 // own Command.

@@ -286,3 +286,45 @@ func TestAuditAfterTruncation(t *testing.T) {
 	require.Equal(t, 1, rep.Snapshots)
 	require.Positive(t, rep.CoveredRecords)
 }
+
+// TestOpenReportsTheFirstFailure damages two records of a journal long
+// enough to span several replay batches, one so that it no longer chains
+// and one so that it no longer decodes: whichever comes first in the
+// journal is the failure Open reports, although the records are decoded,
+// applied and hashed on different goroutines.
+func TestOpenReportsTheFirstFailure(t *testing.T) {
+	dir, file := duAuditJournal(t, 2000)
+	orig, err := os.ReadFile(file)
+	require.NoError(t, err)
+	damage := func(seg []byte, seq uint64, at func(payload []byte) int) {
+		f, ok := journaltest.FrameOf(seg, seq)
+		require.True(t, ok, "record %d", seq)
+		p := f.Payload(seg)
+		p[at(p)] ^= 0x40
+		journaltest.FixCRC(seg, f)
+	}
+	lastHashByte := func(p []byte) int { return len(p) - 1 }
+	versionByte := func([]byte) int { return 0 }
+	for _, tc := range []struct {
+		mismatch, undecodable uint64
+		want                  error
+		seq                   uint64
+	}{
+		{mismatch: 300, undecodable: 1700, want: durable.ErrAuditMismatch, seq: 300},
+		{mismatch: 1700, undecodable: 300, want: durable.ErrBadRecord, seq: 300},
+		{mismatch: 1000, undecodable: 1001, want: durable.ErrAuditMismatch, seq: 1000},
+		{mismatch: 1001, undecodable: 1000, want: durable.ErrBadRecord, seq: 1000},
+	} {
+		seg := bytes.Clone(orig)
+		damage(seg, tc.mismatch, lastHashByte)
+		damage(seg, tc.undecodable, versionByte)
+		require.NoError(t, os.WriteFile(file, seg, 0o644))
+		_, err := durable.Open(dir, Config{}, durable.Options{})
+		require.ErrorIs(t, err, tc.want, "%+v", tc)
+		require.Contains(t, err.Error(), fmt.Sprintf("seq %d", tc.seq), "%+v", tc)
+	}
+	require.NoError(t, os.WriteFile(file, orig, 0o644))
+	x := duOpen(t, dir, durable.Options{})
+	require.Equal(t, uint64(2000), durable.Of(x).Recovery().Replayed)
+	require.NoError(t, durable.Of(x).Close())
+}

@@ -88,11 +88,14 @@
 // journal.Options.TruncateDamagedTail). Any other damage, in the middle of
 // the journal or in a snapshot, fails Open with an error naming the file
 // and offset (*journal.CorruptError) or the seq (ErrAuditMismatch,
-// ErrBadRecord): nothing is dropped silently. With Options.FallbackSnapshot
-// a damaged snapshot is passed over for the previous one. The recovered
-// state is that after the last complete record: it holds every
-// acknowledged command and equals a replay of the journal into a fresh
-// exchange, event for event and byte for byte.
+// ErrBadRecord), the first in the journal where there are several: nothing
+// is dropped silently. Replay runs on three goroutines, one reading and
+// decoding the journal (through Log.Replay), the caller's applying, one
+// hashing; Open returns once all three have stopped. With
+// Options.FallbackSnapshot a damaged snapshot is passed over for the
+// previous one. The recovered state is that after the last complete
+// record: it holds every acknowledged command and equals a replay of the
+// journal into a fresh exchange, event for event and byte for byte.
 //
 // # Audit chain
 //

@@ -152,9 +152,8 @@ func (s *Store) recover(cfg matching.Config) (*matching.Exchange, error) {
 	case last < base:
 		return nil, fmt.Errorf("%w: journal in %s ends at seq %d, before the snapshot's %d", ErrJournalGap, dir, last, base)
 	}
-	p := newReplayPipeline(audit.NewReplayer(eng, base), chain)
-	err = log.Replay(base+1, p.record)
-	chain, err = p.finish(err)
+	p := newReplayPipeline(eng, base, chain)
+	chain, err = p.run(func(fn func(journal.Record) error) error { return log.Replay(base+1, fn) })
 	if err != nil {
 		return nil, fmt.Errorf("durable: recover %s: %w", dir, err)
 	}
@@ -175,95 +174,154 @@ func (s *Store) recover(cfg matching.Config) (*matching.Exchange, error) {
 	return x, nil
 }
 
-// replayPipeline replays journal records on two goroutines: the caller's
-// decodes and applies each record and hands its command bytes, stored
-// hash and events over in batches; a second one encodes the events and
-// computes the audit chain. Both follow sequence order, so the first
-// failure reported is the first in the journal.
+// replayPipeline replays journal records on three goroutines, each
+// following sequence order: one reads the journal and decodes each record
+// (replayPipeline.decode), the caller's applies the decoded commands to
+// the engine (run), and a third encodes the events and computes the audit
+// chain (hash). Batches of records flow from one to the next and back to
+// the first, so the first failure reported is the first in the journal.
 type replayPipeline struct {
-	r       *audit.Replayer
-	full    chan *replayBatch
-	free    chan *replayBatch
-	done    chan struct{}
-	cur     *replayBatch
-	chain   [audit.ChainSize]byte // owned by the hashing goroutine until finish
-	hashErr error
-	evs     []wire.Event
+	dec      *audit.RecordDecoder
+	r        *audit.Replayer
+	decoded  chan *replayBatch // decoder to applier; closed after the last batch
+	applied  chan *replayBatch // applier to hasher
+	free     chan *replayBatch // hasher to decoder
+	done     chan struct{}     // closed when the hasher stops
+	halt     chan struct{}     // closed when the applier stops early
+	cur      *replayBatch      // the batch the decoder fills
+	readErr  error             // the decoder's; read after decoded is closed
+	applyErr error             // the applier's
+	chain    [audit.ChainSize]byte
+	hashErr  error // the hasher's; read after done is closed
 }
 
-// replayBatch holds consecutive applied records awaiting their hash.
+// replayBatch holds consecutive records on their way through the stages.
 type replayBatch struct {
 	seq    []uint64
 	stored [][audit.ChainSize]byte
-	cmds   []byte
+	cmd    []wire.Command // decoded, replayBatchLen long
+	bytes  []byte         // the command bytes of every record
 	cmdEnd []int
-	evs    []wire.Event
+	evs    []wire.Event // filled by the applier
 	evEnd  []int
 }
 
-const replayBatchLen = 256
+const (
+	replayBatchLen = 256
+	replayBatches  = 8
+)
 
-func newReplayPipeline(r *audit.Replayer, chain [audit.ChainSize]byte) *replayPipeline {
+func newReplayPipeline(eng *engine.Engine, base uint64, chain [audit.ChainSize]byte) *replayPipeline {
 	p := &replayPipeline{
-		r: r, chain: chain,
-		full: make(chan *replayBatch, 4), free: make(chan *replayBatch, 6), done: make(chan struct{}),
+		dec: audit.NewRecordDecoder(base), r: audit.NewReplayer(eng, base), chain: chain,
+		decoded: make(chan *replayBatch, replayBatches), applied: make(chan *replayBatch, replayBatches),
+		free: make(chan *replayBatch, replayBatches), done: make(chan struct{}), halt: make(chan struct{}),
 	}
-	for range cap(p.free) {
-		p.free <- new(replayBatch)
+	for range replayBatches {
+		p.free <- &replayBatch{cmd: make([]wire.Command, replayBatchLen)}
 	}
-	go p.hash()
 	return p
 }
 
-// record decodes and applies one journal record (Log.Replay's callback).
-func (p *replayPipeline) record(r journal.Record) error {
-	cmdBytes, stored, evs, err := p.r.Apply(r, p.evs[:0])
-	p.evs = evs
-	if err != nil {
-		return err
+// run replays the records read by replay (which calls its argument with
+// each record in order) and returns the chain head after the last one and
+// the first failure. It returns once all three stages have stopped.
+func (p *replayPipeline) run(replay func(fn func(journal.Record) error) error) ([audit.ChainSize]byte, error) {
+	go p.hash()
+	go func() {
+		err := replay(p.decode)
+		p.send()
+		p.readErr = err
+		close(p.decoded)
+	}()
+	stopped := false
+	for b := range p.decoded {
+		if !stopped && !p.apply(b) {
+			stopped = true
+			close(p.halt)
+		}
 	}
+	close(p.applied)
+	<-p.done
+	for _, err := range []error{p.hashErr, p.applyErr, p.readErr} {
+		if err != nil {
+			return p.chain, err
+		}
+	}
+	return p.chain, nil
+}
+
+// decode checks and decodes one journal record into the current batch
+// (the journal's Replay callback, on the decoding goroutine).
+func (p *replayPipeline) decode(r journal.Record) error {
 	if p.cur == nil {
 		select {
 		case p.cur = <-p.free:
 		case <-p.done: // the hasher stopped at a mismatch
 			return errReplayStopped
+		case <-p.halt:
+			return errReplayStopped
 		}
 		b := p.cur
-		b.seq, b.stored, b.cmds, b.cmdEnd, b.evs, b.evEnd = b.seq[:0], b.stored[:0], b.cmds[:0], b.cmdEnd[:0], b.evs[:0], b.evEnd[:0]
+		b.seq, b.stored, b.bytes, b.cmdEnd, b.evs, b.evEnd = b.seq[:0], b.stored[:0], b.bytes[:0], b.cmdEnd[:0], b.evs[:0], b.evEnd[:0]
 	}
 	b := p.cur
+	i := len(b.seq)
+	cmdBytes, stored, err := p.dec.Decode(r, &b.cmd[i])
+	if err != nil {
+		return err
+	}
 	b.seq = append(b.seq, r.Seq)
 	b.stored = append(b.stored, stored)
-	b.cmds = append(b.cmds, cmdBytes...)
-	b.cmdEnd = append(b.cmdEnd, len(b.cmds))
-	b.evs = append(b.evs, p.evs...)
-	b.evEnd = append(b.evEnd, len(b.evs))
+	b.bytes = append(b.bytes, cmdBytes...)
+	b.cmdEnd = append(b.cmdEnd, len(b.bytes))
 	if len(b.seq) == replayBatchLen {
-		p.flush()
+		p.send()
 	}
 	return nil
 }
 
 var errReplayStopped = errors.New("durable: replay stopped")
 
-func (p *replayPipeline) flush() {
+// send hands the decoder's current batch on to the applier.
+func (p *replayPipeline) send() {
 	if p.cur != nil && len(p.cur.seq) > 0 {
-		select {
-		case p.full <- p.cur:
-		case <-p.done:
-		}
+		p.decoded <- p.cur // never blocks: it holds every batch
 	}
 	p.cur = nil
 }
 
-// hash runs on its own goroutine until full is closed or a record fails.
+// apply applies a decoded batch to the engine and hands the records it
+// applied on to the hasher; false once it failed or the hasher stopped.
+func (p *replayPipeline) apply(b *replayBatch) bool {
+	for i, seq := range b.seq {
+		var err error
+		if b.evs, err = p.r.ApplyDecoded(seq, &b.cmd[i], b.evs); err != nil {
+			p.applyErr = err
+			b.seq = b.seq[:i]
+			break
+		}
+		b.evEnd = append(b.evEnd, len(b.evs))
+	}
+	if p.applyErr != nil && len(b.seq) == 0 {
+		return false
+	}
+	select {
+	case p.applied <- b:
+		return p.applyErr == nil
+	case <-p.done:
+		return false
+	}
+}
+
+// hash runs on its own goroutine until applied is closed or a record fails.
 func (p *replayPipeline) hash() {
 	defer close(p.done)
 	var h audit.Hasher
-	for b := range p.full {
+	for b := range p.applied {
 		cmdAt, evAt := 0, 0
 		for i, seq := range b.seq {
-			sum := h.Next(&p.chain, seq, b.cmds[cmdAt:b.cmdEnd[i]], b.evs[evAt:b.evEnd[i]])
+			sum := h.Next(&p.chain, seq, b.bytes[cmdAt:b.cmdEnd[i]], b.evs[evAt:b.evEnd[i]])
 			if sum != b.stored[i] {
 				p.hashErr = fmt.Errorf("%w at seq %d", ErrAuditMismatch, seq)
 				return
@@ -274,19 +332,6 @@ func (p *replayPipeline) hash() {
 		clear(b.evs) // drop references to event slices
 		p.free <- b
 	}
-}
-
-// finish waits for the hashing goroutine and returns the chain head and
-// the first failure: a hash mismatch precedes any later error of the
-// caller's (replayErr).
-func (p *replayPipeline) finish(replayErr error) ([audit.ChainSize]byte, error) {
-	p.flush()
-	close(p.full)
-	<-p.done
-	if p.hashErr != nil {
-		return p.chain, p.hashErr
-	}
-	return p.chain, replayErr
 }
 
 // Verify is audit.Verify for the durable exchange kept in dir, run with

@@ -28,7 +28,10 @@ type Log interface {
 	// SyncContext makes every enqueued record durable, or gives up when
 	// ctx is done.
 	SyncContext(ctx context.Context) error
-	// Replay calls fn for every durable record with Seq >= from, in order.
+	// Replay calls fn for every durable record with Seq >= from, in
+	// order, and stops at fn's first error, returning it. Open calls it on
+	// a goroutine of its own, no other method running meanwhile; a record
+	// passed to fn need stay valid only until fn returns.
 	Replay(from uint64, fn func(journal.Record) error) error
 	// TruncateBefore lets the log drop records with Seq < seq (a snapshot
 	// covers them); it may keep some.

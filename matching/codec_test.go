@@ -13,6 +13,7 @@ import (
 
 	"github.com/agora-exchange/agora/catalog"
 	"github.com/agora-exchange/agora/orderbook"
+	"github.com/agora-exchange/agora/wire"
 )
 
 // codecFillDistinct sets every field of the struct *p to a non-zero value that
@@ -445,6 +446,13 @@ func TestCodecAllocs(t *testing.T) {
 // command.
 func checkCommandDecode(t *testing.T, b []byte) {
 	c, n, err := DecodeCommand(b)
+	// Decoding into a reused command gives the same, whatever it held.
+	var into Command
+	codecFillDistinct(t, &into)
+	nInto, errInto := wire.DecodeCommandTo(&into, b)
+	require.Equal(t, err, errInto)
+	require.Equal(t, n, nInto)
+	require.Equal(t, c, into)
 	if err != nil {
 		require.ErrorIs(t, err, ErrCorruptCommand)
 		require.Zero(t, n)

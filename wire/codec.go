@@ -221,6 +221,18 @@ func appendCommandV2(dst []byte, c *Command) []byte {
 // record); it allocates only the strings, Bases, PublicKey and Signature.
 func DecodeCommand(b []byte) (Command, int, error) {
 	var c Command
+	n, err := DecodeCommandTo(&c, b)
+	if err != nil {
+		return Command{}, 0, err
+	}
+	return c, n, nil
+}
+
+// DecodeCommandTo is DecodeCommand into *c, which it overwrites whole,
+// without copying a Command: the form for a decoder that reuses one.
+// On an error *c is left zero.
+func DecodeCommandTo(c *Command, b []byte) (int, error) {
+	*c = Command{}
 	d := codecDecoder{b: b, corrupt: ErrCorruptCommand}
 	switch v := d.version(); v {
 	case 1, 2, 3:
@@ -285,9 +297,10 @@ func DecodeCommand(b []byte) (Command, int, error) {
 		d.unknownVersion(v)
 	}
 	if d.err != nil {
-		return Command{}, 0, d.err
+		*c = Command{}
+		return 0, d.err
 	}
-	return c, d.off, nil
+	return d.off, nil
 }
 
 // AppendEvent appends the encoding of e (see the codec format above) to dst
