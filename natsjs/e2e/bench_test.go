@@ -45,7 +45,7 @@ func measure(b *testing.B, ops int, f func()) {
 // BenchmarkAppendAsync: raw asynchronous publishes to an R3 stream, every
 // ack awaited.
 func BenchmarkAppendAsync(b *testing.B) {
-	c := startCluster(b)
+	c := startBenchCluster(b)
 	nc := connect(b, c)
 	l := newLog(b, nc)
 	ctx := context.Background()
@@ -83,7 +83,7 @@ func BenchmarkAppendAsync(b *testing.B) {
 // process; it reports throughput, CPU per command and the p50/p99 of
 // Submit+Wait.
 func BenchmarkSubmit(b *testing.B) {
-	c := startCluster(b)
+	c := startBenchCluster(b)
 	ctx := context.Background()
 	cfg := testConfig("BENCH", 4)
 	for _, name := range []string{"a", "b"} {
@@ -151,7 +151,7 @@ func BenchmarkSubmit(b *testing.B) {
 // stream to the next acknowledged append (each op kills one leader and
 // restarts it afterwards).
 func BenchmarkFailoverCrash(b *testing.B) {
-	c := startCluster(b)
+	c := startBenchCluster(b)
 	nc := connect(b, c)
 	l := newLog(b, nc)
 	ctx := context.Background()
@@ -193,7 +193,7 @@ func BenchmarkFailoverCrash(b *testing.B) {
 // and from a snapshot at 90 %. Each op is one recovery of each kind.
 func BenchmarkRecovery(b *testing.B) {
 	n := envInt("AGORA_E2E_RECOVERY_N", 5_000)
-	c := startCluster(b)
+	c := startBenchCluster(b)
 	ctx := context.Background()
 	cfg := testConfig("REC", 1)
 	g, closeG, err := Gateway(ctx, c.URLs(), cfg)
@@ -347,13 +347,17 @@ func BenchmarkFailoverPartition(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c.Partition(leader)
+		if err := c.Partition(leader); err != nil {
+			b.Fatal(err)
+		}
 		t0 := time.Now()
 		actx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		_, err = s.Append(actx, []byte("y"), replog.AppendOptions{ID: fmt.Sprintf("p%d", i)})
 		cancel()
 		total += time.Since(t0)
-		c.Heal(leader)
+		if err := c.Heal(leader); err != nil {
+			b.Fatal(err)
+		}
 		l.Close()
 		nc.Close()
 		if err != nil {
@@ -368,7 +372,7 @@ func BenchmarkFailoverPartition(b *testing.B) {
 // (Replicas 1, heartbeat 200 ms, TTL 1 s): the time from crashing the
 // shard's owner to the output of a command submitted right after.
 func BenchmarkOwnerFailover(b *testing.B) {
-	c := startCluster(b)
+	c := startBenchCluster(b)
 	ctx := context.Background()
 	var total time.Duration
 	for i := 0; i < b.N; i++ {

@@ -17,32 +17,50 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Cluster is an embedded NATS JetStream cluster on 127.0.0.1. Its routes
-// run through loopback proxies, one per ordered pair of servers, so that a
-// server can be cut off (Partition) and joined again (Heal). Each server's
-// cluster advertise address is a dead port, so routes learned by gossip
-// cannot bypass the proxies. It is safe for concurrent use.
+// Cluster is an embedded NATS JetStream cluster on 127.0.0.1. Unless
+// started Direct, its routes run through loopback proxies, one per ordered
+// pair of servers, so that a server can be cut off (Partition) and joined
+// again (Heal); each server's cluster advertise address is then a dead
+// port, so routes learned by gossip cannot bypass the proxies. It is safe
+// for concurrent use.
 type Cluster struct {
-	dir   string
-	n     int
-	cport []int // cluster listen port of each server
-	dead  string
+	dir    string
+	n      int
+	direct bool
+	cport  []int // cluster listen port of each server
+	dead   string
 
 	mu      sync.Mutex
 	srv     []*server.Server
 	proxies map[[2]int]*proxy // from, to
 }
 
+// ClusterOptions are the options of StartClusterWith.
+type ClusterOptions struct {
+	// Direct routes the servers straight to each other, without the
+	// proxies: the hops of a real deployment, for benchmarks. A direct
+	// cluster cannot be partitioned.
+	Direct bool
+}
+
+// ErrDirect is returned by Partition and Heal on a Direct cluster.
+var ErrDirect = errors.New("e2e: a direct cluster has no route proxies to cut")
+
 // StartCluster starts n servers with JetStream, their stores under dir,
-// and waits until JetStream answers. Errors: a port, a server or
-// JetStream not ready within 20 s.
+// their routes through proxies, and waits until JetStream answers. Errors:
+// a port, a server or JetStream not ready within 20 s.
 func StartCluster(dir string, n int) (*Cluster, error) {
-	c := &Cluster{dir: dir, n: n, srv: make([]*server.Server, n), proxies: map[[2]int]*proxy{}}
+	return StartClusterWith(dir, n, ClusterOptions{})
+}
+
+// StartClusterWith is StartCluster with options.
+func StartClusterWith(dir string, n int, opts ClusterOptions) (*Cluster, error) {
+	c := &Cluster{dir: dir, n: n, direct: opts.Direct, srv: make([]*server.Server, n), proxies: map[[2]int]*proxy{}}
 	// The proxies listen first, so that the cluster ports picked next
 	// cannot be one of theirs.
 	for i := range n {
 		for j := range n {
-			if i != j {
+			if i != j && !c.direct {
 				p, err := newProxy()
 				if err != nil {
 					c.Shutdown()
@@ -108,13 +126,20 @@ func (c *Cluster) options(i int) *server.Options {
 			Advertise: c.dead,
 		},
 	}
+	if c.direct {
+		o.Cluster.Advertise = ""
+	}
 	return o
 }
 
 func (c *Cluster) start(i int) error {
 	o := c.options(i)
 	for j := range c.n {
-		if j != i {
+		switch {
+		case j == i:
+		case c.direct:
+			o.Routes = append(o.Routes, routeURL("127.0.0.1:"+strconv.Itoa(c.cport[j])))
+		default:
 			o.Routes = append(o.Routes, routeURL(c.proxies[[2]int{i, j}].addr()))
 		}
 	}
@@ -232,17 +257,22 @@ func (c *Cluster) Restart(i int) error {
 }
 
 // Partition cuts server i's routes to and from every other server.
-func (c *Cluster) Partition(i int) { c.setRoutes(i, false) }
+// Errors: ErrDirect.
+func (c *Cluster) Partition(i int) error { return c.setRoutes(i, false) }
 
-// Heal joins server i again.
-func (c *Cluster) Heal(i int) { c.setRoutes(i, true) }
+// Heal joins server i again. Errors: ErrDirect.
+func (c *Cluster) Heal(i int) error { return c.setRoutes(i, true) }
 
-func (c *Cluster) setRoutes(i int, up bool) {
+func (c *Cluster) setRoutes(i int, up bool) error {
+	if c.direct {
+		return ErrDirect
+	}
 	for k, p := range c.proxies {
 		if k[0] == i || k[1] == i {
 			p.set(up)
 		}
 	}
+	return nil
 }
 
 // Shutdown stops every server and proxy.

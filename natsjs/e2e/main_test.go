@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -30,10 +31,23 @@ func TestMain(m *testing.M) {
 // startCluster starts a 3-server cluster for the test.
 func startCluster(t testing.TB) *Cluster {
 	t.Helper()
-	c, err := StartCluster(t.TempDir(), 3)
+	return startClusterWith(t, ClusterOptions{})
+}
+
+// startBenchCluster starts the 3-server cluster of a benchmark that does
+// not partition: routed without proxies, as a deployment is, unless
+// AGORA_E2E_PROXIED=1 asks for the test clusters' proxied routes.
+func startBenchCluster(t testing.TB) *Cluster {
+	t.Helper()
+	return startClusterWith(t, ClusterOptions{Direct: os.Getenv("AGORA_E2E_PROXIED") != "1"})
+}
+
+func startClusterWith(t testing.TB, opts ClusterOptions) *Cluster {
+	t.Helper()
+	c, err := StartClusterWith(t.TempDir(), 3, opts)
 	if err != nil { // once more: on a loaded machine a port may be taken
 		t.Logf("starting the cluster again: %v", err)
-		c, err = StartCluster(t.TempDir(), 3)
+		c, err = StartClusterWith(t.TempDir(), 3, opts)
 	}
 	require.NoError(t, err)
 	t.Cleanup(c.Shutdown)

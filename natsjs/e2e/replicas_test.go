@@ -238,7 +238,7 @@ func TestPartition(t *testing.T) {
 	iso, closeIso, err := Gateway(ctx, c.URL(leader), cfg)
 	require.NoError(t, err)
 	defer closeIso()
-	c.Partition(leader)
+	require.NoError(t, c.Partition(leader))
 	markets, err := Markets(8)
 	require.NoError(t, err)
 	// Find a market of shard 0 for the isolated appends.
@@ -263,7 +263,7 @@ func TestPartition(t *testing.T) {
 	for k, v := range more {
 		acks[k] = v
 	}
-	c.Heal(leader)
+	require.NoError(t, c.Heal(leader))
 	more = submitAllFrom(t, ctx, g, parts, 600, 700, 1)
 	for k, v := range more {
 		acks[k] = v
