@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"hash"
 
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/journal"
@@ -24,32 +23,24 @@ const (
 // Hasher computes audit hashes with reusable scratch space. The zero
 // value is ready to use; it is not safe for concurrent use.
 type Hasher struct {
-	h   hash.Hash
 	buf []byte
-	sum [ChainSize]byte
 }
 
 // Next returns h_seq from prev (h_{seq-1}), the stored command bytes and
 // the command's events. Cost: the SHA-256 of the command and the encoded
 // events; it allocates nothing once its buffer has grown.
 func (c *Hasher) Next(prev *[ChainSize]byte, seq uint64, cmd []byte, evs []wire.Event) [ChainSize]byte {
-	if c.h == nil {
-		c.h = sha256.New()
-	}
+	// One buffer, one sum: whole blocks are hashed in place.
 	b := append(c.buf[:0], prev[:]...)
 	b = binary.LittleEndian.AppendUint64(b, seq)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(cmd)))
-	c.h.Reset()
-	c.h.Write(b)
-	c.h.Write(cmd)
-	b = binary.LittleEndian.AppendUint32(b[:0], uint32(len(evs)))
+	b = append(b, cmd...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(evs)))
 	for i := range evs {
 		b = wire.AppendEvent(b, &evs[i])
 	}
-	c.h.Write(b)
 	c.buf = b
-	c.h.Sum(c.sum[:0])
-	return c.sum
+	return sha256.Sum256(b)
 }
 
 // AppendRecord appends a record payload to dst: the version byte, the
