@@ -122,7 +122,9 @@ func (c *Cluster) options(i int) *server.Options {
 		NoLog: true, NoSigs: true,
 		JetStream: true, StoreDir: filepath.Join(c.dir, Name(i)),
 		Cluster: server.ClusterOpts{
-			Name: "agora", Host: "127.0.0.1", Port: c.cport[i],
+			// A name of its own: a server of another cluster on this
+			// machine that learns one of its addresses cannot join it.
+			Name: "agora-" + strconv.Itoa(c.cport[0]), Host: "127.0.0.1", Port: c.cport[i],
 			Advertise: c.dead,
 		},
 	}
@@ -161,7 +163,8 @@ func (c *Cluster) start(i int) error {
 
 func routeURL(addr string) *url.URL { return &url.URL{Scheme: "nats-route", Host: addr} }
 
-// WaitReady waits until JetStream answers through every running server.
+// WaitReady waits until JetStream answers through every running server
+// and its meta leader sees them all.
 func (c *Cluster) WaitReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for i := range c.n {
@@ -194,7 +197,31 @@ func (c *Cluster) WaitReady(timeout time.Duration) error {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	// The meta leader must see every running server with JetStream, or an
+	// R3 stream created next may find "no suitable peers for placement".
+	for !c.metaSeesAll() {
+		if time.Now().After(deadline) {
+			return errors.New("e2e: the JetStream meta leader does not see every running server")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	return nil
+}
+
+// metaSeesAll reports whether a running server leads the JetStream meta
+// group and counts every running server among its peers.
+func (c *Cluster) metaSeesAll() bool {
+	running := 0
+	var leader *server.Server
+	for i := range c.n {
+		if s := c.server(i); s != nil {
+			running++
+			if s.JetStreamIsLeader() {
+				leader = s
+			}
+		}
+	}
+	return leader != nil && len(leader.JetStreamClusterPeers()) >= running
 }
 
 func (c *Cluster) server(i int) *server.Server {

@@ -311,6 +311,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // Every acknowledged request is in its stream exactly once with exactly
 // one output, the fills equal the in-memory reference, heads are equal.
 func TestFailover(t *testing.T) {
+	t.Parallel() // each test runs its own cluster
 	n := envInt("AGORA_E2E_COMMANDS", 4_000)
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,8 +43,16 @@ func startBenchCluster(t testing.TB) *Cluster {
 	return startClusterWith(t, ClusterOptions{Direct: os.Getenv("AGORA_E2E_PROXIED") != "1"})
 }
 
+// clusterStarts serialises the clusters' starts in this test binary,
+// whose tests run in parallel: a cluster picks its ports by binding and
+// releasing them, and another cluster starting at the same time could
+// take one in between.
+var clusterStarts sync.Mutex
+
 func startClusterWith(t testing.TB, opts ClusterOptions) *Cluster {
 	t.Helper()
+	clusterStarts.Lock()
+	defer clusterStarts.Unlock()
 	c, err := StartClusterWith(t.TempDir(), 3, opts)
 	if err != nil { // once more: on a loaded machine a port may be taken
 		t.Logf("starting the cluster again: %v", err)
@@ -75,6 +84,7 @@ func newLog(t testing.TB, nc *nats.Conn) *natsjs.Log {
 // TestConformance runs replog's conformance suite on JetStream against a
 // 3-server R3 cluster.
 func TestConformance(t *testing.T) {
+	t.Parallel() // each test runs its own cluster
 	c := startCluster(t)
 	nc := connect(t, c)
 	replogtest.Run(t, func(t *testing.T) replogtest.Harness {

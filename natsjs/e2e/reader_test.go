@@ -16,6 +16,7 @@ import (
 // Read from that seq returns it within a few seconds, through a
 // connection that never dropped.
 func TestReaderSurvivesLeaderKill(t *testing.T) {
+	t.Parallel() // each test runs its own cluster
 	c := startCluster(t)
 	setup := newLog(t, connect(t, c))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -53,6 +53,7 @@ func setup(t *testing.T, ctx context.Context, c *Cluster, cfg cluster.Config, ur
 // identical outputs (each compares its heads with the stored ones), and
 // two more replicas started from scratch reach the same head.
 func TestReplicaDeterminism(t *testing.T) {
+	t.Parallel() // each test runs its own cluster
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -89,6 +90,7 @@ func TestReplicaDeterminism(t *testing.T) {
 // snapshotted and purged the stream restores the snapshot and catches up;
 // a read from seq 1 then names the truncation.
 func TestRestartCatchUp(t *testing.T) {
+	t.Parallel() // each test runs its own cluster
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -206,6 +208,8 @@ func submitAllFrom(t *testing.T, ctx context.Context, g *cluster.Gateway, parts 
 // service continues on the majority, and after healing nothing acked is
 // lost, nothing is stored twice and nothing diverges.
 func TestPartition(t *testing.T) {
+	// Not in parallel with the others: on a loaded machine the healed
+	// streams were seen to stay behind for over a minute.
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -285,6 +289,7 @@ func TestPartition(t *testing.T) {
 // caught: the shard loses the sourced global, and its replica stops with
 // a global order error instead of absorbing the loss.
 func TestGlobalFanOut(t *testing.T) {
+	t.Parallel() // each test runs its own cluster
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
