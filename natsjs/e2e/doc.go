@@ -1,10 +1,12 @@
 // Package e2e holds the end-to-end tests and benchmarks of module natsjs
-// against an embedded 3-node NATS JetStream cluster on loopback.
+// against an embedded 3-node NATS JetStream cluster on loopback
+// (StartCluster), and the cluster itself, for tests and examples.
 //
-// The tests run one at a time, each on a cluster of its own. They spend
-// most of their time waiting for JetStream to elect leaders and recover
-// sources; running the failover, partition and fan-out tests side by side
-// cut the run from about 70 s to 45 s, but made the partition test's
-// healed stream lag for over a minute in about one run in ten, so they
-// stay sequential.
+// Each test runs on a cluster of its own, and all but the partition test
+// run in parallel with each other: they spend most of their time waiting
+// for JetStream to elect leaders and recover sources. The partition test
+// runs alone first (side by side with the others its healed streams were
+// seen to lag for over a minute). The benchmarks that do not partition run
+// on a cluster routed without the test's proxies (ClusterOptions.Direct);
+// AGORA_E2E_PROXIED=1 routes them through the proxies.
 package e2e
