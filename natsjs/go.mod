@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202153127-b6e354f762d9
+	github.com/agora-exchange/agora v0.0.0-20261202172731-1db4782998c5
 	github.com/nats-io/nats.go v1.55.0
 )
 

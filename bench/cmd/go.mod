@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202153127-b6e354f762d9
+	github.com/agora-exchange/agora v0.0.0-20261202172731-1db4782998c5
 	gonum.org/v1/plot v0.17.0
 )
 
