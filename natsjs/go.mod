@@ -3,8 +3,8 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202172731-1db4782998c5
-	github.com/nats-io/nats.go v1.55.0
+	github.com/agora-exchange/agora v0.0.0-20261202175442-cb16619229fc
+	github.com/nats-io/nats.go v1.56.0
 )
 
 require (

@@ -3,10 +3,10 @@ module github.com/agora-exchange/agora/natsjs/e2e
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202172731-1db4782998c5
-	github.com/agora-exchange/agora/natsjs v0.0.0-20261202172731-1db4782998c5
+	github.com/agora-exchange/agora v0.0.0-20261202175442-cb16619229fc
+	github.com/agora-exchange/agora/natsjs v0.0.0-20261202175442-cb16619229fc
 	github.com/nats-io/nats-server/v2 v2.15.2
-	github.com/nats-io/nats.go v1.55.0
+	github.com/nats-io/nats.go v1.56.0
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
 )

@@ -21,16 +21,9 @@ import (
 // nats-server's own that may still be winding down right after
 // Shutdown+WaitForShutdown on a slow machine: its shared clock ticker, a
 // file store's state flusher and a stream source's wait for its consumer
-// (which ends on its own timer); and one of nats.go's: an Object Store
-// Put publishes its chunks through a JetStream context of its own and
-// cleans it up at once, and when the cleanup comes before the goroutine
-// that its first asynchronous publish started has read the connection's
-// status channel, that goroutine reads a nil channel and waits forever
-// (nats.go v1.55.0, jetstream/object.go Put and publish.go
-// resetPendingAcksOnReconnect): at most one per snapshot written.
+// (which ends on its own timer).
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("github.com/nats-io/nats.go/jetstream.(*jetStream).resetPendingAcksOnReconnect"),
 		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server/ats.Register.func1"),
 		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*fileStore).flushStreamStateLoop"),
 		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*stream).trySetupSourceConsumer.func3"))
