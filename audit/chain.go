@@ -113,7 +113,7 @@ func (d *RecordDecoder) Decode(r journal.Record, cmd *wire.Command) (cmdBytes []
 // decodeRecord is Decode of record r where record want is expected.
 func decodeRecord(want uint64, r journal.Record, cmd *wire.Command) (cmdBytes []byte, stored [ChainSize]byte, err error) {
 	if r.Seq != want {
-		return nil, stored, fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, r.Seq, want)
+		return nil, stored, gapError(r.Seq, want)
 	}
 	cmdBytes, stored, err = SplitRecord(r.Payload)
 	if err != nil {
@@ -123,6 +123,11 @@ func decodeRecord(want uint64, r journal.Record, cmd *wire.Command) (cmdBytes []
 		return nil, stored, fmt.Errorf("seq %d: %w", r.Seq, err)
 	}
 	return cmdBytes, stored, nil
+}
+
+// gapError is the ErrJournalGap of record got where want was expected.
+func gapError(got, want uint64) error {
+	return fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, got, want)
 }
 
 // Replayer applies journal records to an engine in sequence order, on one
@@ -162,7 +167,7 @@ func (p *Replayer) Apply(r journal.Record, evs []wire.Event) (cmdBytes []byte, s
 // seq does not follow the last record applied; nothing is applied then.
 func (p *Replayer) ApplyDecoded(seq uint64, cmd *wire.Command, evs []wire.Event) ([]wire.Event, error) {
 	if want := p.seq + 1; seq != want {
-		return evs, fmt.Errorf("%w: record seq %d where %d was expected", ErrJournalGap, seq, want)
+		return evs, gapError(seq, want)
 	}
 	evs, _ = p.eng.Apply(seq, cmd, evs)
 	p.seq = seq
