@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -265,6 +266,11 @@ type stream struct {
 
 	mu      sync.Mutex
 	cursors []*cursor // idle readers, each positioned at its next seq
+	// purged is the first seq retained after this handle's last Purge:
+	// reads below it are refused at once, though a direct get answered
+	// by a follower that has not applied the purge yet would return the
+	// message.
+	purged atomic.Uint64
 }
 
 // cursor is an ordered consumer read from one goroutine at a time.
@@ -454,9 +460,17 @@ func (s *stream) Purge(ctx context.Context, before uint64) error {
 	if before <= info.First {
 		return nil
 	}
-	return s.l.do(ctx, "purge of "+s.name, func(ctx context.Context) error {
+	err = s.l.do(ctx, "purge of "+s.name, func(ctx context.Context) error {
 		return s.js.Purge(ctx, jetstream.WithPurgeSequence(before))
 	})
+	if err == nil {
+		s.mu.Lock()
+		if before > s.purged.Load() {
+			s.purged.Store(before)
+		}
+		s.mu.Unlock()
+	}
+	return err
 }
 
 // Read implements replog.Stream. A read of one message that is stored is
@@ -465,7 +479,10 @@ func (s *stream) Purge(ctx context.Context, before uint64) error {
 // silently starts at the first retained message when from was purged, so
 // every message's seq is checked: a read that does not begin at from
 // fails with a *replog.TruncatedError naming from and the first retained
-// seq. Errors: *replog.TruncatedError, replog.ErrInvalid, replog.ErrTimeout,
+// seq. A read below what this handle purged fails so at once; through
+// another handle, a direct get may for a moment be answered by a follower
+// that has not applied the purge yet and return the purged message, as
+// it was stored. Errors: *replog.TruncatedError, replog.ErrInvalid, replog.ErrTimeout,
 // replog.ErrClosed, the context's.
 func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, error) {
 	if from == 0 || max < 1 {
@@ -473,6 +490,9 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 	}
 	if s.l.isClosed() {
 		return nil, replog.ErrClosed
+	}
+	if first := s.purged.Load(); from < first {
+		return nil, &replog.TruncatedError{Stream: s.name, Requested: from, First: first}
 	}
 	if max == 1 {
 		raw, err := s.get(ctx, from)
