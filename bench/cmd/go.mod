@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202181251-820e3b56e6a4
+	github.com/agora-exchange/agora v0.0.0-20261202182120-6b55121434e2
 	gonum.org/v1/plot v0.17.0
 )
 

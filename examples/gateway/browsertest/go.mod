@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/examples/gateway/browsertest
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202181251-820e3b56e6a4
+	github.com/agora-exchange/agora v0.0.0-20261202182120-6b55121434e2
 	github.com/chromedp/chromedp v0.23.0
 )
 
