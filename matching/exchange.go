@@ -129,7 +129,7 @@ type Exchange struct {
 	byKey   table.Map[slot]
 	byIndex table.List[slot]
 
-	outputs    *feed.Buffer[byte]
+	outputs    *feed.Buffer
 	pubScratch sync.Pool // *[]byte: encoding scratch of publishUnlocked
 
 	// jrn is the journal of an exchange made by NewJournaled (durable.go);
@@ -150,10 +150,16 @@ type Exchange struct {
 
 // slot is one open market with its lock.
 type slot struct {
-	mu  sync.Mutex
-	m   *engine.Market
-	buf []byte // feed scratch, under mu
+	mu   sync.Mutex
+	m    *engine.Market
+	lane int    // the market's lane of the output feed
+	buf  []byte // feed scratch, under mu
 }
+
+// feedLanes is the number of lanes of the output feed: the markets publish
+// their outputs into lane index modulo feedLanes, so that submitters on
+// different markets do not share the feed's memory.
+const feedLanes = 16
 
 // keyOf packs a market key into the 64-bit key of the market index.
 func keyOf(k MarketKey) uint64 { return uint64(k.Category)<<32 | uint64(k.Basis) }
@@ -179,7 +185,7 @@ func newExchange(eng *engine.Engine, seq uint64, feedBytes int, cfg ...Config) (
 	if feedBytes == 0 {
 		feedBytes = DefaultFeedBytes
 	}
-	out, err := feed.New[byte](feedBytes, seq, nil)
+	out, err := feed.New(feedBytes, feedLanes, seq)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
@@ -200,7 +206,7 @@ func newExchange(eng *engine.Engine, seq uint64, feedBytes int, cfg ...Config) (
 // addSlot publishes a market the engine opened. The caller holds adminMu
 // (or is the only user of x).
 func (x *Exchange) addSlot(m *engine.Market) *slot {
-	s := &slot{m: m}
+	s := &slot{m: m, lane: x.byIndex.Len() % feedLanes}
 	x.byKey.Put(keyOf(m.Key()), s)
 	x.byIndex.Append(s)
 	if _, ok := m.Pool(); ok {
@@ -289,7 +295,7 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 			s.mu.Lock()
 			seq := x.seq.Add(1)
 			dst, err = x.eng.ApplyMarket(s.m, seq, cmd, dst)
-			s.buf = x.publishNow(seq, dst[start:], s.buf)
+			s.buf = x.publishNow(s.lane, seq, dst[start:], s.buf)
 			s.mu.Unlock()
 			return dst, err
 		}
@@ -300,7 +306,7 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 			x.adminMu.Unlock()
 			seq := x.seq.Add(1)
 			dst, err = x.eng.ApplyMarket(s.m, seq, cmd, dst)
-			s.buf = x.publishNow(seq, dst[start:], s.buf)
+			s.buf = x.publishNow(s.lane, seq, dst[start:], s.buf)
 			s.mu.Unlock()
 			return dst, err
 		}
@@ -310,13 +316,13 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 		if x.eng.Markets() > n {
 			x.addSlot(x.eng.MarketAt(uint64(n + 1)))
 		}
-		x.adminBuf = x.publishNow(seq, dst[start:], x.adminBuf)
+		x.adminBuf = x.publishNow(0, seq, dst[start:], x.adminBuf)
 		x.adminMu.Unlock()
 	case engine.ScopeAdmin:
 		x.adminMu.Lock()
 		seq := x.seq.Add(1)
 		dst, err = x.eng.Apply(seq, cmd, dst)
-		x.adminBuf = x.publishNow(seq, dst[start:], x.adminBuf)
+		x.adminBuf = x.publishNow(0, seq, dst[start:], x.adminBuf)
 		x.adminMu.Unlock()
 	default:
 		n := x.lockAll()
@@ -325,7 +331,7 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 		if err == nil && (cmd.Kind == CmdRegisterKey || cmd.Kind == CmdRotateKey) {
 			x.publishKeys()
 		}
-		x.adminBuf = x.publishNow(seq, dst[start:], x.adminBuf)
+		x.adminBuf = x.publishNow(0, seq, dst[start:], x.adminBuf)
 		x.unlockAll(n)
 	}
 	return dst, err

@@ -1,34 +1,40 @@
 // Package feed is Agora's ordered output buffer: the outputs of consecutive
-// sequence numbers (each a slice of items, the events of one command), kept
-// in a ring bounded in bytes, served to any number of readers from any
-// sequence number still held.
+// sequence numbers (each the encoded events of one command), kept in memory
+// bounded in bytes, served to any number of readers from any sequence
+// number still held.
 //
 // # Model
 //
-// Every sequence number has exactly one output, a slice of items (empty is
-// allowed). Writers publish outputs in any order: an output whose
-// predecessors are not all published yet is staged, and becomes visible
-// when the gap before it closes, so readers always see 1, 2, 3, ... with no
-// gap and no duplicate.
+// Every sequence number has exactly one output, a byte string (empty is
+// allowed). Writers publish outputs in any order, each into a lane of their
+// choosing; a Cursor merges the lanes and returns outputs in sequence order,
+// 1, 2, 3, ..., with no gap and no duplicate, waiting for an output whose
+// sequence number was taken but not yet published.
 //
-// The ring holds the newest outputs whose total size fits in the byte
-// budget (the newest one always, even when it alone exceeds the budget); an
-// item's size is given by the Size function of the buffer. Publishing never
-// waits for readers: a reader that falls behind the ring gets ErrTruncated,
-// never a silent gap.
+// The lanes share one byte budget: an output counts its length, at least
+// 1. Publishing never waits for readers. When the budget is full, the
+// publishing lane drops the oldest outputs held, a chunk of the budget at
+// a time (a 16th of it over all the lanes), from whichever lane holds
+// them; an output larger than the whole budget is held alone.
+// Oldest is one past the greatest sequence number ever dropped: a reader
+// behind it gets a *TruncatedError, never a silent gap.
 //
 // # Concurrency
 //
-// A Buffer is safe for concurrent use. Publish and Read take one short
-// mutex; Last is a single atomic load, which Wait polls: writers never wake
-// readers. Publish and Read allocate nothing once the ring and the staging
-// area have grown to their working size.
+// A Buffer is safe for concurrent use; a Cursor serves one goroutine. Each
+// lane has its own mutex, and writers on different lanes share no memory
+// but the budget, which a lane reserves in chunks: writers that keep to
+// their own lanes (the markets of one core) run without contention: a
+// lane takes another's lock only to free a chunk of the budget. Readers
+// poll the lanes; writers never wake them. Publish and Cursor.Next allocate
+// nothing once the lanes and the cursor have grown to their working size.
 package feed
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -40,30 +46,14 @@ var (
 	// oldest output the buffer still holds. Errors wrap it in a
 	// *TruncatedError carrying both numbers.
 	ErrTruncated = errors.New("feed: output no longer held")
-	// ErrNotYet reports a read of a sequence number not yet published.
-	ErrNotYet = errors.New("feed: output not yet published")
-	// ErrDuplicate reports a second publication of one sequence number,
-	// or a publication at or before the first sequence number.
-	ErrDuplicate = errors.New("feed: sequence number already published")
-	// ErrTooFar reports a publication more than MaxPending sequence
-	// numbers beyond the last contiguous one.
-	ErrTooFar = errors.New("feed: sequence number too far ahead")
-	// ErrClosed reports a Wait on a closed buffer.
+	// ErrClosed reports a read that would wait on a closed buffer.
 	ErrClosed = errors.New("feed: closed")
 )
-
-// MaxPending bounds how far ahead of the contiguous prefix an output may be
-// published: the number of commands that may be in flight at once.
-const MaxPending = 1 << 20
-
-// spins is how many times Wait polls for a publication, yielding between
-// polls, before it sleeps between polls.
-const spins = 4
 
 // TruncatedError is the error of a read older than what is held.
 type TruncatedError struct {
 	Want   uint64 // the sequence number asked for
-	Oldest uint64 // the oldest sequence number still held (0: none yet)
+	Oldest uint64 // the oldest sequence number still held
 }
 
 func (e *TruncatedError) Error() string {
@@ -73,345 +63,559 @@ func (e *TruncatedError) Error() string {
 // Unwrap makes errors.Is(err, ErrTruncated) true.
 func (e *TruncatedError) Unwrap() error { return ErrTruncated }
 
-// entry locates one held output in the ring of items.
-type entry struct {
-	off, n int // items ring[off : off+n]
-	bytes  int // their size
-}
+// MaxPoll is the longest a waiting reader sleeps between two polls.
+const MaxPoll = time.Millisecond
 
-// staged is an output published ahead of its turn.
-type staged[T any] struct {
-	seq   uint64
-	ok    bool
-	items []T // reused once the output is pushed
-}
+// spins is how many times a reader polls, yielding between polls, before
+// it sleeps between polls.
+const spins = 4
 
-// Buffer is the ordered, bounded output buffer of items T. The zero value
-// is not usable; call New.
-type Buffer[T any] struct {
-	mu     sync.Mutex
-	budget int
-	size   func(*T) int
+// scanBatch is the most entries a cursor takes from one lane per pass.
+const scanBatch = 1024
 
-	// The held outputs are oldest..last, entries[(head+i)%len(entries)]
-	// locating output oldest+i in ring; len(entries) is a power of two.
-	ring    []T
-	entries []entry
-	head    int
-	count   int
-	oldest  uint64 // sequence number of entries[head]; last+1 when empty
-	last    atomic.Uint64
-	used    int // bytes held
-	items   int // items held
-	writeAt int // next free item in ring
+// Buffer is the ordered, bounded output buffer. The zero value is not
+// usable; call New.
+type Buffer struct {
+	lanes []lane
+	mask  int
+	start uint64 // the first sequence number that may be published
 
-	// stage holds the outputs published ahead of last+1, at seq modulo
-	// its length; staged counts them.
-	stage  []staged[T]
-	staged int
+	// pool is the part of the budget no lane has reserved; it goes below
+	// zero only while an output larger than the budget is held.
+	pool  atomic.Int64
+	chunk int // the least a lane reserves at once
 
 	closed atomic.Bool
+
+	// The sequence number up to which every output was published, as
+	// last computed by Last, which merges the lanes under lastMu.
+	lastMu sync.Mutex
+	track  merger
 }
 
-// New returns an empty buffer whose first published sequence number must
-// be after+1, holding at most budget bytes of outputs (the newest output
-// always), where size gives the bytes of one item (at least 1 is counted
-// per item; nil counts every item as 1 byte, as for a Buffer[byte]).
-// budget must be positive.
-func New[T any](budget int, after uint64, size func(*T) int) (*Buffer[T], error) {
+// lane is one writer lane: its held outputs in publication order, their
+// bytes in a ring. Fields other than the atomics are guarded by mu.
+type lane struct {
+	mu sync.Mutex
+	// pub counts the outputs ever published in the lane: lane index pub
+	// is the next. Readers load it to learn that there is news.
+	pub atomic.Uint64
+	// front is the sequence number of the oldest output held (by
+	// position), or math.MaxUint64 when none is.
+	front atomic.Uint64
+	// dropped is the greatest sequence number this lane has dropped.
+	dropped atomic.Uint64
+
+	first    uint64  // lane index of the oldest output held
+	entries  []entry // lane index i at i&(len-1); len is a power of two
+	data     []byte  // ring of the held outputs' bytes
+	writeAt  int     // where the next output's bytes go
+	held     int     // bytes of data held
+	used     int     // budget used: the held outputs' counted sizes
+	reserved int     // budget reserved from the pool; used <= reserved
+
+	_ [64]byte // keep lanes on their own cache lines
+}
+
+// entry locates one held output.
+type entry struct {
+	seq    uint64
+	off, n int // data[off : off+n]
+	size   int // counted size, max(n, 1)
+}
+
+// New returns an empty buffer of the given number of lanes (rounded up to
+// a power of two), whose first published sequence number must be after+1,
+// holding at most budget bytes of outputs (the newest output always).
+// budget and lanes must be positive.
+func New(budget, lanes int, after uint64) (*Buffer, error) {
 	if budget <= 0 {
 		return nil, fmt.Errorf("feed: budget %d must be positive", budget)
 	}
-	b := &Buffer[T]{
-		budget:  budget,
-		size:    size,
-		entries: make([]entry, 64),
-		oldest:  after + 1,
+	if lanes <= 0 || lanes > 1<<16 {
+		return nil, fmt.Errorf("feed: %d lanes: must be 1 to 65536", lanes)
 	}
-	b.last.Store(after)
+	n := 1
+	for n < lanes {
+		n <<= 1
+	}
+	b := &Buffer{
+		lanes: make([]lane, n),
+		mask:  n - 1,
+		start: after + 1,
+		// Lanes keep at most a chunk each that they do not use: a 16th
+		// of the budget in all.
+		chunk: max(1, budget/(16*n)),
+	}
+	b.pool.Store(int64(budget))
+	for i := range b.lanes {
+		ln := &b.lanes[i]
+		ln.front.Store(math.MaxUint64)
+		ln.entries = make([]entry, 16)
+	}
+	b.track.init(b, b.start)
 	return b, nil
 }
 
-// Last returns the last sequence number published with all its
-// predecessors: readers may read up to it. It takes no lock.
-func (b *Buffer[T]) Last() uint64 { return b.last.Load() }
+// Lanes returns the number of lanes.
+func (b *Buffer) Lanes() int { return len(b.lanes) }
 
-// Oldest returns the oldest sequence number still held; Last()+1 when
-// nothing is held.
-func (b *Buffer[T]) Oldest() uint64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.oldest
-}
-
-// Bytes returns the bytes of outputs held now.
-func (b *Buffer[T]) Bytes() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used
-}
-
-// Publish records the output of seq, copying the items (a shallow copy:
-// the caller must not change what they point to). Outputs may be published
-// in any order; each becomes readable once every earlier one is. Cost: the
-// copy, plus O(1) amortised per output staged ahead of its turn. Errors:
-// ErrDuplicate, ErrTooFar.
-func (b *Buffer[T]) Publish(seq uint64, items []T) error {
-	b.mu.Lock()
-	last := b.last.Load()
-	switch {
-	case seq <= last:
-		b.mu.Unlock()
-		return fmt.Errorf("%w: %d (last %d)", ErrDuplicate, seq, last)
-	case seq-last > MaxPending:
-		b.mu.Unlock()
-		return fmt.Errorf("%w: %d (last %d)", ErrTooFar, seq, last)
+// Publish records the output of seq in lane (taken modulo Lanes), copying
+// p. Each sequence number from after+1 on must be published exactly once;
+// the buffer does not check it. Cost: the copy, O(1) amortised, plus
+// O(Lanes) each time the lane's drops free a chunk of the budget.
+func (b *Buffer) Publish(lane int, seq uint64, p []byte) {
+	ln := &b.lanes[lane&b.mask]
+	size := max(len(p), 1)
+	ln.mu.Lock()
+	b.makeRoom(ln, size)
+	off := ln.place(len(p))
+	copy(ln.data[off:off+len(p)], p)
+	ln.writeAt = off + len(p)
+	count := int(ln.pub.Load() - ln.first)
+	if count == len(ln.entries) {
+		ln.growEntries()
 	}
-	if seq != last+1 {
-		i := b.stageSlot(seq, last)
-		if b.stage[i].ok {
-			b.mu.Unlock()
-			return fmt.Errorf("%w: %d (staged)", ErrDuplicate, seq)
+	idx := ln.first + uint64(count)
+	ln.entries[int(idx)&(len(ln.entries)-1)] = entry{seq: seq, off: off, n: len(p), size: size}
+	ln.held += len(p)
+	ln.used += size
+	if count == 0 {
+		ln.front.Store(seq)
+	}
+	ln.pub.Store(idx + 1)
+	ln.mu.Unlock()
+}
+
+// makeRoom reserves budget, freeing some when the pool has none, until ln
+// can hold size more bytes. The caller holds ln.mu.
+func (b *Buffer) makeRoom(ln *lane, size int) {
+	for ln.used+size > ln.reserved {
+		short := ln.used + size - ln.reserved
+		if got := b.take(short); got > 0 {
+			ln.reserved += got
+			continue
 		}
-		b.stage[i] = staged[T]{seq: seq, ok: true, items: append(b.stage[i].items[:0], items...)}
-		b.staged++
-		b.mu.Unlock()
-		return nil
-	}
-	b.push(items)
-	for b.staged > 0 {
-		next := b.last.Load() + 1
-		i := int(next & uint64(len(b.stage)-1))
-		p := &b.stage[i]
-		if !p.ok || p.seq != next {
-			break
+		if !b.free(ln, max(short, b.chunk)) {
+			// Nothing is held anywhere: the output alone is larger
+			// than the budget. Hold it anyway.
+			b.pool.Add(-int64(short))
+			ln.reserved += short
 		}
-		b.push(p.items)
-		clear(p.items)
-		p.ok = false
-		b.staged--
 	}
-	b.mu.Unlock()
-	return nil
 }
 
-// stageSlot returns the staging slot of seq, ahead of last, growing the
-// staging ring (a power of two, indexed by seq) until every staged output
-// and seq fit in it. The caller holds mu. Cost: O(1) amortised.
-func (b *Buffer[T]) stageSlot(seq, last uint64) int {
-	for uint64(len(b.stage)) < seq-last {
-		old := b.stage
-		b.stage = make([]staged[T], max(64, 2*len(old)))
-		for _, p := range old {
-			if p.ok {
-				b.stage[p.seq&uint64(len(b.stage)-1)] = p
+// take reserves up to want bytes of the pool (a chunk at least, when the
+// pool has it) and returns how many it reserved.
+func (b *Buffer) take(want int) int {
+	want = max(want, b.chunk)
+	for {
+		p := b.pool.Load()
+		if p <= 0 {
+			return 0
+		}
+		g := min(p, int64(want))
+		if b.pool.CompareAndSwap(p, p-g) {
+			return int(g)
+		}
+	}
+}
+
+// free drops at least want bytes of the oldest outputs held: each round
+// drops from the lane whose oldest output is the oldest held, up to what
+// is still wanted, so that a lane's lock is taken once per chunk, not per
+// output. What self drops stays reserved by self; what other lanes drop
+// goes back to the pool. It reports false when nothing is held anywhere.
+// The caller holds self.mu. Cost: O(Lanes) per round.
+func (b *Buffer) free(self *lane, want int) bool {
+	freed := 0
+	for freed < want {
+		var victim *lane
+		front := uint64(math.MaxUint64)
+		for i := range b.lanes {
+			if f := b.lanes[i].front.Load(); f < front {
+				victim, front = &b.lanes[i], f
 			}
 		}
-	}
-	return int(seq & uint64(len(b.stage)-1))
-}
-
-// push appends the output of last+1 to the ring, dropping the oldest
-// outputs until it fits the budget. The caller holds mu.
-func (b *Buffer[T]) push(items []T) {
-	n := len(items)
-	bytes := n
-	if b.size != nil {
-		bytes = 0
-		for i := range items {
-			bytes += max(b.size(&items[i]), 1)
+		switch {
+		case victim == nil:
+			return freed > 0
+		case victim == self:
+			for freed < want && self.count() > 0 {
+				freed += self.dropOldest()
+			}
+		case victim.mu.TryLock():
+			got := 0
+			for freed+got < want && victim.count() > 0 {
+				got += victim.dropOldest()
+			}
+			b.release(victim)
+			victim.mu.Unlock()
+			freed += got
+		case self.count() > 0:
+			// The victim's writer is busy (lanes never wait for each
+			// other's locks): drop an own output instead.
+			freed += self.dropOldest()
+		default:
+			runtime.Gosched()
 		}
 	}
-	bytes = max(bytes, 1) // an empty output counts too, so the ring stays bounded
-	for b.count > 0 && b.used+bytes > b.budget {
-		b.dropOldest()
-	}
-	off := b.place(n)
-	copy(b.ring[off:off+n], items)
-	b.writeAt = off + n
-	if b.count == len(b.entries) {
-		b.growEntries()
-	}
-	b.entries[(b.head+b.count)&(len(b.entries)-1)] = entry{off: off, n: n, bytes: bytes}
-	b.count++
-	b.used += bytes
-	b.items += n
-	b.last.Add(1)
+	return true
 }
 
-// place returns the ring offset where the next n items go: after the held
-// items, or wrapped to the start of the ring, or, when neither has room,
-// in a ring grown (by doubling) and compacted. The caller holds mu.
-func (b *Buffer[T]) place(n int) int {
+// release returns the budget ln does not use to the pool, and its memory
+// when it holds nothing. The caller holds ln.mu.
+func (b *Buffer) release(ln *lane) {
+	if spare := ln.reserved - ln.used; spare > 0 {
+		b.pool.Add(int64(spare))
+		ln.reserved = ln.used
+	}
+	if ln.count() == 0 && len(ln.data) > 4*b.chunk {
+		ln.data = nil // the memory follows the budget to the lanes in use
+	}
+}
+
+// count returns the outputs ln holds. The caller holds ln.mu.
+func (ln *lane) count() int { return int(ln.pub.Load() - ln.first) }
+
+// dropOldest drops ln's oldest output and returns its counted size. The
+// caller holds ln.mu; ln holds an output.
+func (ln *lane) dropOldest() int {
+	e := ln.entries[int(ln.first)&(len(ln.entries)-1)]
+	ln.first++
+	ln.held -= e.n
+	ln.used -= e.size
+	if e.seq > ln.dropped.Load() {
+		ln.dropped.Store(e.seq)
+	}
+	if ln.count() > 0 {
+		ln.front.Store(ln.entries[int(ln.first)&(len(ln.entries)-1)].seq)
+	} else {
+		ln.front.Store(math.MaxUint64)
+		ln.writeAt = 0
+	}
+	return e.size
+}
+
+// place returns the ring offset where the next n bytes go: after the held
+// bytes, or wrapped to the start of the ring, or, when neither has room,
+// in a ring grown (by doubling) and compacted. The caller holds ln.mu.
+func (ln *lane) place(n int) int {
 	for {
-		if b.count == 0 {
-			b.writeAt = 0
-			if len(b.ring) < n {
-				b.ring = make([]T, max(n, 2*len(b.ring), 64))
+		if ln.count() == 0 {
+			ln.writeAt = 0
+			if len(ln.data) < n {
+				ln.data = make([]byte, max(n, 2*len(ln.data), 256))
 			}
 			return 0
 		}
-		first := b.entries[b.head].off
-		wrapped := first > b.writeAt || (first == b.writeAt && b.heldItems() > 0)
+		first := ln.entries[int(ln.first)&(len(ln.entries)-1)].off
+		wrapped := first > ln.writeAt || (first == ln.writeAt && ln.held > 0)
 		if !wrapped {
 			switch {
-			case b.writeAt+n <= len(b.ring):
-				return b.writeAt
+			case ln.writeAt+n <= len(ln.data):
+				return ln.writeAt
 			case n <= first:
 				return 0
 			}
-		} else if b.writeAt+n <= first {
-			return b.writeAt
+		} else if ln.writeAt+n <= first {
+			return ln.writeAt
 		}
-		// No contiguous room: compact into a larger ring. The held items
-		// are bounded by the byte budget, so the ring is too.
-		b.grow(b.heldItems() + n)
+		// No contiguous room: compact into a larger ring. The held bytes
+		// are bounded by the budget, so the ring is too.
+		ln.grow(ln.held + n)
 	}
 }
 
-// heldItems returns the number of items held. The caller holds mu.
-func (b *Buffer[T]) heldItems() int { return b.items }
-
-// grow reallocates the ring with room for at least need items, moving the
-// held outputs to its start. The caller holds mu.
-func (b *Buffer[T]) grow(need int) {
-	r := make([]T, max(need, 2*len(b.ring)))
+// grow reallocates the ring with room for at least need bytes, moving the
+// held outputs to its start. The caller holds ln.mu.
+func (ln *lane) grow(need int) {
+	r := make([]byte, max(need, 2*len(ln.data)))
 	at := 0
-	for i := 0; i < b.count; i++ {
-		e := &b.entries[(b.head+i)&(len(b.entries)-1)]
-		copy(r[at:at+e.n], b.ring[e.off:e.off+e.n])
+	m := len(ln.entries) - 1
+	for i := ln.first; i < ln.pub.Load(); i++ {
+		e := &ln.entries[int(i)&m]
+		copy(r[at:at+e.n], ln.data[e.off:e.off+e.n])
 		e.off = at
 		at += e.n
 	}
-	b.ring, b.writeAt = r, at
+	ln.data, ln.writeAt = r, at
 }
 
-func (b *Buffer[T]) growEntries() {
-	e := make([]entry, 2*len(b.entries))
-	for i := 0; i < b.count; i++ {
-		e[i] = b.entries[(b.head+i)&(len(b.entries)-1)]
+// growEntries doubles the entry ring. The caller holds ln.mu.
+func (ln *lane) growEntries() {
+	e := make([]entry, 2*len(ln.entries))
+	om, nm := len(ln.entries)-1, len(e)-1
+	for i := ln.first; i < ln.pub.Load(); i++ {
+		e[int(i)&nm] = ln.entries[int(i)&om]
 	}
-	b.entries, b.head = e, 0
+	ln.entries = e
 }
 
-func (b *Buffer[T]) dropOldest() {
-	// The dropped items stay in the ring until overwritten: what they
-	// reference lives at most one ring's length longer.
-	e := b.entries[b.head]
-	b.used -= e.bytes
-	b.items -= e.n
-	b.head = (b.head + 1) & (len(b.entries) - 1)
-	b.count--
-	b.oldest++
-	if b.count == 0 {
-		b.writeAt = 0
+// Oldest returns the oldest sequence number still held: one past the
+// greatest one dropped (after+1 before any drop). Outputs older than it
+// may still be in memory, but a reader gets ErrTruncated for them: from
+// Oldest on, no output has been dropped. Cost: O(Lanes), no lock.
+func (b *Buffer) Oldest() uint64 {
+	o := b.start
+	for i := range b.lanes {
+		o = max(o, b.lanes[i].dropped.Load()+1)
+	}
+	return o
+}
+
+// Last returns the greatest sequence number up to which every output has
+// been published (after when none has), or, should the budget be too small
+// to hold the outputs in flight, Oldest()-1 when that is greater. Cost:
+// O(Lanes) plus O(log) per output published since the last call.
+func (b *Buffer) Last() uint64 {
+	b.lastMu.Lock()
+	defer b.lastMu.Unlock()
+	t := &b.track
+	for {
+		for len(t.refs) > 0 && t.refs[0].seq <= t.next {
+			if t.refs[0].seq == t.next {
+				t.next++
+			}
+			t.pop()
+		}
+		if t.scan() {
+			continue
+		}
+		if o := b.Oldest(); t.next < o {
+			// Its outputs were dropped before this count saw them.
+			t.next = o
+			continue
+		}
+		return t.next - 1
 	}
 }
 
-// Read appends the items of output seq to dst and returns it, without
-// waiting. Errors: a *TruncatedError (errors.Is ErrTruncated) when seq is
-// older than what is held; ErrNotYet when seq is after Last(). Cost: the
-// copy.
-func (b *Buffer[T]) Read(seq uint64, dst []T) ([]T, error) {
-	if seq > b.last.Load() {
-		return dst, ErrNotYet
+// Bytes returns the budget the held outputs use. Cost: O(Lanes) locks.
+func (b *Buffer) Bytes() int {
+	n := 0
+	for i := range b.lanes {
+		ln := &b.lanes[i]
+		ln.mu.Lock()
+		n += ln.used
+		ln.mu.Unlock()
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if seq < b.oldest {
-		return dst, &TruncatedError{Want: seq, Oldest: b.heldOldest()}
-	}
-	e := b.entries[(b.head+int(seq-b.oldest))&(len(b.entries)-1)]
-	return append(dst, b.ring[e.off:e.off+e.n]...), nil
+	return n
 }
 
-// ReadRange appends the items of the outputs from seq on, as many as are
-// published and fit in max items (at least one output, whatever its size),
-// to dst, and the item count of each output to counts. It returns both and
-// the number of outputs read, without waiting. Errors as Read. Cost: the
-// copy, under one lock, so a reader that is behind pays the lock once per
-// batch.
-func (b *Buffer[T]) ReadRange(seq uint64, maxItems int, dst []T, counts []int) ([]T, []int, int, error) {
-	last := b.last.Load()
-	if seq > last {
-		return dst, counts, 0, ErrNotYet
+// Close makes reads that would wait return ErrClosed (within MaxPoll).
+// Held outputs can still be read, and published.
+func (b *Buffer) Close() { b.closed.Store(true) }
+
+// ref locates the output of seq in a lane, by lane index.
+type ref struct {
+	seq  uint64
+	lane int
+	idx  uint64
+}
+
+// merger finds the outputs of the lanes in sequence order: it takes what
+// each lane published since it last looked into a min-heap by sequence
+// number.
+type merger struct {
+	b    *Buffer
+	next uint64   // the sequence number wanted next
+	seen []uint64 // per lane: the lane index it has looked up to
+	refs []ref    // min-heap by seq of outputs from next on
+}
+
+func (m *merger) init(b *Buffer, next uint64) {
+	m.b, m.next = b, next
+	m.seen = make([]uint64, len(b.lanes))
+	m.refs = m.refs[:0]
+}
+
+// reset moves the merger to next, forgetting what it found.
+func (m *merger) reset(next uint64) {
+	m.next = next
+	clear(m.seen)
+	m.refs = m.refs[:0]
+}
+
+// scan takes into the heap what the lanes published since it last looked,
+// at most scanBatch entries of each, skipping outputs before next. It
+// reports whether any lane had news.
+func (m *merger) scan() bool {
+	news := false
+	for i := range m.b.lanes {
+		ln := &m.b.lanes[i]
+		if ln.pub.Load() == m.seen[i] {
+			continue
+		}
+		news = true
+		ln.mu.Lock()
+		at, end := max(m.seen[i], ln.first), ln.pub.Load()
+		end = min(end, at+scanBatch)
+		mask := len(ln.entries) - 1
+		for idx := at; idx < end; idx++ {
+			if s := ln.entries[int(idx)&mask].seq; s >= m.next {
+				m.push(ref{seq: s, lane: i, idx: idx})
+			}
+		}
+		ln.mu.Unlock()
+		m.seen[i] = end
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if seq < b.oldest {
-		return dst, counts, 0, &TruncatedError{Want: seq, Oldest: b.heldOldest()}
-	}
-	n, got := 0, 0
-	for s := seq; s <= last; s++ {
-		e := b.entries[(b.head+int(s-b.oldest))&(len(b.entries)-1)]
-		if n > 0 && got+e.n > maxItems {
+	return news
+}
+
+func (m *merger) push(r ref) {
+	m.refs = append(m.refs, r)
+	h := m.refs
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p].seq <= h[i].seq {
 			break
 		}
-		got += e.n
-		dst = append(dst, b.ring[e.off:e.off+e.n]...)
-		counts = append(counts, e.n)
-		n++
+		h[p], h[i] = h[i], h[p]
+		i = p
 	}
-	return dst, counts, n, nil
 }
 
-func (b *Buffer[T]) heldOldest() uint64 {
-	if b.count == 0 {
-		return 0
+func (m *merger) pop() {
+	h := m.refs
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l, s := 2*i+1, i
+		if l < n && h[l].seq < h[s].seq {
+			s = l
+		}
+		if r := l + 1; r < n && h[r].seq < h[s].seq {
+			s = r
+		}
+		if s == i {
+			break
+		}
+		h[s], h[i] = h[i], h[s]
+		i = s
 	}
-	return b.oldest
+	m.refs = h
 }
 
-// Waiter is a reader's reusable timer for Wait, so that waiting allocates
-// nothing. A Waiter serves one goroutine at a time.
-type Waiter struct{ t *time.Timer }
-
-// NewWaiter returns a Waiter.
-func NewWaiter() *Waiter {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &Waiter{t: t}
+// Cursor reads the buffer's outputs in sequence order from a sequence
+// number of its choosing. It serves one goroutine at a time.
+type Cursor struct {
+	m     merger
+	run   []ref // consecutive outputs found, copied together
+	timer *time.Timer
 }
 
-// Wait blocks until seq is published (Last() >= seq), ctx is done, or the
-// buffer is closed. It returns nil, ctx.Err() wrapped, or ErrClosed.
+// Cursor returns a cursor whose first Next returns the output of from.
+func (b *Buffer) Cursor(from uint64) *Cursor {
+	c := &Cursor{timer: time.NewTimer(time.Hour)}
+	c.timer.Stop()
+	c.m.init(b, from)
+	return c
+}
+
+// Pos returns the sequence number Next returns next.
+func (c *Cursor) Pos() uint64 { return c.m.next }
+
+// Seek moves the cursor to seq.
+func (c *Cursor) Seek(seq uint64) { c.m.reset(seq) }
+
+// Next appends outputs to dst from the cursor's position on, in sequence
+// order, as many consecutive ones as are published and fit in max bytes
+// (at least one, whatever its size), and appends the length of each to
+// sizes. It returns the sequence number of the first, dst and sizes. It
+// waits for the first to be published, polling the lanes (yielding, then
+// sleeping from 50µs doubling up to MaxPoll), until ctx is done or the
+// buffer is closed.
 //
-// A waiting reader costs the writers nothing: Wait polls Last, first
-// yielding the processor a few times, then sleeping between polls, from
-// 50µs doubling up to MaxPoll. So an output is seen at most MaxPoll after
-// it is published, and a writer never has to wake a reader. w is the
-// caller's Waiter (nil: one is made for the call). It allocates nothing
-// with a Waiter.
-func (b *Buffer[T]) Wait(ctx context.Context, seq uint64, w *Waiter) error {
+// Errors: a *TruncatedError (errors.Is ErrTruncated) when the output at
+// the position is no longer held (the cursor stays there), ctx's error
+// (wrapped), ErrClosed. Cost: O(log) per output to merge the lanes, and
+// one lane lock per run of outputs of one lane; it allocates only to grow
+// dst, sizes and its own merge heap.
+func (c *Cursor) Next(ctx context.Context, max int, dst []byte, sizes []int) (uint64, []byte, []int, error) {
+	m := &c.m
+	b := m.b
+	first := m.next
 	for i := 0; ; i++ {
-		if b.last.Load() >= seq {
-			return nil
+		for len(m.refs) > 0 && m.refs[0].seq < m.next {
+			m.pop() // published twice: the first stands
+		}
+		if len(m.refs) > 0 && m.refs[0].seq == m.next {
+			dst, sizes = c.copyRun(max, dst, sizes)
+			if m.next > first {
+				return first, dst, sizes, nil
+			}
+			// Dropped before it could be copied.
+			return first, dst, sizes, &TruncatedError{Want: first, Oldest: b.Oldest()}
+		}
+		if m.scan() {
+			i = -1
+			continue
+		}
+		if o := b.Oldest(); m.next < o {
+			return first, dst, sizes, &TruncatedError{Want: m.next, Oldest: o}
 		}
 		if b.closed.Load() {
-			return ErrClosed
+			return first, dst, sizes, ErrClosed
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("feed: waiting for %d: %w", seq, err)
+			return first, dst, sizes, fmt.Errorf("feed: waiting for %d: %w", m.next, err)
 		}
 		if i < spins {
 			runtime.Gosched()
 			continue
 		}
-		if w == nil {
-			w = NewWaiter()
-		}
-		w.t.Reset(min(50*time.Microsecond<<min(i-spins, 10), MaxPoll))
+		c.timer.Reset(min(50*time.Microsecond<<min(i-spins, 10), MaxPoll))
 		select {
-		case <-w.t.C:
+		case <-c.timer.C:
 		case <-ctx.Done():
-			w.t.Stop()
+			c.timer.Stop()
 		}
 	}
 }
 
-// MaxPoll is the longest a waiting reader sleeps between two polls.
-const MaxPoll = time.Millisecond
-
-// Close makes Waits that would block return ErrClosed (within MaxPoll).
-// Reads of held outputs still work.
-func (b *Buffer[T]) Close() { b.closed.Store(true) }
+// copyRun copies the consecutive outputs at the top of the heap, up to
+// limit bytes (at least one), to dst and their lengths to sizes, taking
+// each lane's lock once per run of its outputs, and advances past those it
+// copied. An output dropped before its copy ends the run; what was not
+// copied goes back into the heap.
+func (c *Cursor) copyRun(limit int, dst []byte, sizes []int) ([]byte, []int) {
+	m := &c.m
+	c.run = c.run[:0]
+	for len(m.refs) > 0 && m.refs[0].seq == m.next+uint64(len(c.run)) && len(c.run) < scanBatch {
+		c.run = append(c.run, m.refs[0])
+		m.pop()
+	}
+	bytes, done := 0, 0
+	var locked *lane
+	for done < len(c.run) {
+		r := c.run[done]
+		if ln := &m.b.lanes[r.lane]; ln != locked {
+			if locked != nil {
+				locked.mu.Unlock()
+			}
+			locked = ln
+			ln.mu.Lock()
+		}
+		if r.idx < locked.first {
+			break // dropped
+		}
+		e := locked.entries[int(r.idx)&(len(locked.entries)-1)]
+		if done > 0 && bytes+e.n > limit {
+			break
+		}
+		bytes += e.n
+		dst = append(dst, locked.data[e.off:e.off+e.n]...)
+		sizes = append(sizes, e.n)
+		done++
+		m.next++
+	}
+	if locked != nil {
+		locked.mu.Unlock()
+	}
+	for _, r := range c.run[done:] {
+		m.push(r)
+	}
+	return dst, sizes
+}
