@@ -150,11 +150,13 @@ type Exchange struct {
 
 // slot is one open market with its lock.
 type slot struct {
-	mu   sync.Mutex
-	m    *engine.Market
-	lane int    // the market's lane of the output feed
-	buf  []byte // feed scratch, under mu
+	mu  sync.Mutex
+	m   *engine.Market
+	buf []byte // feed scratch, under mu
 }
+
+// lane returns the market's lane of the output feed.
+func (s *slot) lane() int { return int((s.m.Index() - 1) % feedLanes) }
 
 // feedLanes is the number of lanes of the output feed: the markets publish
 // their outputs into lane index modulo feedLanes, so that submitters on
@@ -206,7 +208,7 @@ func newExchange(eng *engine.Engine, seq uint64, feedBytes int, cfg ...Config) (
 // addSlot publishes a market the engine opened. The caller holds adminMu
 // (or is the only user of x).
 func (x *Exchange) addSlot(m *engine.Market) *slot {
-	s := &slot{m: m, lane: x.byIndex.Len() % feedLanes}
+	s := &slot{m: m}
 	x.byKey.Put(keyOf(m.Key()), s)
 	x.byIndex.Append(s)
 	if _, ok := m.Pool(); ok {
@@ -295,7 +297,7 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 			s.mu.Lock()
 			seq := x.seq.Add(1)
 			dst, err = x.eng.ApplyMarket(s.m, seq, cmd, dst)
-			s.buf = x.publishNow(s.lane, seq, dst[start:], s.buf)
+			s.buf = x.publishNow(s.lane(), seq, dst[start:], s.buf)
 			s.mu.Unlock()
 			return dst, err
 		}
@@ -306,7 +308,7 @@ func (x *Exchange) apply(cmd *Command, dst []Event) ([]Event, error) {
 			x.adminMu.Unlock()
 			seq := x.seq.Add(1)
 			dst, err = x.eng.ApplyMarket(s.m, seq, cmd, dst)
-			s.buf = x.publishNow(s.lane, seq, dst[start:], s.buf)
+			s.buf = x.publishNow(s.lane(), seq, dst[start:], s.buf)
 			s.mu.Unlock()
 			return dst, err
 		}

@@ -521,7 +521,7 @@ func (c *Cursor) Pos() uint64 { return c.m.next }
 func (c *Cursor) Seek(seq uint64) { c.m.reset(seq) }
 
 // Next appends outputs to dst from the cursor's position on, in sequence
-// order, as many consecutive ones as are published and fit in max bytes
+// order, as many consecutive ones as are published and fit in limit bytes
 // (at least one, whatever its size), and appends the length of each to
 // sizes. It returns the sequence number of the first, dst and sizes. It
 // waits for the first to be published, polling the lanes (yielding, then
@@ -533,7 +533,7 @@ func (c *Cursor) Seek(seq uint64) { c.m.reset(seq) }
 // (wrapped), ErrClosed. Cost: O(log) per output to merge the lanes, and
 // one lane lock per run of outputs of one lane; it allocates only to grow
 // dst, sizes and its own merge heap.
-func (c *Cursor) Next(ctx context.Context, max int, dst []byte, sizes []int) (uint64, []byte, []int, error) {
+func (c *Cursor) Next(ctx context.Context, limit int, dst []byte, sizes []int) (uint64, []byte, []int, error) {
 	m := &c.m
 	b := m.b
 	first := m.next
@@ -542,7 +542,7 @@ func (c *Cursor) Next(ctx context.Context, max int, dst []byte, sizes []int) (ui
 			m.pop() // published twice: the first stands
 		}
 		if len(m.refs) > 0 && m.refs[0].seq == m.next {
-			dst, sizes = c.copyRun(max, dst, sizes)
+			dst, sizes = c.copyRun(limit, dst, sizes)
 			if m.next > first {
 				return first, dst, sizes, nil
 			}
