@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/examples/gateway/browsertest
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202213054-68282c2ca2c0
+	github.com/agora-exchange/agora v0.0.0-20261202230425-a7cd034652e4
 	github.com/chromedp/chromedp v0.23.0
 )
 
