@@ -635,6 +635,17 @@ func (s *stream) park(c *cursor) {
 	}
 }
 
+// A read returns as soon as the message it waits for has come, with what
+// else has come by then: it then waits lingerShort for each further
+// message, or lingerLong once a second one has come within that (a sign of
+// a flow, whose next messages are worth a batch). At low load a read
+// therefore ends within lingerShort of its message, far below a replicated
+// append's round trip, and under load it collects a batch.
+const (
+	lingerShort = 20 * time.Microsecond
+	lingerLong  = time.Millisecond
+)
+
 // readCursor waits for the message at c.next, then takes what else is
 // buffered, up to max.
 func (s *stream) readCursor(ctx context.Context, c *cursor, max int) ([]replog.Msg, error) {
@@ -645,7 +656,11 @@ func (s *stream) readCursor(ctx context.Context, c *cursor, max int) ([]replog.M
 		if len(out) == 0 {
 			m, err = c.it.Next(jetstream.NextContext(ctx))
 		} else {
-			m, err = c.it.Next(jetstream.NextMaxWait(time.Millisecond))
+			linger := lingerShort
+			if len(out) > 1 {
+				linger = lingerLong
+			}
+			m, err = c.it.Next(jetstream.NextMaxWait(linger))
 			if err != nil {
 				return out, nil
 			}

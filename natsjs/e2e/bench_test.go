@@ -78,11 +78,47 @@ func BenchmarkAppendAsync(b *testing.B) {
 	})
 }
 
-// BenchmarkSubmit: gateway Submit to stored output (Wait), pipelined from
-// 64 goroutines, 4 shards, 3 NATS servers and 2 Agora nodes in one
-// process; it reports throughput, CPU per command and the p50/p99 of
-// Submit+Wait.
+// BenchmarkAppendSync: one synchronous R3 append at a time through
+// natsjs, each awaited before the next; it reports the p50/p99 of one
+// append, the floor under a gateway Submit's latency.
+func BenchmarkAppendSync(b *testing.B) {
+	c := startBenchCluster(b)
+	nc := connect(b, c)
+	l := newLog(b, nc)
+	ctx := context.Background()
+	s, err := l.Stream(ctx, replog.StreamConfig{Name: "BENCH_SYNC"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := make([]byte, 96)
+	lat := make([]time.Duration, b.N)
+	measure(b, b.N, func() {
+		for i := range b.N {
+			t0 := time.Now()
+			if _, err := s.Append(ctx, payload, replog.AppendOptions{ID: fmt.Sprintf("s%d", i)}); err != nil {
+				b.Fatal(err)
+			}
+			lat[i] = time.Since(t0)
+		}
+	})
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchmarkSubmit: gateway Submit to stored output (Wait), 4 shards, 3
+// NATS servers and 2 Agora nodes in one process; it reports throughput,
+// CPU per command, the p50/p99 of Submit+Wait and the p50 of Submit alone
+// (the append of the command). clients=64 pipelines
+// from 64 goroutines (throughput, and latency under that load);
+// clients=1 submits one command at a time (latency without queueing).
 func BenchmarkSubmit(b *testing.B) {
+	for _, clients := range []int{64, 1} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { benchSubmit(b, clients) })
+	}
+}
+
+func benchSubmit(b *testing.B, clients int) {
 	c := startBenchCluster(b)
 	ctx := context.Background()
 	cfg := testConfig("BENCH", 4)
@@ -107,12 +143,13 @@ func BenchmarkSubmit(b *testing.B) {
 		b.Fatal(err)
 	}
 	lat := make([]time.Duration, b.N)
+	alat := make([]time.Duration, b.N) // Submit alone: the append
 	var next atomic.Int64
 	var failed atomic.Int64
 	var firstErr atomic.Value
 	measure(b, b.N, func() {
 		var wg sync.WaitGroup
-		for range 64 {
+		for range clients {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -124,6 +161,7 @@ func BenchmarkSubmit(b *testing.B) {
 					t0 := time.Now()
 					cmd := Place(ps[(i/8)%int64(len(ps))], markets[i%8], uint64(i+1), i/8%2 == 1)
 					ack, err := g.Submit(ctx, fmt.Sprintf("b%d", i), cmd)
+					alat[i] = time.Since(t0)
 					if err == nil {
 						_, err = g.Wait(ctx, ack)
 					}
@@ -144,7 +182,8 @@ func BenchmarkSubmit(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-	_ = cluster.Ack{}
+	slices.Sort(alat)
+	b.ReportMetric(float64(alat[len(alat)/2].Microseconds()), "submit-p50-µs")
 }
 
 // BenchmarkFailoverCrash: the time from killing the leader of an R3
