@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/examples/gateway/browsertest
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261202230425-a7cd034652e4
+	github.com/agora-exchange/agora v0.0.0-20261203071126-eb0f9b3421d7
 	github.com/chromedp/chromedp v0.23.0
 )
 
