@@ -475,8 +475,10 @@ func (s *stream) Purge(ctx context.Context, before uint64) error {
 
 // Read implements replog.Stream. A read of one message that is stored is
 // one direct get; otherwise the stream's idle reader positioned at from is
-// used, or a new ordered consumer is started there. An ordered consumer
-// silently starts at the first retained message when from was purged, so
+// used, or a new ordered consumer is started there. Such a read ends 20 µs
+// after its last message when no other follows within that, and otherwise
+// collects messages (up to max) while they come at most 1 ms apart. An
+// ordered consumer silently starts at the first retained message when from was purged, so
 // every message's seq is checked: a read that does not begin at from
 // fails with a *replog.TruncatedError naming from and the first retained
 // seq. A read below what this handle purged fails so at once; through
@@ -635,19 +637,19 @@ func (s *stream) park(c *cursor) {
 	}
 }
 
-// A read returns as soon as the message it waits for has come, with what
-// else has come by then: it then waits lingerShort for each further
-// message, or lingerLong once a second one has come within that (a sign of
-// a flow, whose next messages are worth a batch). At low load a read
-// therefore ends within lingerShort of its message, far below a replicated
-// append's round trip, and under load it collects a batch.
+// A read through a reader waits for its first message, then lingerShort
+// for each further one, or lingerLong once a second one has come within
+// lingerShort (a sign of a flow, whose next messages are worth a batch);
+// messages already delivered to the client come without waiting. At low
+// load a read therefore ends within lingerShort of its message, far below
+// a replicated append's round trip, and under load it collects a batch.
 const (
 	lingerShort = 20 * time.Microsecond
 	lingerLong  = time.Millisecond
 )
 
-// readCursor waits for the message at c.next, then takes what else is
-// buffered, up to max.
+// readCursor waits for the message at c.next, then takes what else comes
+// within the linger, up to max.
 func (s *stream) readCursor(ctx context.Context, c *cursor, max int) ([]replog.Msg, error) {
 	var out []replog.Msg
 	for len(out) < max {
