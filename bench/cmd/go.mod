@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261203071126-eb0f9b3421d7
+	github.com/agora-exchange/agora v0.0.0-20261203083844-6f17001afeee
 	gonum.org/v1/plot v0.17.0
 )
 
