@@ -42,17 +42,29 @@ func measure(b *testing.B, ops int, f func()) {
 	b.ReportMetric(float64(cpu.Microseconds())/float64(ops), "cpu-µs/op")
 }
 
-// BenchmarkAppendAsync: raw asynchronous publishes to an R3 stream, every
-// ack awaited.
-func BenchmarkAppendAsync(b *testing.B) {
+// benchStream starts a bench cluster and returns a connection to it and
+// the R3 stream named name, created through natsjs.
+func benchStream(b *testing.B, name string) (*nats.Conn, replog.Stream) {
 	c := startBenchCluster(b)
 	nc := connect(b, c)
-	l := newLog(b, nc)
-	ctx := context.Background()
-	_, err := l.Stream(ctx, replog.StreamConfig{Name: "BENCH_RAW"})
+	s, err := newLog(b, nc).Stream(context.Background(), replog.StreamConfig{Name: name})
 	if err != nil {
 		b.Fatal(err)
 	}
+	return nc, s
+}
+
+// reportLatency sorts lat and reports its p50 and p99 in µs.
+func reportLatency(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchmarkAppendAsync: raw asynchronous publishes to an R3 stream, every
+// ack awaited.
+func BenchmarkAppendAsync(b *testing.B) {
+	nc, _ := benchStream(b, "BENCH_RAW")
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
 	if err != nil {
 		b.Fatal(err)
@@ -82,14 +94,8 @@ func BenchmarkAppendAsync(b *testing.B) {
 // natsjs, each awaited before the next; it reports the p50/p99 of one
 // append, the floor under a gateway Submit's latency.
 func BenchmarkAppendSync(b *testing.B) {
-	c := startBenchCluster(b)
-	nc := connect(b, c)
-	l := newLog(b, nc)
+	_, s := benchStream(b, "BENCH_SYNC")
 	ctx := context.Background()
-	s, err := l.Stream(ctx, replog.StreamConfig{Name: "BENCH_SYNC"})
-	if err != nil {
-		b.Fatal(err)
-	}
 	payload := make([]byte, 96)
 	lat := make([]time.Duration, b.N)
 	measure(b, b.N, func() {
@@ -101,9 +107,7 @@ func BenchmarkAppendSync(b *testing.B) {
 			lat[i] = time.Since(t0)
 		}
 	})
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	reportLatency(b, lat)
 }
 
 // BenchmarkSubmit: gateway Submit to stored output (Wait), 4 shards, 3
@@ -179,9 +183,7 @@ func benchSubmit(b *testing.B, clients int) {
 	if failed.Load() > 0 {
 		b.Fatalf("%d submits failed: %v", failed.Load(), firstErr.Load())
 	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	reportLatency(b, lat)
 	slices.Sort(alat)
 	b.ReportMetric(float64(alat[len(alat)/2].Microseconds()), "submit-p50-µs")
 }
