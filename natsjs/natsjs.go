@@ -478,10 +478,10 @@ func (s *stream) Purge(ctx context.Context, before uint64) error {
 // used, or a new ordered consumer is started there. Such a read ends 20 µs
 // after its last message when no other follows within that, and otherwise
 // collects messages (up to max) while they come at most 1 ms apart. An
-// ordered consumer silently starts at the first retained message when from was purged, so
-// every message's seq is checked: a read that does not begin at from
-// fails with a *replog.TruncatedError naming from and the first retained
-// seq. A read below what this handle purged fails so at once; through
+// ordered consumer silently starts at the first retained message when
+// from was purged, so every message's seq is checked: a read that does
+// not begin at from fails with a *replog.TruncatedError naming from and
+// the first retained seq. A read below what this handle purged fails so at once; through
 // another handle, a direct get may for a moment be answered by a follower
 // that has not applied the purge yet and return the purged message, as
 // it was stored. Errors: *replog.TruncatedError, replog.ErrInvalid, replog.ErrTimeout,
