@@ -49,8 +49,14 @@
 // check. A replica catching up on outputs that the output stream holds
 // already compares them without appending them again
 // (replog.CompareStored), up to 4,096 at a time, and always before it
-// appends an output of its own or writes a snapshot. Undecodable, truncated or oversized payloads take their seq and
-// are refused identically by every replica.
+// appends an output of its own or writes a snapshot. On a busy shard
+// (commands read in batches), a replica of a node that does not own the
+// shard leaves the publishing to the owner: its outputs wait up to 100 ms
+// and are then compared in one go, and any the owner has not published
+// are put. At low load it puts each output at once, racing the owner, and
+// the first one stored serves the Waits. Undecodable, truncated or
+// oversized payloads take their seq and are refused identically by every
+// replica.
 //
 // # Nodes and ownership
 //
@@ -67,7 +73,10 @@
 //
 // Gateway.Submit stamps the time, encodes and routes the command and
 // appends it under the client's request ID; it returns an Ack once the log
-// holds it durably (a global once every shard's output holds it).
+// holds it durably (a global once every shard's output holds it). The
+// appends of concurrent Submits to one stream go out together: while one
+// batch is on its way, those that arrive queue up and are sent as the
+// next (pipelined, up to 256 in one round trip).
 // Gateway.Wait returns its events. A Submit retried within the dedupe
 // window (Config.Duplicates) under the same request ID is applied once; a
 // retry after the window is a new command.

@@ -16,9 +16,11 @@ import (
 // may run, and a crashed one is replaced by another with nothing lost. It
 // is safe for concurrent use.
 type Gateway struct {
-	cfg   Config
-	st    *streams
-	tails []*outputTail
+	cfg     Config
+	st      *streams
+	tails   []*outputTail
+	cmdQ    []*appendQueue // per shard stream
+	globalQ *appendQueue
 }
 
 // Ack is the acknowledgement of a submitted command: it is durable in the
@@ -50,10 +52,14 @@ func NewGateway(ctx context.Context, log replog.Log, cfg Config) (*Gateway, erro
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: c, st: st, tails: make([]*outputTail, len(st.outs))}
+	g := &Gateway{cfg: c, st: st, tails: make([]*outputTail, len(st.outs)), cmdQ: make([]*appendQueue, len(st.cmds))}
 	for k, s := range st.outs {
 		g.tails[k] = newOutputTail(s, c.Retry)
 	}
+	for k, s := range st.cmds {
+		g.cmdQ[k] = newAppendQueue(s, c.Retry)
+	}
+	g.globalQ = newAppendQueue(st.global, c.Retry)
 	return g, nil
 }
 
@@ -63,7 +69,9 @@ func NewGateway(ctx context.Context, log replog.Log, cfg Config) (*Gateway, erro
 // for the global stream, so a sourced global never collides with a local
 // command). It returns once the append is durable in the log; a global
 // command returns only once every shard's output holds it, so a command
-// submitted after it can never overtake it at any shard.
+// submitted after it can never overtake it at any shard. Concurrent
+// Submits to one stream share round trips: their appends are sent in
+// pipelined batches (group commit), each answered on its own.
 //
 // Request IDs are chosen by the client, unique per command. A Submit
 // retried under the same requestID within the dedupe window
@@ -87,7 +95,7 @@ func (g *Gateway) Submit(ctx context.Context, requestID string, cmd wire.Command
 	}
 	rt := g.cfg.Route(&cmd)
 	if !rt.Global {
-		ack, err := g.append(ctx, g.st.cmds[rt.Shard], b, "c."+requestID)
+		ack, err := g.append(ctx, g.cmdQ[rt.Shard], b, "c."+requestID)
 		if err != nil {
 			return Ack{}, err
 		}
@@ -103,7 +111,7 @@ func (g *Gateway) Submit(ctx context.Context, requestID string, cmd wire.Command
 		}
 		from[k] = info.Last + 1
 	}
-	ack, err := g.append(ctx, g.st.global, b, "g."+requestID)
+	ack, err := g.append(ctx, g.globalQ, b, "g."+requestID)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -130,11 +138,11 @@ func (g *Gateway) Submit(ctx context.Context, requestID string, cmd wire.Command
 	return out, nil
 }
 
-func (g *Gateway) append(ctx context.Context, s replog.Stream, b []byte, id string) (replog.Ack, error) {
+func (g *Gateway) append(ctx context.Context, q *appendQueue, b []byte, id string) (replog.Ack, error) {
 	var ack replog.Ack
 	err := g.cfg.Retry.Do(ctx, func(ctx context.Context) error {
 		var err error
-		ack, err = s.Append(ctx, b, replog.AppendOptions{ID: id})
+		ack, err = q.append(ctx, b, id)
 		return err
 	})
 	return ack, err

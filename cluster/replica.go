@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/agora-exchange/agora/engine"
 	"github.com/agora-exchange/agora/replog"
@@ -35,6 +36,15 @@ type Replica struct {
 	// so flush compares them instead of appending them.
 	stored uint64
 	err    error // set for good by divergence or a global order error
+	// trailing is set by Run while another node owns the shard. A
+	// trailing replica that reads commands in batches (a busy shard) is
+	// deferring: its outputs wait up to trailFor (or until compareEvery)
+	// to be compared in one go with those the owner published, instead
+	// of being put batch by batch. One that reads them one at a time puts
+	// each at once, racing the owner: the first output stored serves the
+	// Waits. pendingSince is when the oldest pending output was applied.
+	trailing, deferring bool
+	pendingSince        time.Time
 
 	lastSnap   uint64
 	lastSnapAt int64 // Clock().UnixNano() of the last snapshot
@@ -159,12 +169,22 @@ func (r *Replica) Step(ctx context.Context, max int) (int, error) {
 	if err := r.flushDue(ctx); err != nil {
 		return 0, err
 	}
+	rctx := ctx
+	if r.deferring && len(r.pending) > 0 {
+		// Wait for commands no longer than the outputs may wait.
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithDeadline(ctx, r.pendingSince.Add(trailFor))
+		defer cancel()
+	}
 	var msgs []replog.Msg
-	err := r.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+	err := r.cfg.Retry.Do(rctx, func(ctx context.Context) error {
 		var err error
 		msgs, err = r.st.cmds[r.shard].Read(ctx, r.seq+1, max)
 		return err
 	})
+	if err != nil && rctx != ctx && rctx.Err() != nil && ctx.Err() == nil {
+		return 0, r.flushDue(ctx) // the trailing outputs are due
+	}
 	var te *replog.TruncatedError
 	if errors.As(err, &te) {
 		// Another replica snapshotted and purged: catch up from its
@@ -184,6 +204,7 @@ func (r *Replica) Step(ctx context.Context, max int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	r.deferring = r.trailing && len(msgs) > 1
 	n := 0
 	for i := range msgs {
 		if err := r.apply(&msgs[i]); err != nil {
@@ -203,9 +224,23 @@ func (r *Replica) Step(ctx context.Context, max int) (int, error) {
 // replica compares at once (one read of the last: see flush).
 const compareEvery = 4096
 
+// trailFor is how long a trailing replica's outputs wait to be compared
+// with the owner's (or put, if the owner has not published them): the
+// delay of a shard's outputs while its owner is down and not yet replaced.
+const trailFor = 100 * time.Millisecond
+
 // flushDue flushes the pending outputs unless they are all stored already
 // and fewer than compareEvery: those wait for more to compare in one go.
+// A deferring replica's outputs wait for trailFor or compareEvery, then
+// are compared after one look at how far the output stream reaches.
 func (r *Replica) flushDue(ctx context.Context) error {
+	if r.deferring && len(r.pending) > 0 {
+		if len(r.pending) < compareEvery && time.Since(r.pendingSince) < trailFor {
+			return nil
+		}
+		r.learnStoredNow(ctx)
+		return r.flushKnown(ctx)
+	}
 	r.learnStored(ctx)
 	if n := len(r.pending); n > 0 && n < compareEvery && r.storedPending() == n {
 		return nil
@@ -244,6 +279,9 @@ func (r *Replica) apply(m *replog.Msg) error {
 		r.origin = m.Origin.Seq
 	}
 	head := r.head
+	if len(r.pending) == 0 {
+		r.pendingSince = time.Now()
+	}
 	r.pending = append(r.pending, replog.Output{Seq: m.Seq, Head: head[:], Data: data})
 	return nil
 }
@@ -331,7 +369,16 @@ const catchUpOutputs = 16
 // pending outputs are a backlog that goes beyond it. On an error it
 // leaves stored as it is: PutOutputs then compares what it finds there.
 func (r *Replica) learnStored(ctx context.Context) {
-	if len(r.pending) < catchUpOutputs || r.pending[len(r.pending)-1].Seq <= r.stored {
+	if len(r.pending) < catchUpOutputs {
+		return
+	}
+	r.learnStoredNow(ctx)
+}
+
+// learnStoredNow reads the output stream's last seq into stored unless
+// stored covers the pending outputs already.
+func (r *Replica) learnStoredNow(ctx context.Context) {
+	if len(r.pending) == 0 || r.pending[len(r.pending)-1].Seq <= r.stored {
 		return
 	}
 	var info replog.Info
@@ -361,12 +408,19 @@ const stepBatch = 1024
 // Run calls Step until ctx is done or Step fails with anything but a
 // timeout; with owner set it also runs the owner duties (MaybeSnapshot)
 // after every Step, whose commands it then bounds so that a snapshot falls
-// due no later than SnapshotEvery commands after the last. It returns the
-// error that ended it.
+// due no later than SnapshotEvery commands after the last. While owner
+// returns false (another node owns the shard) and commands come in
+// batches, outputs that the owner publishes are compared rather than put
+// again: each waits up to 100 ms (trailFor), then the pending ones are
+// compared in one go and any not stored yet are put, so a shard whose
+// owner is down still gets its outputs. It returns the error that ended
+// it.
 func (r *Replica) Run(ctx context.Context, owner func() bool) error {
+	defer func() { r.trailing, r.deferring = false, false }()
 	for {
 		n := stepBatch
-		if owner != nil && owner() {
+		r.trailing = owner != nil && !owner()
+		if !r.trailing && owner != nil {
 			n = r.untilSnapshot()
 		}
 		_, err := r.Step(ctx, n)

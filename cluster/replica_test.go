@@ -626,3 +626,67 @@ func appendExpiries(t *testing.T, ctx context.Context, s replog.Stream, n int) {
 		require.NoError(t, err)
 	}
 }
+
+// TestTrailingReplicaCompares: a replica that trails the owner on a busy
+// shard (commands read in batches) puts none of the outputs the owner
+// published: after trailFor it compares them in one go, one Info and no
+// appends. Outputs the owner has not published (an owner down) it puts
+// itself. A command read alone it puts at once.
+func TestTrailingReplicaCompares(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	mem := memlog.New(memlog.Options{})
+	defer mem.Close()
+	ownerLog, trailLog := newProbedLog(mem), newProbedLog(mem)
+	cfg := testConfig(1)
+	st, err := testStreams(ctx, mem, cfg)
+	require.NoError(t, err)
+	const n = 100
+	appendExpiries(t, ctx, st.cmds[0], n)
+	owner, err := NewReplica(ctx, ownerLog, cfg, 0)
+	require.NoError(t, err)
+	_, err = owner.Step(ctx, n)
+	require.NoError(t, err)
+
+	trail, err := NewReplica(ctx, trailLog, cfg, 0)
+	require.NoError(t, err)
+	trail.trailing = true
+	outs := trailLog.of(st.outs[0].Name())
+	got, err := trail.Step(ctx, n)
+	require.NoError(t, err)
+	require.Equal(t, n, got)
+	require.Len(t, trail.pending, n, "the outputs wait")
+	t0 := time.Now()
+	_, err = trail.Step(ctx, n) // no command comes: the wait ends at trailFor
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, time.Since(t0), trailFor/2)
+	require.Empty(t, trail.pending)
+	require.Equal(t, int64(0), outs.appends.Load(), "outputs put by the trailing replica")
+	require.Equal(t, int64(1), outs.infos.Load(), "Info calls")
+	require.Equal(t, owner.Head(), trail.Head())
+
+	// The owner is down: the trailing replica puts the outputs itself.
+	for i := n + 1; i <= n+50; i++ {
+		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
+		require.NoError(t, err)
+	}
+	got, err = trail.Step(ctx, 50)
+	require.NoError(t, err)
+	require.Equal(t, 50, got)
+	_, err = trail.Step(ctx, 50)
+	require.NoError(t, err)
+	require.Equal(t, int64(50), outs.appends.Load())
+	info, err := st.outs[0].Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(n+50), info.Last)
+
+	// One command read alone is put at once.
+	appended := outs.appends.Load()
+	_, err = st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: n + 51}), replog.AppendOptions{ID: "c.last"})
+	require.NoError(t, err)
+	got, err = trail.Step(ctx, 50)
+	require.NoError(t, err)
+	require.Equal(t, 1, got)
+	require.Empty(t, trail.pending)
+	require.Equal(t, appended+1, outs.appends.Load())
+}
