@@ -367,16 +367,15 @@ func (b *Buffer) Oldest() uint64 {
 // Last returns the greatest sequence number up to which every output has
 // been published (after when none has), or, should the budget be too small
 // to hold the outputs in flight, Oldest()-1 when that is greater. Cost:
-// O(Lanes) plus O(log) per output published since the last call.
+// O(Lanes) plus O(log) per run of consecutive outputs a lane published
+// since the last call.
 func (b *Buffer) Last() uint64 {
 	b.lastMu.Lock()
 	defer b.lastMu.Unlock()
 	t := &b.track
 	for {
 		for len(t.refs) > 0 && t.refs[0].seq <= t.next {
-			if t.refs[0].seq == t.next {
-				t.next++
-			}
+			t.next = max(t.next, t.refs[0].seq+t.refs[0].n)
 			t.pop()
 		}
 		if t.scan() {
@@ -407,16 +406,20 @@ func (b *Buffer) Bytes() int {
 // Held outputs can still be read, and published.
 func (b *Buffer) Close() { b.closed.Store(true) }
 
-// ref locates the output of seq in a lane, by lane index.
+// ref locates a run of n outputs of consecutive sequence numbers that a
+// lane holds one after the other: seq to seq+n-1 at lane indices idx to
+// idx+n-1.
 type ref struct {
 	seq  uint64
 	lane int
 	idx  uint64
+	n    uint64
 }
 
 // merger finds the outputs of the lanes in sequence order: it takes what
 // each lane published since it last looked into a min-heap by sequence
-// number.
+// number, as runs of consecutive outputs (a market publishing alone in its
+// lane makes one run per look, not one heap entry per output).
 type merger struct {
 	b    *Buffer
 	next uint64   // the sequence number wanted next
@@ -438,8 +441,8 @@ func (m *merger) reset(next uint64) {
 }
 
 // scan takes into the heap what the lanes published since it last looked,
-// at most scanBatch entries of each, skipping outputs before next. It
-// reports whether any lane had news.
+// at most scanBatch entries of each, skipping outputs before next, in runs.
+// It reports whether any lane had news.
 func (m *merger) scan() bool {
 	news := false
 	for i := range m.b.lanes {
@@ -452,10 +455,22 @@ func (m *merger) scan() bool {
 		at, end := max(m.seen[i], ln.first), ln.pub.Load()
 		end = min(end, at+scanBatch)
 		mask := len(ln.entries) - 1
+		var run ref
 		for idx := at; idx < end; idx++ {
-			if s := ln.entries[int(idx)&mask].seq; s >= m.next {
-				m.push(ref{seq: s, lane: i, idx: idx})
+			s := ln.entries[int(idx)&mask].seq
+			switch {
+			case s < m.next:
+			case run.n > 0 && s == run.seq+run.n && idx == run.idx+run.n:
+				run.n++
+			default:
+				if run.n > 0 {
+					m.push(run)
+				}
+				run = ref{seq: s, lane: i, idx: idx, n: 1}
 			}
+		}
+		if run.n > 0 {
+			m.push(run)
 		}
 		ln.mu.Unlock()
 		m.seen[i] = end
@@ -530,16 +545,22 @@ func (c *Cursor) Seek(seq uint64) { c.m.reset(seq) }
 //
 // Errors: a *TruncatedError (errors.Is ErrTruncated) when the output at
 // the position is no longer held (the cursor stays there), ctx's error
-// (wrapped), ErrClosed. Cost: O(log) per output to merge the lanes, and
-// one lane lock per run of outputs of one lane; it allocates only to grow
-// dst, sizes and its own merge heap.
+// (wrapped), ErrClosed. Cost: the copy, plus O(log) per run of
+// consecutive outputs that one lane holds one after the other (a market
+// publishing alone in its lane makes one per look), to merge the lanes,
+// and one lane lock per such run; it allocates only to grow dst, sizes
+// and its own merge heap.
 func (c *Cursor) Next(ctx context.Context, limit int, dst []byte, sizes []int) (uint64, []byte, []int, error) {
 	m := &c.m
 	b := m.b
 	first := m.next
 	for i := 0; ; i++ {
 		for len(m.refs) > 0 && m.refs[0].seq < m.next {
+			r := m.refs[0]
 			m.pop() // published twice: the first stands
+			if k := m.next - r.seq; k < r.n {
+				m.push(ref{seq: m.next, lane: r.lane, idx: r.idx + k, n: r.n - k})
+			}
 		}
 		if len(m.refs) > 0 && m.refs[0].seq == m.next {
 			dst, sizes = c.copyRun(limit, dst, sizes)
@@ -583,14 +604,17 @@ func (c *Cursor) Next(ctx context.Context, limit int, dst []byte, sizes []int) (
 func (c *Cursor) copyRun(limit int, dst []byte, sizes []int) ([]byte, []int) {
 	m := &c.m
 	c.run = c.run[:0]
-	for len(m.refs) > 0 && m.refs[0].seq == m.next+uint64(len(c.run)) && len(c.run) < scanBatch {
+	var total uint64
+	for len(m.refs) > 0 && m.refs[0].seq == m.next+total && total < scanBatch {
 		c.run = append(c.run, m.refs[0])
+		total += m.refs[0].n
 		m.pop()
 	}
-	bytes, done := 0, 0
+	bytes, copied := 0, 0
+	k, used := 0, uint64(0) // c.run[k] is being copied, used of it done
 	var locked *lane
-	for done < len(c.run) {
-		r := c.run[done]
+	for k < len(c.run) {
+		r := &c.run[k]
 		if ln := &m.b.lanes[r.lane]; ln != locked {
 			if locked != nil {
 				locked.mu.Unlock()
@@ -598,24 +622,32 @@ func (c *Cursor) copyRun(limit int, dst []byte, sizes []int) ([]byte, []int) {
 			locked = ln
 			ln.mu.Lock()
 		}
-		if r.idx < locked.first {
+		idx := r.idx + used
+		if idx < locked.first {
 			break // dropped
 		}
-		e := locked.entries[int(r.idx)&(len(locked.entries)-1)]
-		if done > 0 && bytes+e.n > limit {
+		e := locked.entries[int(idx)&(len(locked.entries)-1)]
+		if copied > 0 && bytes+e.n > limit {
 			break
 		}
 		bytes += e.n
 		dst = append(dst, locked.data[e.off:e.off+e.n]...)
 		sizes = append(sizes, e.n)
-		done++
+		copied++
 		m.next++
+		if used++; used == r.n {
+			k, used = k+1, 0
+		}
 	}
 	if locked != nil {
 		locked.mu.Unlock()
 	}
-	for _, r := range c.run[done:] {
-		m.push(r)
+	if k < len(c.run) {
+		r := c.run[k]
+		m.push(ref{seq: r.seq + used, lane: r.lane, idx: r.idx + used, n: r.n - used})
+		for _, r := range c.run[k+1:] {
+			m.push(r)
+		}
 	}
 	return dst, sizes
 }

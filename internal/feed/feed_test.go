@@ -420,3 +420,69 @@ func BenchmarkPublishParallel(b *testing.B) {
 		})
 	}
 }
+
+// TestLongLivedCursorAgainstModel: one cursor kept across publishes, with
+// random byte limits, reads every output in order, byte for byte: runs of
+// a lane's consecutive outputs are split by the limit, by drops and by
+// other lanes' outputs. A cursor whose position was dropped gets
+// ErrTruncated and resumes at Oldest.
+func TestLongLivedCursorAgainstModel(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 11))
+			budget := 50 + rng.IntN(2000)
+			lanes := 1 + rng.IntN(4)
+			b, err := New(budget, lanes, 0)
+			require.NoError(t, err)
+			c := b.Cursor(1)
+			want := map[uint64][]byte{}
+			truncations := 0
+			for next := uint64(1); next < 3000; {
+				w := 1 + rng.IntN(12)
+				order := rng.Perm(w)
+				if rng.IntN(2) == 0 {
+					for i := range order {
+						order[i] = i // in order: one run per lane
+					}
+				}
+				lane := rng.IntN(lanes)
+				for _, i := range order {
+					s := next + uint64(i)
+					want[s] = output(s, rng.IntN(40))
+					l := lane
+					if rng.IntN(4) == 0 {
+						l = rng.IntN(lanes)
+					}
+					b.Publish(l, s, want[s])
+				}
+				next += uint64(w)
+				if rng.IntN(3) != 0 {
+					continue // let outputs pile up, and some be dropped
+				}
+				for c.Pos() <= b.Last() {
+					pos := c.Pos()
+					ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+					first, data, sizes, err := c.Next(ctx, 1+rng.IntN(100), nil, nil)
+					cancel()
+					if errors.Is(err, ErrTruncated) {
+						require.Less(t, pos, b.Oldest())
+						truncations++
+						c.Seek(b.Oldest())
+						continue
+					}
+					require.NoError(t, err)
+					require.Equal(t, pos, first)
+					require.NotEmpty(t, sizes)
+					for i, n := range sizes {
+						require.True(t, bytes.Equal(want[first+uint64(i)], data[:n]), "seq %d", first+uint64(i))
+						data = data[n:]
+					}
+					require.Equal(t, first+uint64(len(sizes)), c.Pos())
+				}
+			}
+			if budget < 200 {
+				require.Positive(t, truncations, "a small budget drops outputs before the cursor reads them")
+			}
+		})
+	}
+}
