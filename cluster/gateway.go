@@ -11,10 +11,12 @@ import (
 
 // Gateway is the front door of a cluster: Submit appends a command to its
 // stream, Wait returns its events. It holds no state of its own beyond the
-// stream handles and, per shard, one reader of the outputs that serves all
-// its Waits (running only while someone waits), so any number of gateways
-// may run, and a crashed one is replaced by another with nothing lost. It
-// is safe for concurrent use.
+// stream handles, per shard one reader of the outputs that serves all its
+// Waits (running only while someone waits), and per stream the appends
+// queued behind the batch on its way (a sender runs only while any are
+// queued), so any number of gateways may run, and a crashed one is
+// replaced by another with nothing lost: an append it had queued was
+// never acknowledged. It is safe for concurrent use.
 type Gateway struct {
 	cfg     Config
 	st      *streams
