@@ -197,9 +197,11 @@ func (g *Gateway) output(ctx context.Context, k uint32, seq uint64) (replog.Msg,
 }
 
 // Wait waits until the output of ack is published, or ctx is done, and
-// returns its events. Waits on one shard share one reader of its outputs.
-// Errors: ErrBadOutput, *replog.TruncatedError (the output aged out, see
-// Config.OutputMaxAge), the log's errors, and ctx's wrapped in
+// returns its events. Waits on one shard share one reader of its outputs,
+// which keeps the last 1,024 it read for Waits that come after it: a
+// client's Wait often follows its output. Errors: ErrBadOutput,
+// *replog.TruncatedError (the output aged out, see Config.OutputMaxAge,
+// unless it is among those kept), the log's errors, and ctx's wrapped in
 // replog.ErrTimeout.
 func (g *Gateway) Wait(ctx context.Context, ack Ack) (Result, error) {
 	if !ack.Global {

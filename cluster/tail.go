@@ -13,8 +13,10 @@ import (
 // outputTail follows one shard's output stream for a gateway's Waits: one
 // reader, reading forward in batches, serves every Wait on the shard
 // instead of one reader each. It runs while someone waits at or beyond
-// its position and stops when no one does; a Wait for an output it has
-// passed reads that output itself (a stored message: one get).
+// its position and stops when no one does. It keeps the last tailKeep
+// outputs it read, for the Waits that come after it passed their output
+// (a client's Wait often follows its output); a Wait for an output older
+// than those reads it itself (a stored message: one get).
 type outputTail struct {
 	s       replog.Stream
 	retry   replog.Retry  // of a read of an output the tail passed
@@ -24,6 +26,7 @@ type outputTail struct {
 	running bool
 	next    uint64 // the seq the running tail reads next
 	waiters map[uint64][]chan tailResult
+	recent  []replog.Msg // the outputs read last, output n at n%tailKeep
 }
 
 type tailResult struct {
@@ -33,6 +36,9 @@ type tailResult struct {
 
 // tailBatch is how many outputs one read of the tail asks for.
 const tailBatch = 256
+
+// tailKeep is how many of the outputs it read last a tail keeps.
+const tailKeep = 1024
 
 func newOutputTail(s replog.Stream, r replog.Retry) *outputTail {
 	t := &outputTail{s: s, retry: r, timeout: r.CallTimeout, waiters: map[uint64][]chan tailResult{}}
@@ -47,6 +53,12 @@ func newOutputTail(s replog.Stream, r replog.Retry) *outputTail {
 // context's (wrapped in replog.ErrTimeout).
 func (t *outputTail) wait(ctx context.Context, seq uint64) (replog.Msg, error) {
 	t.mu.Lock()
+	if t.recent != nil {
+		if m := t.recent[seq%tailKeep]; m.Seq == seq {
+			t.mu.Unlock()
+			return m, nil
+		}
+	}
 	if t.running && seq < t.next {
 		t.mu.Unlock()
 		return t.readOne(ctx, seq)
@@ -118,7 +130,11 @@ func (t *outputTail) run() {
 		var te *replog.TruncatedError
 		switch {
 		case err == nil:
+			if t.recent == nil {
+				t.recent = make([]replog.Msg, tailKeep)
+			}
 			for _, m := range msgs {
+				t.recent[m.Seq%tailKeep] = m
 				t.deliver(m.Seq, tailResult{m: m})
 			}
 			if len(msgs) > 0 {

@@ -114,3 +114,63 @@ func TestOutputTailTruncated(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []byte{8}, m.Data)
 }
+
+// countingStream counts Reads.
+type countingStream struct {
+	replog.Stream
+	mu    sync.Mutex
+	reads int
+}
+
+func (s *countingStream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, error) {
+	s.mu.Lock()
+	s.reads++
+	s.mu.Unlock()
+	return s.Stream.Read(ctx, from, max)
+}
+
+func (s *countingStream) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
+}
+
+// TestOutputTailKeepsRecent: a wait for an output the tail read lately is
+// answered from what the tail kept, without reading the stream; one for an
+// output it read more than tailKeep outputs ago reads the stream.
+func TestOutputTailKeepsRecent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	t.Cleanup(log.Close)
+	ms, err := log.Stream(ctx, replog.StreamConfig{Name: "OUT"})
+	require.NoError(t, err)
+	const n = 3 * tailKeep
+	for seq := uint64(1); seq <= n; seq++ {
+		_, err := replog.PutOutput(ctx, ms, seq, make([]byte, 32), fmt.Appendf(nil, "out %d", seq))
+		require.NoError(t, err)
+	}
+	s := &countingStream{Stream: ms}
+	tail := newOutputTail(s, replog.Retry{CallTimeout: 50 * time.Millisecond})
+	m, err := tail.wait(ctx, 10) // starts the tail, which reads a batch
+	require.NoError(t, err)
+	require.Equal(t, "out 10", string(m.Data))
+	require.Eventually(t, func() bool { tail.mu.Lock(); defer tail.mu.Unlock(); return !tail.running }, 5*time.Second, time.Millisecond)
+	reads := s.count()
+	for _, seq := range []uint64{10, 11, tailBatch + 9} {
+		m, err := tail.wait(ctx, seq)
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("out %d", seq), string(m.Data))
+	}
+	require.Equal(t, reads, s.count(), "waits for outputs the tail read lately read nothing")
+
+	// The tail moves on by more than it keeps: output 10 is read again.
+	m, err = tail.wait(ctx, 10+tailKeep)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("out %d", 10+tailKeep), string(m.Data))
+	reads = s.count()
+	m, err = tail.wait(ctx, 10)
+	require.NoError(t, err)
+	require.Equal(t, "out 10", string(m.Data))
+	require.Greater(t, s.count(), reads)
+}

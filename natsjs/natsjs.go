@@ -589,6 +589,15 @@ func (s *stream) idleCursor(from uint64) *cursor {
 	return nil
 }
 
+// readerInactive is how long the server keeps a reader's consumer once
+// nothing pulls from it: a stopped reader's consumer goes then. nats.go's
+// default for ordered consumers is 5 minutes, and JetStream allows 1,000
+// consumers per stream by default, so readers started at over 3 a second
+// on one stream would exhaust it ("maximum consumers limit reached"). A
+// running reader always has a pull waiting (PullExpiry 5 s), so it is
+// never inactive that long.
+const readerInactive = 30 * time.Second
+
 // newCursor starts a reader at from.
 func (s *stream) newCursor(ctx context.Context, from uint64, want int) (*cursor, error) {
 	info, err := s.Info(ctx)
@@ -602,6 +611,7 @@ func (s *stream) newCursor(ctx context.Context, from uint64, want int) (*cursor,
 	err = s.l.do(ctx, "reader of "+s.name, func(ctx context.Context) error {
 		cons, err := s.js.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from,
+			InactiveThreshold: readerInactive,
 		})
 		if err != nil {
 			return err
