@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261203095353-464a1a86e595
+	github.com/agora-exchange/agora v0.0.0-20261203114816-6e82328b728e
 	gonum.org/v1/plot v0.17.0
 )
 
