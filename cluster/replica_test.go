@@ -621,7 +621,14 @@ func TestStoredLearnedOncePerFlush(t *testing.T) {
 // appendExpiries appends n expiry commands to s, IDs c.1 to c.n.
 func appendExpiries(t *testing.T, ctx context.Context, s replog.Stream, n int) {
 	t.Helper()
-	for i := 1; i <= n; i++ {
+	appendExpiriesFrom(t, ctx, s, 1, n)
+}
+
+// appendExpiriesFrom appends expiry commands from to to to s, IDs c.from
+// to c.to, at times from to to.
+func appendExpiriesFrom(t *testing.T, ctx context.Context, s replog.Stream, from, to int) {
+	t.Helper()
+	for i := from; i <= to; i++ {
 		_, err := s.Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
 		require.NoError(t, err)
 	}
@@ -666,10 +673,7 @@ func TestTrailingReplicaCompares(t *testing.T) {
 	require.Equal(t, owner.Head(), trail.Head())
 
 	// The owner is down: the trailing replica puts the outputs itself.
-	for i := n + 1; i <= n+50; i++ {
-		_, err := st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: int64(i)}), replog.AppendOptions{ID: fmt.Sprintf("c.%d", i)})
-		require.NoError(t, err)
-	}
+	appendExpiriesFrom(t, ctx, st.cmds[0], n+1, n+50)
 	got, err = trail.Step(ctx, 50)
 	require.NoError(t, err)
 	require.Equal(t, 50, got)
@@ -682,8 +686,7 @@ func TestTrailingReplicaCompares(t *testing.T) {
 
 	// One command read alone is put at once.
 	appended := outs.appends.Load()
-	_, err = st.cmds[0].Append(ctx, wire.AppendCommand(nil, &wire.Command{Kind: wire.CmdExpire, Time: n + 51}), replog.AppendOptions{ID: "c.last"})
-	require.NoError(t, err)
+	appendExpiriesFrom(t, ctx, st.cmds[0], n+51, n+51)
 	got, err = trail.Step(ctx, 50)
 	require.NoError(t, err)
 	require.Equal(t, 1, got)
