@@ -63,10 +63,21 @@ func (t *outputTail) wait(ctx context.Context, seq uint64) (replog.Msg, error) {
 		t.mu.Unlock()
 		return t.readOne(ctx, seq)
 	}
+	if !t.running && seq < t.next && t.recent != nil {
+		// Behind where the tail stopped, and not kept: read it alone.
+		t.mu.Unlock()
+		return t.readOne(ctx, seq)
+	}
 	ch := make(chan tailResult, 1)
 	t.waiters[seq] = append(t.waiters[seq], ch)
 	if !t.running {
-		t.running, t.next = true, seq
+		// A tail that stopped a little before seq goes on from where it
+		// stopped: its reader is positioned there, and the Waits for the
+		// outputs between, which often come just after, find them kept.
+		if t.next == 0 || seq-t.next > tailKeep {
+			t.next = seq
+		}
+		t.running = true
 		go t.run()
 	}
 	t.mu.Unlock()

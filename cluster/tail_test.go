@@ -120,11 +120,13 @@ type countingStream struct {
 	replog.Stream
 	mu    sync.Mutex
 	reads int
+	froms []uint64 // where each read began
 }
 
 func (s *countingStream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, error) {
 	s.mu.Lock()
 	s.reads++
+	s.froms = append(s.froms, from)
 	s.mu.Unlock()
 	return s.Stream.Read(ctx, from, max)
 }
@@ -173,4 +175,63 @@ func TestOutputTailKeepsRecent(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "out 10", string(m.Data))
 	require.Greater(t, s.count(), reads)
+}
+
+// TestOutputTailResumesWhereItStopped: a tail that stopped a little before
+// the output a new wait asks for reads on from where it stopped (where
+// its reader is positioned), so the waits for the outputs between, which
+// come just after, find them kept; one far ahead starts at its output.
+func TestOutputTailResumesWhereItStopped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := memlog.New(memlog.Options{})
+	t.Cleanup(log.Close)
+	ms, err := log.Stream(ctx, replog.StreamConfig{Name: "OUT"})
+	require.NoError(t, err)
+	const n = 4 * tailKeep
+	for seq := uint64(1); seq <= n; seq++ {
+		_, err := replog.PutOutput(ctx, ms, seq, make([]byte, 32), fmt.Appendf(nil, "out %d", seq))
+		require.NoError(t, err)
+	}
+	s := &countingStream{Stream: ms}
+	tail := newOutputTail(s, replog.Retry{CallTimeout: 50 * time.Millisecond})
+	stopped := func() {
+		require.Eventually(t, func() bool { tail.mu.Lock(); defer tail.mu.Unlock(); return !tail.running }, 5*time.Second, time.Millisecond)
+	}
+	_, err = tail.wait(ctx, 10) // reads 10 .. 10+tailBatch-1
+	require.NoError(t, err)
+	stopped()
+	ahead := uint64(10 + tailBatch + 100)
+	m, err := tail.wait(ctx, ahead)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("out %d", ahead), string(m.Data))
+	stopped()
+	s.mu.Lock()
+	require.Equal(t, uint64(10+tailBatch), s.froms[len(s.froms)-1], "the tail went on from where it stopped")
+	s.mu.Unlock()
+	reads := s.count()
+	for seq := uint64(10 + tailBatch); seq < ahead; seq += 7 {
+		m, err := tail.wait(ctx, seq)
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("out %d", seq), string(m.Data))
+	}
+	require.Equal(t, reads, s.count(), "the outputs between were kept")
+
+	// Far ahead of where it stopped, the tail starts at the output asked
+	// for; a wait behind it then reads its output alone.
+	far := uint64(n - 10)
+	_, err = tail.wait(ctx, far)
+	require.NoError(t, err)
+	stopped()
+	s.mu.Lock()
+	require.Contains(t, s.froms, far)
+	s.mu.Unlock()
+	reads = s.count()
+	m, err = tail.wait(ctx, far-tailKeep-100)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("out %d", far-tailKeep-100), string(m.Data))
+	require.Equal(t, reads+1, s.count())
+	tail.mu.Lock()
+	defer tail.mu.Unlock()
+	require.False(t, tail.running, "a wait behind a stopped tail does not start it")
 }

@@ -51,7 +51,9 @@ type Options struct {
 	// for that many. Default 256.
 	ReadBatch int
 	// Cursors is how many idle readers a stream keeps positioned for the
-	// next Read; default 8.
+	// next Read; default 8. Each holds one ephemeral consumer on the
+	// server; the oldest beyond Cursors is stopped and its consumer
+	// deleted.
 	Cursors int
 }
 
@@ -88,6 +90,7 @@ type Log struct {
 	streams []*stream
 	closed  bool
 	done    chan struct{}
+	deletes sync.WaitGroup // consumers of stopped readers being deleted
 }
 
 var (
@@ -115,7 +118,8 @@ func Connect(nc *nats.Conn, opts Options) (*Log, error) {
 	return New(js, opts), nil
 }
 
-// Close stops the Log's readers; later calls fail with replog.ErrClosed.
+// Close stops the Log's readers and deletes their consumers (each delete
+// bounded by Options.CallTimeout); later calls fail with replog.ErrClosed.
 func (l *Log) Close() {
 	l.mu.Lock()
 	if l.closed {
@@ -129,6 +133,7 @@ func (l *Log) Close() {
 	for _, s := range ss {
 		s.closeCursors()
 	}
+	l.deletes.Wait()
 }
 
 func (l *Log) isClosed() bool {
@@ -275,11 +280,31 @@ type stream struct {
 
 // cursor is an ordered consumer read from one goroutine at a time.
 type cursor struct {
+	s    *stream
+	cons jetstream.Consumer
 	it   jetstream.MessagesContext
 	next uint64
 }
 
-func (c *cursor) stop() { c.it.Stop() }
+// stop stops the reader and deletes its consumer on the server, in the
+// background (Close waits for it, bounded by Options.CallTimeout): a
+// reader that only stopped would keep its consumer, counted against the
+// stream's consumer limit, for readerInactive.
+func (c *cursor) stop() {
+	c.it.Stop()
+	info := c.cons.CachedInfo()
+	if info == nil {
+		return
+	}
+	l := c.s.l
+	l.deletes.Add(1)
+	go func() {
+		defer l.deletes.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), l.opts.CallTimeout)
+		defer cancel()
+		_ = c.s.js.DeleteConsumer(ctx, info.Name) // gone anyway after readerInactive
+	}()
+}
 
 func (s *stream) Name() string { return s.name }
 
@@ -474,8 +499,11 @@ func (s *stream) Purge(ctx context.Context, before uint64) error {
 }
 
 // Read implements replog.Stream. A read of one message that is stored is
-// one direct get; otherwise the stream's idle reader positioned at from is
-// used, or a new ordered consumer is started there. Such a read ends 20 µs
+// one direct get (when a follower answers that it has not stored it yet,
+// but the leader says it is stored, a few more gets within about 60 ms);
+// otherwise the stream's idle reader positioned at from is used, or a new
+// ordered consumer is started there, which is deleted when the reader
+// stops. Such a read ends 20 µs
 // after its last message when no other follows within that, and otherwise
 // collects messages (up to max) while they come at most 1 ms apart. An
 // ordered consumer silently starts at the first retained message when
@@ -503,6 +531,9 @@ func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, 
 		}
 		if !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return nil, err
+		}
+		if msgs, err := s.getStored(ctx, from); msgs != nil || err != nil {
+			return msgs, err
 		}
 	}
 	rctx := ctx
@@ -552,6 +583,38 @@ func (s *stream) get(ctx context.Context, seq uint64) (*jetstream.RawStreamMsg, 
 	return raw, err
 }
 
+// getStored reads message seq, which a direct get did not find, by gets
+// while the stream's leader says it is stored: a direct get may be
+// answered by a follower that has not stored it yet, and a reader
+// started for it would cost a consumer. It returns nil and no error when
+// seq is not stored yet, or when the gets kept failing to find it.
+func (s *stream) getStored(ctx context.Context, seq uint64) ([]replog.Msg, error) {
+	info, err := s.Info(ctx)
+	if err != nil || seq > info.Last {
+		return nil, nil
+	}
+	if seq < info.First {
+		return nil, &replog.TruncatedError{Stream: s.name, Requested: seq, First: info.First}
+	}
+	for wait := 500 * time.Microsecond; wait <= 32*time.Millisecond; wait *= 2 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w: get %d of %s: %w", replog.ErrTimeout, seq, s.name, ctx.Err())
+		case <-t.C:
+		}
+		raw, err := s.get(ctx, seq)
+		if err == nil {
+			return []replog.Msg{fromRaw(raw)}, nil
+		}
+		if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
 // readByGets reads up to max stored messages from from by direct gets,
 // one call each, stopping at the first not stored. With none stored it
 // returns the reader's error, why.
@@ -590,7 +653,8 @@ func (s *stream) idleCursor(from uint64) *cursor {
 }
 
 // readerInactive is how long the server keeps a reader's consumer once
-// nothing pulls from it: a stopped reader's consumer goes then. nats.go's
+// nothing pulls from it: the consumer of a reader whose delete failed (a
+// stopped reader deletes its own) goes then. nats.go's
 // default for ordered consumers is 5 minutes, and JetStream allows 1,000
 // consumers per stream by default, so readers started at over 3 a second
 // on one stream would exhaust it ("maximum consumers limit reached"). A
@@ -607,9 +671,11 @@ func (s *stream) newCursor(ctx context.Context, from uint64, want int) (*cursor,
 	if from < info.First {
 		return nil, &replog.TruncatedError{Stream: s.name, Requested: from, First: info.First}
 	}
+	var cons jetstream.Consumer
 	var it jetstream.MessagesContext
 	err = s.l.do(ctx, "reader of "+s.name, func(ctx context.Context) error {
-		cons, err := s.js.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		var err error
+		cons, err = s.js.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from,
 			InactiveThreshold: readerInactive,
 		})
@@ -623,7 +689,7 @@ func (s *stream) newCursor(ctx context.Context, from uint64, want int) (*cursor,
 	if err != nil {
 		return nil, err
 	}
-	return &cursor{it: it, next: from}, nil
+	return &cursor{s: s, cons: cons, it: it, next: from}, nil
 }
 
 // park keeps c for the next Read from c.next, stopping the oldest idle

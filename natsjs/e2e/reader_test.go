@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agora-exchange/agora/natsjs"
 	"github.com/agora-exchange/agora/replog"
 )
 
@@ -65,4 +68,45 @@ func TestReaderSurvivesLeaderKill(t *testing.T) {
 	require.Len(t, got, 1)
 	require.Equal(t, []byte("after"), got[0].Data)
 	require.NoError(t, c.Restart(leader))
+}
+
+// TestReadersDeleteTheirConsumers: readers started at many positions of
+// one stream, beyond the idle readers a handle keeps, leave no more
+// consumers on the server than the readers kept (JetStream allows 1,000
+// per stream by default); after Close, none.
+func TestReadersDeleteTheirConsumers(t *testing.T) {
+	t.Parallel() // each test runs its own cluster
+	c := startCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	nc := connect(t, c)
+	const kept = 2
+	l, err := natsjs.Connect(nc, natsjs.Options{CallTimeout: time.Second, Cursors: kept})
+	require.NoError(t, err)
+	s, err := l.Stream(ctx, replog.StreamConfig{Name: "READERS"})
+	require.NoError(t, err)
+	const n = 60
+	for i := range n {
+		_, err := s.Append(ctx, []byte{byte(i)}, replog.AppendOptions{ID: fmt.Sprint(i)})
+		require.NoError(t, err)
+	}
+	const reads = 20
+	for i := range reads {
+		from := uint64(1 + 3*i) // no idle reader is positioned there
+		msgs, err := s.Read(ctx, from, 2)
+		require.NoError(t, err)
+		require.Equal(t, from, msgs[0].Seq)
+	}
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	consumers := func() int {
+		st, err := js.Stream(ctx, "READERS")
+		require.NoError(t, err)
+		info, err := st.Info(ctx)
+		require.NoError(t, err)
+		return info.State.Consumers
+	}
+	waitFor(t, 10*time.Second, "the stopped readers' consumers deleted", func() bool { return consumers() <= kept })
+	l.Close()
+	require.Zero(t, consumers(), "Close waits for its readers' consumers to go")
 }
