@@ -110,8 +110,8 @@ func BenchmarkAppendSync(b *testing.B) {
 	reportLatency(b, lat)
 }
 
-// BenchmarkSubmit: gateway Submit to stored output (Wait), 4 shards, 3
-// NATS servers and 2 Agora nodes in one process; it reports throughput,
+// BenchmarkSubmit: gateway Submit to stored output (Wait), 4 shards
+// (AGORA_E2E_SHARDS sets them), 3 NATS servers and 2 Agora nodes in one process; it reports throughput,
 // CPU per command, the p50/p99 of Submit+Wait and the p50 of Submit alone
 // (the append of the command). clients=64 pipelines
 // from 64 goroutines (throughput, and latency under that load);
@@ -125,7 +125,7 @@ func BenchmarkSubmit(b *testing.B) {
 func benchSubmit(b *testing.B, clients int) {
 	c := startBenchCluster(b)
 	ctx := context.Background()
-	cfg := testConfig("BENCH", 4)
+	cfg := testConfig("BENCH", uint32(envInt("AGORA_E2E_SHARDS", 4)))
 	for _, name := range []string{"a", "b"} {
 		nd, err := StartNode(ctx, c.URLs(), name, cfg)
 		if err != nil {
