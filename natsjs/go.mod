@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261203114816-6e82328b728e
+	github.com/agora-exchange/agora v0.0.0-20261203124709-5571d1554df9
 	github.com/nats-io/nats.go v1.56.0
 )
 
