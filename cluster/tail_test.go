@@ -137,22 +137,29 @@ func (s *countingStream) count() int {
 	return s.reads
 }
 
+// storedOutputs returns a counting stream that holds outputs 1..n, output
+// i's data "out i".
+func storedOutputs(t *testing.T, ctx context.Context, n uint64) *countingStream {
+	t.Helper()
+	log := memlog.New(memlog.Options{})
+	t.Cleanup(log.Close)
+	ms, err := log.Stream(ctx, replog.StreamConfig{Name: "OUT"})
+	require.NoError(t, err)
+	for seq := uint64(1); seq <= n; seq++ {
+		_, err := replog.PutOutput(ctx, ms, seq, make([]byte, 32), fmt.Appendf(nil, "out %d", seq))
+		require.NoError(t, err)
+	}
+	return &countingStream{Stream: ms}
+}
+
 // TestOutputTailKeepsRecent: a wait for an output the tail read lately is
 // answered from what the tail kept, without reading the stream; one for an
 // output it read more than tailKeep outputs ago reads the stream.
 func TestOutputTailKeepsRecent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	log := memlog.New(memlog.Options{})
-	t.Cleanup(log.Close)
-	ms, err := log.Stream(ctx, replog.StreamConfig{Name: "OUT"})
-	require.NoError(t, err)
 	const n = 3 * tailKeep
-	for seq := uint64(1); seq <= n; seq++ {
-		_, err := replog.PutOutput(ctx, ms, seq, make([]byte, 32), fmt.Appendf(nil, "out %d", seq))
-		require.NoError(t, err)
-	}
-	s := &countingStream{Stream: ms}
+	s := storedOutputs(t, ctx, n)
 	tail := newOutputTail(s, replog.Retry{CallTimeout: 50 * time.Millisecond})
 	m, err := tail.wait(ctx, 10) // starts the tail, which reads a batch
 	require.NoError(t, err)
@@ -184,21 +191,13 @@ func TestOutputTailKeepsRecent(t *testing.T) {
 func TestOutputTailResumesWhereItStopped(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	log := memlog.New(memlog.Options{})
-	t.Cleanup(log.Close)
-	ms, err := log.Stream(ctx, replog.StreamConfig{Name: "OUT"})
-	require.NoError(t, err)
 	const n = 4 * tailKeep
-	for seq := uint64(1); seq <= n; seq++ {
-		_, err := replog.PutOutput(ctx, ms, seq, make([]byte, 32), fmt.Appendf(nil, "out %d", seq))
-		require.NoError(t, err)
-	}
-	s := &countingStream{Stream: ms}
+	s := storedOutputs(t, ctx, n)
 	tail := newOutputTail(s, replog.Retry{CallTimeout: 50 * time.Millisecond})
 	stopped := func() {
 		require.Eventually(t, func() bool { tail.mu.Lock(); defer tail.mu.Unlock(); return !tail.running }, 5*time.Second, time.Millisecond)
 	}
-	_, err = tail.wait(ctx, 10) // reads 10 .. 10+tailBatch-1
+	_, err := tail.wait(ctx, 10) // reads 10 .. 10+tailBatch-1
 	require.NoError(t, err)
 	stopped()
 	ahead := uint64(10 + tailBatch + 100)
