@@ -48,6 +48,15 @@
 // stream still answers direct gets: a Read that starts a reader gives it
 // half of its time, then reads what is stored by direct gets.
 //
+// Each reader is one ephemeral ordered consumer on the server, and
+// JetStream allows 1,000 consumers per stream by default. A stream keeps
+// at most Options.Cursors idle readers; a reader that stops (beyond that
+// number, after a failed read, or at Log.Close) deletes its consumer,
+// and a consumer whose delete failed goes 30 s after its last pull. A
+// one-message Read of a stored message is a direct get (tried again for
+// up to about 60 ms while a follower that has not stored it yet answers),
+// and starts a reader only when those gets fail.
+//
 // AppendBatch (replog.BatchAppender) sends a batch as asynchronous
 // publishes before awaiting the first answer; the cluster runtime
 // publishes a replica's outputs that way.
