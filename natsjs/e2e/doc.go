@@ -8,5 +8,6 @@
 // runs alone first (side by side with the others its healed streams were
 // seen to lag for over a minute). The benchmarks that do not partition run
 // on a cluster routed without the test's proxies (ClusterOptions.Direct);
-// AGORA_E2E_PROXIED=1 routes them through the proxies.
+// AGORA_E2E_PROXIED=1 routes them through the proxies. BenchmarkSubmit
+// runs 4 shards; AGORA_E2E_SHARDS sets another number.
 package e2e
