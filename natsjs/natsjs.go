@@ -91,6 +91,9 @@ type Log struct {
 	closed  bool
 	done    chan struct{}
 	deletes sync.WaitGroup // consumers of stopped readers being deleted
+	// draining is set once Close waits for deletes: a reader stopped
+	// after that deletes its consumer before its stop returns.
+	draining bool
 }
 
 var (
@@ -133,7 +136,27 @@ func (l *Log) Close() {
 	for _, s := range ss {
 		s.closeCursors()
 	}
+	l.mu.Lock()
+	l.draining = true
+	l.mu.Unlock()
 	l.deletes.Wait()
+}
+
+// background runs f on a goroutine of its own that Close waits for, or,
+// once Close waits, before it returns.
+func (l *Log) background(f func()) {
+	l.mu.Lock()
+	if l.draining {
+		l.mu.Unlock()
+		f()
+		return
+	}
+	l.deletes.Add(1)
+	l.mu.Unlock()
+	go func() {
+		defer l.deletes.Done()
+		f()
+	}()
 }
 
 func (l *Log) isClosed() bool {
@@ -296,14 +319,11 @@ func (c *cursor) stop() {
 	if info == nil {
 		return
 	}
-	l := c.s.l
-	l.deletes.Add(1)
-	go func() {
-		defer l.deletes.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), l.opts.CallTimeout)
+	c.s.l.background(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.s.l.opts.CallTimeout)
 		defer cancel()
 		_ = c.s.js.DeleteConsumer(ctx, info.Name) // gone anyway after readerInactive
-	}()
+	})
 }
 
 func (s *stream) Name() string { return s.name }
@@ -503,16 +523,16 @@ func (s *stream) Purge(ctx context.Context, before uint64) error {
 // but the leader says it is stored, a few more gets within about 60 ms);
 // otherwise the stream's idle reader positioned at from is used, or a new
 // ordered consumer is started there, which is deleted when the reader
-// stops. Such a read ends 20 µs
-// after its last message when no other follows within that, and otherwise
-// collects messages (up to max) while they come at most 1 ms apart. An
-// ordered consumer silently starts at the first retained message when
-// from was purged, so every message's seq is checked: a read that does
-// not begin at from fails with a *replog.TruncatedError naming from and
-// the first retained seq. A read below what this handle purged fails so at once; through
-// another handle, a direct get may for a moment be answered by a follower
-// that has not applied the purge yet and return the purged message, as
-// it was stored. Errors: *replog.TruncatedError, replog.ErrInvalid, replog.ErrTimeout,
+// stops. Such a read ends 20 µs after its last message when no other
+// follows within that, and otherwise collects messages (up to max) while
+// they come at most 1 ms apart. An ordered consumer silently starts at the
+// first retained message when from was purged, so every message's seq is
+// checked: a read that does not begin at from fails with a
+// *replog.TruncatedError naming from and the first retained seq. A read
+// below what this handle purged fails so at once; through another handle,
+// a direct get may for a moment be answered by a follower that has not
+// applied the purge yet and return the purged message, as it was stored.
+// Errors: *replog.TruncatedError, replog.ErrInvalid, replog.ErrTimeout,
 // replog.ErrClosed, the context's.
 func (s *stream) Read(ctx context.Context, from uint64, max int) ([]replog.Msg, error) {
 	if from == 0 || max < 1 {
