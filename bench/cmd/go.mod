@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261203131301-f9376c5578f2
+	github.com/agora-exchange/agora v0.0.0-20261203132139-7b8fa30d9fa6
 	gonum.org/v1/plot v0.17.0
 )
 

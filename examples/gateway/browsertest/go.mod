@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/examples/gateway/browsertest
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261203131301-f9376c5578f2
+	github.com/agora-exchange/agora v0.0.0-20261203132139-7b8fa30d9fa6
 	github.com/chromedp/chromedp v0.23.0
 )
 
