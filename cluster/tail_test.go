@@ -152,6 +152,12 @@ func storedOutputs(t *testing.T, ctx context.Context, n uint64) *countingStream 
 	return &countingStream{Stream: ms}
 }
 
+// waitStopped waits until tail has stopped reading.
+func waitStopped(t *testing.T, tail *outputTail) {
+	t.Helper()
+	require.Eventually(t, func() bool { tail.mu.Lock(); defer tail.mu.Unlock(); return !tail.running }, 5*time.Second, time.Millisecond)
+}
+
 // TestOutputTailKeepsRecent: a wait for an output the tail read lately is
 // answered from what the tail kept, without reading the stream; one for an
 // output it read more than tailKeep outputs ago reads the stream.
@@ -164,7 +170,7 @@ func TestOutputTailKeepsRecent(t *testing.T) {
 	m, err := tail.wait(ctx, 10) // starts the tail, which reads a batch
 	require.NoError(t, err)
 	require.Equal(t, "out 10", string(m.Data))
-	require.Eventually(t, func() bool { tail.mu.Lock(); defer tail.mu.Unlock(); return !tail.running }, 5*time.Second, time.Millisecond)
+	waitStopped(t, tail)
 	reads := s.count()
 	for _, seq := range []uint64{10, 11, tailBatch + 9} {
 		m, err := tail.wait(ctx, seq)
@@ -194,17 +200,14 @@ func TestOutputTailResumesWhereItStopped(t *testing.T) {
 	const n = 4 * tailKeep
 	s := storedOutputs(t, ctx, n)
 	tail := newOutputTail(s, replog.Retry{CallTimeout: 50 * time.Millisecond})
-	stopped := func() {
-		require.Eventually(t, func() bool { tail.mu.Lock(); defer tail.mu.Unlock(); return !tail.running }, 5*time.Second, time.Millisecond)
-	}
 	_, err := tail.wait(ctx, 10) // reads 10 .. 10+tailBatch-1
 	require.NoError(t, err)
-	stopped()
+	waitStopped(t, tail)
 	ahead := uint64(10 + tailBatch + 100)
 	m, err := tail.wait(ctx, ahead)
 	require.NoError(t, err)
 	require.Equal(t, fmt.Sprintf("out %d", ahead), string(m.Data))
-	stopped()
+	waitStopped(t, tail)
 	s.mu.Lock()
 	require.Equal(t, uint64(10+tailBatch), s.froms[len(s.froms)-1], "the tail went on from where it stopped")
 	s.mu.Unlock()
@@ -221,7 +224,7 @@ func TestOutputTailResumesWhereItStopped(t *testing.T) {
 	far := uint64(n - 10)
 	_, err = tail.wait(ctx, far)
 	require.NoError(t, err)
-	stopped()
+	waitStopped(t, tail)
 	s.mu.Lock()
 	require.Contains(t, s.froms, far)
 	s.mu.Unlock()

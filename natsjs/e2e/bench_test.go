@@ -111,11 +111,12 @@ func BenchmarkAppendSync(b *testing.B) {
 }
 
 // BenchmarkSubmit: gateway Submit to stored output (Wait), 4 shards
-// (AGORA_E2E_SHARDS sets them), 3 NATS servers and 2 Agora nodes in one process; it reports throughput,
-// CPU per command, the p50/p99 of Submit+Wait and the p50 of Submit alone
-// (the append of the command). clients=64 pipelines
-// from 64 goroutines (throughput, and latency under that load);
-// clients=1 submits one command at a time (latency without queueing).
+// (AGORA_E2E_SHARDS sets them), 3 NATS servers and 2 Agora nodes in one
+// process; it reports throughput, CPU per command, the p50/p99 of
+// Submit+Wait and the p50 of Submit alone (the append of the command).
+// clients=64 pipelines from 64 goroutines (throughput, and latency under
+// that load); clients=1 submits one command at a time (latency without
+// queueing).
 func BenchmarkSubmit(b *testing.B) {
 	for _, clients := range []int{64, 1} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { benchSubmit(b, clients) })
