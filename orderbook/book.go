@@ -199,15 +199,11 @@ type bookSide struct {
 // per market). It never reads the clock: time arrives as the now argument.
 type Book struct {
 	cfg    Config
-	sides  [3]bookSide   // indexed by Side; [0] unused
-	orders [][]order     // slab of order slots in chunks of chunkSize; see ord
-	cold   [][]orderCold // the cold halves, chunked alike; see cold
-	nslots int32         // slots handed out so far
-	free   int32         // free list of orders, linked through next
+	sides  [3]bookSide // indexed by Side; [0] unused
+	slots  orderSlots  // the resting orders and the index from ID to slot
 	levels []level
 	freeLv int32
-	index  orderIndex // order ID -> order slot
-	expiry []int32    // min-heap of GTD order indices by (expireAt, id)
+	expiry []int32 // min-heap of GTD order indices by (expireAt, id)
 	now    int64
 	pivot  levelKey
 	found  levelKey
@@ -226,18 +222,10 @@ func New(cfg Config) (*Book, error) {
 	free := btree.NewFreeListG[levelKey](64)
 	b := &Book{
 		cfg:    cfg,
-		free:   none,
 		freeLv: none,
-		index:  newOrderIndex(cfg.InitialOrders),
+		slots:  newOrderSlots(cfg.InitialOrders),
 	}
-	if cfg.InitialOrders > 0 {
-		b.orders = append(b.orders, make([]order, 0, min(cfg.InitialOrders, chunkSize)))
-		b.cold = append(b.cold, make([]orderCold, 0, min(cfg.InitialOrders, chunkSize)))
-		for range (cfg.InitialOrders - 1) / chunkSize {
-			b.orders = append(b.orders, make([]order, chunkSize))
-			b.cold = append(b.cold, make([]orderCold, chunkSize))
-		}
-	}
+	b.slots.moved = b.relink
 	b.sides[Buy] = bookSide{
 		tree:   btree.NewWithFreeListG(btreeDegree, func(a, b levelKey) bool { return a.price > b.price }, free),
 		prices: newHashIndex(0),
@@ -266,7 +254,7 @@ func (b *Book) mustHold() {
 func (b *Book) Config() Config { return b.cfg }
 
 // Len returns the number of resting orders.
-func (b *Book) Len() int { return b.index.Len() }
+func (b *Book) Len() int { return b.slots.Len() }
 
 // Now returns the latest command time the book has seen.
 func (b *Book) Now() int64 { return b.now }
@@ -300,7 +288,7 @@ func (b *Book) checkState(o *Order) error {
 	if o.TIF == GTD && o.ExpireAt <= b.now {
 		return ErrExpired
 	}
-	if _, dup := b.index.get(uint64(o.ID)); dup {
+	if _, dup := b.slots.find(o.ID); dup {
 		return ErrDuplicateID
 	}
 	if o.Type == Limit && (o.TIF == GTC || o.TIF == GTD) && b.full() {
@@ -325,7 +313,7 @@ func (b *Book) CheckAmend(id OrderID, owner catalog.ParticipantID, price catalog
 	if err := b.cfg.CheckSteps(price, qty, 0); err != nil {
 		return err
 	}
-	oi, ok := b.index.get(uint64(id))
+	oi, ok := b.slots.find(id)
 	if !ok {
 		return ErrUnknownOrder
 	}
@@ -585,64 +573,29 @@ func (b *Book) fillable(o *Order) catalog.Qty {
 	return o.Qty - rem
 }
 
-// Orders live in chunks of chunkSize slots, so a large book grows without
-// copying the orders it already holds; the first chunk grows by doubling, so
-// a small book stays small. A pointer from ord is valid until the next
-// alloc.
-const (
-	chunkBits = 12
-	chunkSize = 1 << chunkBits
-)
-
-// ord returns the hot part of order slot oi.
-func (b *Book) ord(oi int32) *order { return &b.orders[oi>>chunkBits][oi&(chunkSize-1)] }
+// ord returns the hot part of order slot oi, valid until the next insert.
+func (b *Book) ord(oi int32) *order { return b.slots.ord(oi) }
 
 // coldOf returns the cold part of order slot oi.
-func (b *Book) coldOf(oi int32) *orderCold { return &b.cold[oi>>chunkBits][oi&(chunkSize-1)] }
+func (b *Book) coldOf(oi int32) *orderCold { return b.slots.coldOf(oi) }
 
 // add puts incoming order o into a new slot and rests it with open
 // quantity qty, of orig ever requested and cancelled removed. The caller has
 // checked that the book is not full and o.ID is new.
 func (b *Book) add(o *Order, qty, orig, cancelled catalog.Qty) {
-	oi := b.alloc()
+	oi := b.slots.insert(o.ID)
 	*b.ord(oi) = order{
 		id: o.ID, price: o.Price, qty: qty, minQty: o.MinQty, owner: o.Owner, tag: o.Tag,
 		prev: none, next: none, level: none, heapIdx: none,
 		side: o.Side, tif: o.TIF, stp: o.STP,
 	}
 	*b.coldOf(oi) = orderCold{orig: orig, cancelled: cancelled, expireAt: o.ExpireAt}
-	b.index.put(uint64(o.ID), oi)
 	b.rest(oi)
 }
 
 // full reports whether the book holds Config.MaxOrders resting orders, at
 // most math.MaxInt32, so that alloc can always hand out a slot otherwise.
-func (b *Book) full() bool { return b.index.Len() >= b.cfg.MaxOrders }
-
-// alloc returns the index of a free order slot.
-func (b *Book) alloc() int32 {
-	if b.free != none {
-		oi := b.free
-		b.free = b.ord(oi).next
-		return oi
-	}
-	switch {
-	case b.nslots < chunkSize:
-		// The first chunk grows by doubling, so a small book stays small.
-		if len(b.orders) == 0 {
-			b.orders = append(b.orders, nil)
-			b.cold = append(b.cold, nil)
-		}
-		b.orders[0] = append(b.orders[0], order{})
-		b.cold[0] = append(b.cold[0], orderCold{})
-	case int(b.nslots>>chunkBits) == len(b.orders):
-		b.orders = append(b.orders, make([]order, chunkSize))
-		b.cold = append(b.cold, make([]orderCold, chunkSize))
-	}
-	oi := b.nslots
-	b.nslots++
-	return oi
-}
+func (b *Book) full() bool { return b.slots.Len() >= b.cfg.MaxOrders }
 
 // rest appends order oi to the tail of its price level, creating the level if
 // needed, and registers it for expiry if it is GTD.
@@ -738,6 +691,29 @@ func (b *Book) unlink(oi int32) {
 	b.freeLv = li
 }
 
+// relink points the links into the slab at slot to, where the order of
+// slot from now rests (orderSlots moves orders only while a book inserts
+// one, when every order held is linked or in the expiry heap).
+func (b *Book) relink(from, to int32) {
+	o := b.ord(to)
+	if o.level != none {
+		lv := &b.levels[o.level]
+		if o.prev != none {
+			b.ord(o.prev).next = to
+		} else {
+			lv.head = to
+		}
+		if o.next != none {
+			b.ord(o.next).prev = to
+		} else {
+			lv.tail = to
+		}
+	}
+	if o.heapIdx != none {
+		b.expiry[o.heapIdx] = to
+	}
+}
+
 // remove takes order oi out of the book entirely and frees its slot. The
 // order may already be unlinked from its level (an amend re-entering the
 // book that then fills completely or is stopped by self-trade prevention).
@@ -749,9 +725,7 @@ func (b *Book) remove(oi int32) {
 	if o.heapIdx != none {
 		b.heapRemove(o.heapIdx)
 	}
-	b.index.del(uint64(o.id))
-	*o = order{next: b.free, prev: none, level: none, heapIdx: none}
-	b.free = oi
+	b.slots.release(oi)
 }
 
 // Cancel expires due GTD orders, then removes order id, which must belong to
@@ -765,7 +739,7 @@ func (b *Book) Cancel(id OrderID, owner catalog.ParticipantID, now int64, dst []
 		defer b.mustHold()
 	}
 	dst = b.advance(now, dst)
-	oi, ok := b.index.get(uint64(id))
+	oi, ok := b.slots.find(id)
 	if !ok {
 		return dst, ErrUnknownOrder
 	}
@@ -803,7 +777,7 @@ func (b *Book) Amend(id OrderID, owner catalog.ParticipantID, price catalog.Pric
 		return dst, Result{}, err
 	}
 	dst = b.advance(now, dst)
-	oi, ok := b.index.get(uint64(id))
+	oi, ok := b.slots.find(id)
 	if !ok {
 		return dst, Result{}, ErrUnknownOrder
 	}

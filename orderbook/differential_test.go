@@ -401,6 +401,39 @@ func runRandom(t *testing.T, seed uint64, n int, cfg Config) *harness {
 	return h
 }
 
+// TestDifferentialPaged runs the random commands of TestDifferential on
+// books that page their orders from the first one and whose ID window
+// spans 4 pages, so that the few orders of these small books rest in page
+// blocks, move to the hash index as their pages thin out or leave the
+// window, and must behave exactly as the reference's all the same.
+func TestDifferentialPaged(t *testing.T) {
+	n := 20_000 * longRun()
+	if testing.Short() {
+		n /= 10
+	}
+	for i, seed := range []uint64{3, 0x51075} {
+		cfg := Config{DefaultSTP: STP(i % 4)}
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, cfg)
+			h.book.slots.small, h.book.slots.span = 0, 4
+			g := newGen(seed)
+			paged, moved := 0, 0
+			h.book.slots.moved = func(from, to int32) {
+				moved++
+				h.book.relink(from, to)
+			}
+			for i := 0; i < n; i++ {
+				h.step(g.next(h.ref), true)
+				paged = max(paged, h.book.slots.dense)
+			}
+			h.compareState()
+			require.NotZero(t, paged, "no order rested in a page block")
+			require.NotZero(t, moved, "no order moved out of a page")
+		})
+	}
+}
+
 // TestDifferential runs 4 seeds × 50,000 random commands (× 10 with
 // AGORA_LONG=1) against the reference matcher.
 func TestDifferential(t *testing.T) {

@@ -9,17 +9,19 @@
 // of orders linked intrusively, so a cancel is O(1) after the ID lookup,
 // plus O(log L) when its level empties. Order IDs that arrive densely (a
 // counter, perhaps under a constant high part, as the exchange issues them)
-// are found by direct addressing in pages of a window of consecutive IDs,
-// with no hashing; any other ID falls back to an open-addressing hash index
-// without tombstones, and memory stays bounded by the number of resting
-// orders whatever IDs a caller sends. The cost of an operation therefore
-// depends on the depth of the book only through O(log L) level creation and
-// removal, and through cache misses. Orders live in a slab of fixed-size
-// chunks owned by the book and are recycled through a free list, as are
-// levels and B-tree nodes: once the book has grown to its working size,
-// Place, Cancel, Amend and matching allocate nothing. What matching and
-// cancel touch of an order fits one 64-byte cache line; the rest lives in
-// a parallel slab.
+// rest where their ID says: each page of 64 consecutive IDs in a window owns
+// a block of 64 order slots, so finding an order reads a small directory and
+// the order itself, with no hashing and, in a deep book, one cache miss.
+// Any other ID, and the orders of a page that has thinned to a few
+// long-lived ones, go to an open-addressing hash index without tombstones,
+// and memory stays bounded by the number of resting orders whatever IDs a
+// caller sends. The cost of an operation therefore depends on the depth of
+// the book only through O(log L) level creation and removal, and through
+// cache misses. Orders live in a slab of fixed-size chunks owned by the
+// book and are recycled through free lists, as are levels and B-tree nodes:
+// once the book has grown to its working size, Place, Cancel, Amend and
+// matching allocate nothing. What matching and cancel touch of an order
+// fits one 64-byte cache line; the rest lives in a parallel slab.
 //
 // # Validation
 //

@@ -15,7 +15,9 @@ var ErrInvariant = errors.New("orderbook: invariant broken")
 //   - price levels are strictly ordered on each side, non-empty, and their
 //     cached totals and counts match their queues;
 //   - queues are well linked, and every order sits on its own side and price;
-//   - the order index holds exactly the resting orders;
+//   - the order index holds exactly the resting orders, each in the slot
+//     its ID's page or the hash index names, and the slots' free lists and
+//     counts agree with what they hold;
 //   - the cached best level of each side is the tree's first;
 //   - the book is not crossed (best bid < best ask), except in call mode;
 //   - each order conserves quantity: original = filled + open + cancelled;
@@ -78,7 +80,7 @@ func (b *Book) CheckInvariants() error {
 					err = fail("order %d: original %d < open %d + cancelled %d", o.id, c.orig, o.qty, c.cancelled)
 					return false
 				}
-				if idx, ok := b.index.get(uint64(o.id)); !ok || idx != oi {
+				if idx, ok := b.slots.find(o.id); !ok || idx != oi {
 					err = fail("order %d missing from index", o.id)
 					return false
 				}
@@ -122,8 +124,11 @@ func (b *Book) CheckInvariants() error {
 			return fail("%v side empty but best is %d", side, s.best)
 		}
 	}
-	if seen != b.index.Len() {
-		return fail("index holds %d orders, levels %d", b.index.Len(), seen)
+	if seen != b.slots.Len() {
+		return fail("index holds %d orders, levels %d", b.slots.Len(), seen)
+	}
+	if err := b.slots.check(); err != nil {
+		return err
 	}
 	if gtd != len(b.expiry) {
 		return fail("expiry heap holds %d, GTD orders %d", len(b.expiry), gtd)

@@ -105,7 +105,7 @@ func (b *Book) Orders(side Side) iter.Seq[OrderInfo] {
 
 // Order returns the resting order id. O(1).
 func (b *Book) Order(id OrderID) (OrderInfo, bool) {
-	oi, ok := b.index.get(uint64(id))
+	oi, ok := b.slots.find(id)
 	if !ok {
 		return OrderInfo{}, false
 	}

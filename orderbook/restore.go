@@ -40,7 +40,7 @@ func (b *Book) Restore(o OrderInfo) error {
 	case o.STP >= stpEnd:
 		return fail(ErrInvalidSTP)
 	}
-	if _, dup := b.index.get(uint64(o.ID)); dup {
+	if _, dup := b.slots.find(o.ID); dup {
 		return ErrDuplicateID
 	}
 	if !b.crossAllowed() {
