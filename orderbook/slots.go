@@ -41,18 +41,21 @@ type orderSlots struct {
 	nslots int32         // slots made so far
 	free   int32         // free list of loose slots, linked through next
 
-	dir    []int32  // ring: page number & (len-1) -> pages index + 1, 0 = none
-	lo     uint64   // the window: page numbers [lo, hi) map through dir
-	hi     uint64   //
-	pages  []idPage // page headers, in use or free
-	spare  []int32  // indices of free headers in pages
-	used   int      // pages in use
-	dense  int      // orders held in page blocks
-	hash   hashIndex
-	span   uint64   // most pages the window spans: maxDir (tests lower it)
-	small  int      // hashed orders before the first page: smallBook (tests lower it)
-	thin   []uint64 // a queue, from thinAt: pages whose orders fell below thinPage
-	thinAt int
+	dir   []int32  // ring: page number & (len-1) -> pages index + 1, 0 = none
+	lo    uint64   // the window: page numbers [lo, hi) map through dir
+	hi    uint64   //
+	pages []idPage // page headers, in use or free
+	spare []int32  // indices of free headers in pages
+	used  int      // pages in use
+	dense int      // orders held in page blocks
+	hash  hashIndex
+	span  uint64 // most pages the window spans: maxDir (tests lower it)
+	small int    // hashed orders before the first page: smallBook (tests lower it)
+	// hashTop is one past the greatest page number of an ID ever hashed:
+	// a new ID of a later page need not be looked for in the hash index.
+	hashTop uint64
+	thin    []uint64 // a queue, from thinAt: pages whose orders fell below thinPage
+	thinAt  int
 
 	checked []uint64 // check's scratch
 
@@ -129,6 +132,9 @@ func (s *orderSlots) find(id OrderID) (int32, bool) {
 		if oi := pg.base + int32(id&pageMask); s.ord(oi).id == id {
 			return oi, true
 		}
+		if uint64(id)>>pageBits >= s.hashTop {
+			return 0, false // no hashed ID is of this page or a later one
+		}
 	}
 	if s.hash.n == 0 {
 		return 0, false
@@ -153,8 +159,14 @@ func (s *orderSlots) insert(id OrderID) int32 {
 		return pg.base + int32(id&pageMask)
 	}
 	oi := s.loose()
-	s.hash.put(uint64(id), oi)
+	s.hashed(id, oi)
 	return oi
+}
+
+// hashed records in the hash index that order id rests in loose slot oi.
+func (s *orderSlots) hashed(id OrderID, oi int32) {
+	s.hash.put(uint64(id), oi)
+	s.hashTop = max(s.hashTop, uint64(id)>>pageBits+1)
 }
 
 // release frees slot oi, whose order leaves the book.
@@ -324,7 +336,7 @@ func (s *orderSlots) hashPage(p uint64) {
 		to := s.loose() // may grow the slab: no pointer survives it
 		*s.ord(to), *s.coldOf(to) = *s.ord(from), *s.coldOf(from)
 		*s.ord(from) = order{prev: none, next: none, level: none, heapIdx: none}
-		s.hash.put(uint64(id), to)
+		s.hashed(id, to)
 		if s.moved != nil {
 			s.moved(from, to)
 		}
@@ -402,7 +414,7 @@ func (s *orderSlots) check() error {
 		if h.key == 0 {
 			continue
 		}
-		if h.val < 0 || h.val >= s.nslots || inBlock(h.val) || uint64(s.ord(h.val).id) != h.key {
+		if h.val < 0 || h.val >= s.nslots || inBlock(h.val) || uint64(s.ord(h.val).id) != h.key || h.key>>pageBits >= s.hashTop {
 			return fail("hashed order %d at slot %d", h.key, h.val)
 		}
 	}
