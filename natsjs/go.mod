@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261203132139-7b8fa30d9fa6
+	github.com/agora-exchange/agora v0.0.0-20261203154111-ffd97357a4c4
 	github.com/nats-io/nats.go v1.56.0
 )
 

@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/examples/gateway/browsertest
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261203132139-7b8fa30d9fa6
+	github.com/agora-exchange/agora v0.0.0-20261203154111-ffd97357a4c4
 	github.com/chromedp/chromedp v0.23.0
 )
 
