@@ -27,7 +27,11 @@ import "fmt"
 // use hold at least pageSize/minFill orders each on average, and the
 // directory never spans more than maxDir pages (when the window must slide
 // further, the orders of its oldest page move to loose slots and are
-// hashed, and its block serves the next page).
+// hashed, and its block serves the next page). A page whose orders fall
+// below thinPage is queued, and the next insert moves its orders the same
+// way, so a block of pageSize slots never stays for a few long-lived
+// orders. Orders move only during an insert, when the book holds no slot
+// number, and moved reports each move so the book can mend its links.
 //
 // The slab grows in chunks of chunkSize slots, so a large book never copies
 // the orders it holds; the first chunk grows by doubling, so a small book
