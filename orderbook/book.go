@@ -594,7 +594,7 @@ func (b *Book) add(o *Order, qty, orig, cancelled catalog.Qty) {
 }
 
 // full reports whether the book holds Config.MaxOrders resting orders, at
-// most math.MaxInt32, so that alloc can always hand out a slot otherwise.
+// most math.MaxInt32, so that insert can always hand out a slot otherwise.
 func (b *Book) full() bool { return b.slots.Len() >= b.cfg.MaxOrders }
 
 // rest appends order oi to the tail of its price level, creating the level if

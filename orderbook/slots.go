@@ -37,8 +37,10 @@ import "fmt"
 // the orders it holds; the first chunk grows by doubling, so a small book
 // stays small. A pointer from ord is valid until the next insert.
 //
-// find, insert and release cost O(1); insert allocates only when the slab,
-// a page, the directory or the hash index grows.
+// find and release cost O(1), insert O(1) amortised (it may move the
+// orders of one thin page, or of the page leaving the window: at most
+// pageSize). insert allocates only when the slab, a page, the directory or
+// the hash index grows, release only when the queue of thin pages does.
 type orderSlots struct {
 	orders [][]order     // slot oi at orders[oi>>chunkBits][oi&(chunkSize-1)]
 	cold   [][]orderCold // the cold halves, chunked alike
