@@ -97,12 +97,12 @@ func (b *Book) crossed() bool {
 
 // placeCall handles a validated order in call mode: limit GTC/GTD orders
 // rest without matching, everything else is cancelled.
-func (b *Book) placeCall(o *Order, dst []Event) ([]Event, Result, error) {
+func (b *Book) placeCall(o *Order, namesake int32, dst []Event) ([]Event, Result, error) {
 	if o.Type == Market || o.TIF == IOC || o.TIF == FOK {
 		dst = append(dst, Event{Kind: EventCancel, Reason: CancelAuctionOnly, Side: o.Side, Owner: o.Owner, OrderID: o.ID, Price: o.Price, Qty: o.Qty, Tag: o.Tag})
 		return dst, Result{Cancelled: o.Qty}, nil
 	}
-	b.add(o, o.Qty, o.Qty, 0)
+	b.add(o, o.Qty, o.Qty, 0, namesake)
 	return dst, Result{Resting: o.Qty}, nil
 }
 
@@ -283,7 +283,7 @@ func (b *Book) Uncross(ref catalog.Price, now int64, dst []Event) ([]Event, Uncr
 		if bl == none || al == none || b.levels[bl].price < u.Price || b.levels[al].price > u.Price {
 			break // unreachable: Volume <= min(BuyQty, SellQty)
 		}
-		bi, ai := b.levels[bl].head, b.levels[al].head
+		bi, ai := b.liveHead(bl), b.liveHead(al)
 		bo, ao := b.ord(bi), b.ord(ai)
 		x := min(left, bo.qty, ao.qty)
 		left -= x
@@ -315,4 +315,16 @@ func (b *Book) Uncross(ref catalog.Price, now int64, dst []Event) ([]Event, Uncr
 	}
 	u.Volume -= left
 	return dst, u, nil
+}
+
+// liveHead reaps the cancelled orders at the head of level li, which holds
+// a live order, and returns the first live one.
+func (b *Book) liveHead(li int32) int32 {
+	oi := b.levels[li].head
+	for b.ord(oi).qty == 0 {
+		next := b.ord(oi).next
+		b.reap(oi)
+		oi = next
+	}
+	return oi
 }

@@ -30,6 +30,7 @@ func (b *Book) CheckInvariants() error {
 	}
 	seen := 0
 	gtd := 0
+	buried := 0
 	for _, side := range [2]Side{Buy, Sell} {
 		s := &b.sides[side]
 		var prev catalog.Price
@@ -60,7 +61,7 @@ func (b *Book) CheckInvariants() error {
 				return false
 			}
 			var total catalog.Qty
-			var count int32
+			var count, dead int32
 			p := none
 			for oi := lv.head; oi != none; oi = b.ord(oi).next {
 				o := b.ord(oi)
@@ -72,9 +73,28 @@ func (b *Book) CheckInvariants() error {
 					err = fail("order %d on wrong side/price/level", o.id)
 					return false
 				}
-				if o.qty <= 0 {
+				if o.qty < 0 {
 					err = fail("order %d has open qty %d", o.id, o.qty)
 					return false
+				}
+				if o.qty == 0 {
+					// Cancelled, still linked: held by the slots, out of
+					// the heap and of find's view.
+					if idx, ok := b.slots.find(o.id); !ok || idx != oi {
+						err = fail("cancelled order %d missing from the slots", o.id)
+						return false
+					}
+					if _, ok := b.find(o.id); ok || o.heapIdx != none {
+						err = fail("cancelled order %d still findable or in the heap", o.id)
+						return false
+					}
+					dead++
+					p = oi
+					if dead > lv.dead {
+						err = fail("%v level %d: more cancelled orders than %d", side, k.price, lv.dead)
+						return false
+					}
+					continue
 				}
 				if c := b.coldOf(oi); c.cancelled < 0 || c.orig-o.qty-c.cancelled < 0 {
 					err = fail("order %d: original %d < open %d + cancelled %d", o.id, c.orig, o.qty, c.cancelled)
@@ -107,11 +127,16 @@ func (b *Book) CheckInvariants() error {
 				err = fail("%v level %d: tail %d, last %d", side, k.price, lv.tail, p)
 				return false
 			}
-			if total != lv.qty || count != lv.count {
-				err = fail("%v level %d: cached qty/count %d/%d, actual %d/%d", side, k.price, lv.qty, lv.count, total, count)
+			if total != lv.qty || count != lv.count || dead != lv.dead {
+				err = fail("%v level %d: cached qty/count/dead %d/%d/%d, actual %d/%d/%d", side, k.price, lv.qty, lv.count, lv.dead, total, count, dead)
+				return false
+			}
+			if dead > count {
+				err = fail("%v level %d: %d cancelled orders linked beside %d live", side, k.price, dead, count)
 				return false
 			}
 			seen += int(count)
+			buried += int(dead)
 			return true
 		})
 		if err != nil {
@@ -124,8 +149,14 @@ func (b *Book) CheckInvariants() error {
 			return fail("%v side empty but best is %d", side, s.best)
 		}
 	}
-	if seen != b.slots.Len() {
-		return fail("index holds %d orders, levels %d", b.slots.Len(), seen)
+	if buried != b.dead {
+		return fail("levels link %d cancelled orders, book counts %d", buried, b.dead)
+	}
+	if seen+buried != b.slots.Len() {
+		return fail("index holds %d orders, levels %d and %d cancelled", b.slots.Len(), seen, buried)
+	}
+	if b.slots.Len() > b.cfg.MaxOrders {
+		return fail("slots hold %d orders, more than MaxOrders %d", b.slots.Len(), b.cfg.MaxOrders)
 	}
 	if err := b.slots.check(); err != nil {
 		return err

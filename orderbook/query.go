@@ -77,7 +77,7 @@ func (b *Book) OrdersAt(side Side, price catalog.Price) iter.Seq[OrderInfo] {
 			return
 		}
 		for oi := b.levels[li].head; oi != none; oi = b.ord(oi).next {
-			if !yield(b.info(oi)) {
+			if b.ord(oi).qty != 0 && !yield(b.info(oi)) {
 				return
 			}
 		}
@@ -94,7 +94,7 @@ func (b *Book) Orders(side Side) iter.Seq[OrderInfo] {
 		}
 		b.sides[side].tree.Ascend(func(k levelKey) bool {
 			for oi := b.levels[k.idx].head; oi != none; oi = b.ord(oi).next {
-				if !yield(b.info(oi)) {
+				if b.ord(oi).qty != 0 && !yield(b.info(oi)) {
 					return false
 				}
 			}
@@ -105,7 +105,7 @@ func (b *Book) Orders(side Side) iter.Seq[OrderInfo] {
 
 // Order returns the resting order id. O(1).
 func (b *Book) Order(id OrderID) (OrderInfo, bool) {
-	oi, ok := b.slots.find(id)
+	oi, ok := b.find(id)
 	if !ok {
 		return OrderInfo{}, false
 	}

@@ -40,8 +40,12 @@ func (b *Book) Restore(o OrderInfo) error {
 	case o.STP >= stpEnd:
 		return fail(ErrInvalidSTP)
 	}
-	if _, dup := b.slots.find(o.ID); dup {
-		return ErrDuplicateID
+	namesake := none
+	if oi, held := b.slots.find(o.ID); held {
+		if b.ord(oi).qty != 0 {
+			return ErrDuplicateID
+		}
+		namesake = oi
 	}
 	if !b.crossAllowed() {
 		if p, _, ok := b.best(o.Side.Opposite()); ok && crosses(o.Side, o.Price, p, false) {
@@ -52,6 +56,6 @@ func (b *Book) Restore(o OrderInfo) error {
 		return ErrCapacity
 	}
 	in := Order{ID: o.ID, Owner: o.Owner, Side: o.Side, TIF: o.TIF, Price: o.Price, MinQty: o.MinQty, ExpireAt: o.ExpireAt, STP: o.STP, Tag: o.Tag}
-	b.add(&in, o.Qty, o.Original, o.Cancelled)
+	b.add(&in, o.Qty, o.Original, o.Cancelled, namesake)
 	return nil
 }

@@ -75,6 +75,7 @@ type orderSlots struct {
 type idPage struct {
 	base int32 // first slot of the page's block
 	live int32 // orders held in the block
+	dead int32 // of them, cancelled orders still linked (see bury)
 }
 
 // Orders live in chunks of chunkSize slots; pages cover pageSize IDs.
@@ -193,6 +194,43 @@ func (s *orderSlots) release(oi int32) {
 	s.hash.del(uint64(o.id))
 	*o = order{next: s.free, prev: none, level: none, heapIdx: none}
 	s.free = oi
+}
+
+// blockPage returns the header of the page whose block holds slot oi, or
+// nil for a loose slot.
+func (s *orderSlots) blockPage(oi int32) *idPage {
+	id := s.ord(oi).id
+	if pg := s.page(uint64(id) >> pageBits); pg != nil && pg.base+int32(id&pageMask) == oi {
+		return pg
+	}
+	return nil
+}
+
+// bury counts the order of slot oi, which stays held, as cancelled (a
+// cancelled order the book leaves linked). It counts nothing and returns
+// false, with the base of the block, when oi is in a block whose page
+// would then hold fewer than thinPage orders that are not cancelled: the
+// book then unlinks the page's cancelled orders and removes this one, so
+// that cancelled orders never keep a block that would otherwise thin or
+// free. Cost: O(1).
+func (s *orderSlots) bury(oi int32) (ok bool, base int32) {
+	pg := s.blockPage(oi)
+	if pg == nil {
+		return true, 0
+	}
+	if pg.live-pg.dead-1 < thinPage {
+		return false, pg.base
+	}
+	pg.dead++
+	return true, 0
+}
+
+// unbury undoes bury for slot oi, whose cancelled order is about to be
+// released.
+func (s *orderSlots) unbury(oi int32) {
+	if pg := s.blockPage(oi); pg != nil {
+		pg.dead--
+	}
 }
 
 // loose returns a free loose slot.
@@ -349,7 +387,7 @@ func (s *orderSlots) hashPage(p uint64) {
 	}
 	pg = s.page(p)
 	s.dense -= int(pg.live)
-	pg.live = 0
+	pg.live, pg.dead = 0, 0
 	s.freePage(p)
 }
 
@@ -383,7 +421,7 @@ func (s *orderSlots) check() error {
 		if pg.base < 0 || pg.base+pageSize > s.nslots {
 			return fail("page %d has block %d of %d slots", p, pg.base, s.nslots)
 		}
-		live := 0
+		live, dead := 0, 0
 		for off := int32(0); off < pageSize; off++ {
 			oi := pg.base + off
 			mark(oi)
@@ -392,6 +430,9 @@ func (s *orderSlots) check() error {
 				continue
 			}
 			live++
+			if o := s.ord(oi); o.qty == 0 && o.level != none {
+				dead++
+			}
 			if uint64(id)>>pageBits != p || int32(id&pageMask) != off {
 				return fail("order %d rests in page %d at %d", id, p, off)
 			}
@@ -399,11 +440,14 @@ func (s *orderSlots) check() error {
 		if int(pg.live) != live || live == 0 {
 			return fail("page %d counts %d orders, holds %d", p, pg.live, live)
 		}
+		if int(pg.dead) != dead {
+			return fail("page %d counts %d cancelled orders, holds %d", p, pg.dead, dead)
+		}
 		dense += live
 	}
 	for _, pi := range s.spare {
-		if pg := s.pages[pi]; pg.live != 0 {
-			return fail("free page header %d counts %d orders", pi, pg.live)
+		if pg := s.pages[pi]; pg.live != 0 || pg.dead != 0 {
+			return fail("free page header %d counts %d orders, %d cancelled", pi, pg.live, pg.dead)
 		} else {
 			if pg.base < 0 || pg.base+pageSize > s.nslots {
 				return fail("free page header %d has block %d of %d slots", pi, pg.base, s.nslots)
