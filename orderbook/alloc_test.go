@@ -113,7 +113,10 @@ func TestAllocsSteadyState(t *testing.T) {
 // TestAllocsLongChurn counts every allocation, not the per-run average that
 // AllocsPerRun rounds down, over a long place/cancel churn with fresh IDs:
 // it is where occasional growth of the index map (tombstones left by
-// deletes) would show.
+// deletes) would show. It runs twice: as the warm book is, where cancels
+// unlink at once, and with cancels leaving their orders linked as in a
+// book of buryFrom orders, where the cancelled orders must reach a steady
+// number too.
 func TestAllocsLongChurn(t *testing.T) {
 	if testing.CoverMode() != "" || raceEnabled || invariantsEnabled {
 		// With -tags invariants every operation also runs the O(n) full
@@ -121,35 +124,52 @@ func TestAllocsLongChurn(t *testing.T) {
 		// allocation count is the plain build's to measure.
 		t.Skip("allocation counts are only meaningful without instrumentation")
 	}
-	b, dst := warmBook(t)
-	next := OrderID(1 << 40)
-	const window = 1000 // orders resting at once, beyond the warm book
-	churn := func(n int) {
-		for i := 0; i < n; i++ {
-			var err error
-			dst, _, err = b.Place(lim(next, 5, Sell, catalog.Price(1200+int(next)%30), 3), 3, dst[:0])
-			if err != nil {
-				t.Fatal(err)
+	for _, bury := range []bool{false, true} {
+		b, dst := warmBook(t)
+		if bury {
+			// An order resting at the head of each level the churn
+			// uses, so that its cancels fall in the middle of queues.
+			b.buryFrom = 0
+			for p := range 30 {
+				var err error
+				dst, _, err = b.Place(lim(OrderID(1<<39+p), 6, Sell, catalog.Price(1200+p), 3), 3, dst[:0])
+				require.NoError(t, err)
 			}
-			if dst, err = b.Cancel(next-window, 5, 3, dst[:0]); err != nil && i >= window {
-				t.Fatal(err)
-			}
-			next++
 		}
+		next := OrderID(1 << 40)
+		const window = 1000 // orders resting at once, beyond the warm book
+		churn := func(n int) {
+			for i := 0; i < n; i++ {
+				var err error
+				dst, _, err = b.Place(lim(next, 5, Sell, catalog.Price(1200+int(next)%30), 3), 3, dst[:0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if dst, err = b.Cancel(next-window, 5, 3, dst[:0]); err != nil && i >= window {
+					t.Fatal(err)
+				}
+				next++
+			}
+		}
+		churn(2 * window)
+		if bury {
+			require.Positive(t, b.dead, "cancels left orders linked")
+		}
+		// MemStats counts the whole process, so a stray runtime allocation
+		// (a GC cycle starting, say) can land in a window now and then. A
+		// real allocation on the book's path would show in every window,
+		// hundreds of thousands of times, so the quietest of three windows
+		// must show none.
+		least := uint64(1 << 63)
+		for range 3 {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			churn(200_000)
+			runtime.ReadMemStats(&after)
+			least = min(least, after.Mallocs-before.Mallocs)
+		}
+		require.Equal(t, uint64(0), least, "allocations over 200,000 place+cancel pairs (cancelled orders linked: %v)", bury)
+		require.NoError(t, b.CheckInvariants())
 	}
-	churn(2 * window)
-	// MemStats counts the whole process, so a stray runtime allocation
-	// (a GC cycle starting, say) can land in a window now and then. A real
-	// allocation on the book's path would show in every window, hundreds of
-	// thousands of times, so the quietest of three windows must show none.
-	least := uint64(1 << 63)
-	for range 3 {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		churn(200_000)
-		runtime.ReadMemStats(&after)
-		least = min(least, after.Mallocs-before.Mallocs)
-	}
-	require.Equal(t, uint64(0), least, "allocations over 200,000 place+cancel pairs")
 }

@@ -188,7 +188,8 @@ type orderCold struct {
 // (dead), and the order is not at either end of the queue; otherwise it
 // unlinks at once. A level whose live orders fall
 // below its cancelled ones unlinks them all (compact), so dead <= count
-// always.
+// always; a cancel that would leave its page of IDs fewer than thinPage
+// orders not cancelled unlinks the page's cancelled ones (reapBlock).
 type level struct {
 	price catalog.Price
 	qty   catalog.Qty
@@ -373,7 +374,7 @@ func (b *Book) advance(now int64, dst []Event) []Event {
 			break
 		}
 		dst = append(dst, Event{Kind: EventExpire, Side: o.side, Owner: o.owner, OrderID: o.id, Price: o.price, Qty: o.qty, Tag: o.tag})
-		b.retire(oi)
+		b.retire(o.id, oi)
 	}
 	return dst
 }
@@ -770,14 +771,14 @@ func (b *Book) detach(o *order, lv *level) {
 	o.prev, o.next, o.level = none, none, none
 }
 
-// retire takes resting order oi out of the book for a cancel or an
+// retire takes resting order oi, of ID id, out of the book for a cancel or an
 // expiry. It leaves the order linked, as cancelled (see level), when the
 // book holds from buryFrom to buryLimit orders, the level keeps at least
 // twice as many live orders as cancelled ones, and the order is neither the
 // level's head nor its tail (unlinking those writes one neighbour, and a
 // cancelled order there would soon be passed or built upon); otherwise it
 // removes the order.
-func (b *Book) retire(oi int32) {
+func (b *Book) retire(id OrderID, oi int32) {
 	o := b.ord(oi)
 	lv := &b.levels[o.level]
 	if n := b.slots.Len(); n < b.buryFrom || n >= b.buryLimit || lv.count-1 < 2*(lv.dead+1) ||
@@ -785,7 +786,7 @@ func (b *Book) retire(oi int32) {
 		b.remove(oi)
 		return
 	}
-	if ok, base := b.slots.bury(oi); !ok {
+	if ok, base := b.slots.bury(id, oi); !ok {
 		b.reapBlock(base)
 		b.remove(oi)
 		return
@@ -922,7 +923,7 @@ func (b *Book) Cancel(id OrderID, owner catalog.ParticipantID, now int64, dst []
 		return dst, ErrNotOwner
 	}
 	dst = append(dst, Event{Kind: EventCancel, Reason: CancelRequested, Side: o.side, Owner: o.owner, OrderID: id, Price: o.price, Qty: o.qty, Tag: o.tag})
-	b.retire(oi)
+	b.retire(id, oi)
 	return dst, nil
 }
 

@@ -23,20 +23,22 @@
 // matching allocate nothing. What matching and cancel touch of an order
 // fits one 64-byte cache line; the rest lives in a parallel slab.
 //
-// A cancel or an expiry writes only that line: the order stays linked in
-// its queue, marked cancelled and out of every view (Len, Order, Orders,
-// the level's quantity and count), so its two neighbours, which in a deep
-// book are two more cache misses, are not written on the cancel's path.
+// A cancel or an expiry in a deep book writes only that line: the order
+// stays linked in its queue, marked cancelled and out of every view (Len,
+// Order, Orders, the level's quantity and count), so its two neighbours,
+// two more cache misses there, are not written on the cancel's path.
 // Matching unlinks such orders as it passes them, an order arriving with
 // the same ID unlinks its namesake, and a level takes them with it when it
-// empties. A cancel leaves its order linked only in a book of 65,536
-// orders or more, beyond the caches (a smaller book unlinks at once, which
-// costs it less), and holding fewer than half its MaxOrders, and while the
-// level keeps at least twice as many live orders as cancelled ones;
-// otherwise it unlinks at once. A level
-// whose live orders fall below its cancelled ones unlinks them all. So a
-// book holds at most twice its resting orders, and unlinking later costs
-// O(1) per cancel, amortised.
+// empties. A cancel leaves its order linked only when the book holds
+// 65,536 orders or more (a smaller book, mostly in cache, unlinks at once,
+// which costs it less) and fewer than half its MaxOrders, the order is at
+// neither end of its queue, and the level keeps at least twice as many
+// live orders as cancelled ones; otherwise it unlinks at once. A level
+// whose live orders fall below its cancelled ones unlinks them all, and so
+// does a page of IDs left with fewer than 8 orders not cancelled, so that
+// cancelled orders never keep a block of slots that would otherwise move
+// to the hash index or free. A book therefore holds at most twice its
+// resting orders, and unlinking later costs O(1) per cancel, amortised.
 //
 // # Validation
 //

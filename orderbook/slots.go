@@ -213,10 +213,13 @@ func (s *orderSlots) blockPage(oi int32) *idPage {
 // book then unlinks the page's cancelled orders and removes this one, so
 // that cancelled orders never keep a block that would otherwise thin or
 // free. Cost: O(1).
-func (s *orderSlots) bury(oi int32) (ok bool, base int32) {
-	pg := s.blockPage(oi)
-	if pg == nil {
-		return true, 0
+//
+// id is the order's ID: the caller's copy, so that finding the page need
+// not wait for the order's cache line.
+func (s *orderSlots) bury(id OrderID, oi int32) (ok bool, base int32) {
+	pg := s.page(uint64(id) >> pageBits)
+	if pg == nil || pg.base+int32(id&pageMask) != oi {
+		return true, 0 // a loose slot
 	}
 	if pg.live-pg.dead-1 < thinPage {
 		return false, pg.base
