@@ -283,7 +283,7 @@ func (b *Book) Uncross(ref catalog.Price, now int64, dst []Event) ([]Event, Uncr
 		if bl == none || al == none || b.levels[bl].price < u.Price || b.levels[al].price > u.Price {
 			break // unreachable: Volume <= min(BuyQty, SellQty)
 		}
-		bi, ai := b.liveHead(bl), b.liveHead(al)
+		bi, ai := b.levels[bl].head, b.levels[al].head // live: see Book.unlink
 		bo, ao := b.ord(bi), b.ord(ai)
 		x := min(left, bo.qty, ao.qty)
 		left -= x
@@ -315,16 +315,4 @@ func (b *Book) Uncross(ref catalog.Price, now int64, dst []Event) ([]Event, Uncr
 	}
 	u.Volume -= left
 	return dst, u, nil
-}
-
-// liveHead reaps the cancelled orders at the head of level li, which holds
-// a live order, and returns the first live one.
-func (b *Book) liveHead(li int32) int32 {
-	oi := b.levels[li].head
-	for b.ord(oi).qty == 0 {
-		next := b.ord(oi).next
-		b.reap(oi)
-		oi = next
-	}
-	return oi
 }

@@ -181,15 +181,17 @@ type orderCold struct {
 // both queue neighbours, two more cache misses in a deep book, on the
 // cancel's own path. It stays in the queue with open quantity 0, out of
 // the ID index's view (Book.find), the level's count and qty, and the
-// expiry heap, until matching reaches it, an order with its ID arrives, or
-// the level empties. A cancel leaves its order so only in a book of at
-// least buryFrom orders and below Book.buryLimit, and while the level
-// keeps at least twice as many live orders (count) as cancelled ones
-// (dead), and the order is not at either end of the queue; otherwise it
-// unlinks at once. A level whose live orders fall
-// below its cancelled ones unlinks them all (compact), so dead <= count
-// always; a cancel that would leave its page of IDs fewer than thinPage
-// orders not cancelled unlinks the page's cancelled ones (reapBlock).
+// expiry heap, until matching reaches it, an order next to it in the
+// queue leaves (Book.unlink), an order with its ID arrives, or the level
+// empties. A cancel leaves its order so only in a book of at least
+// buryFrom orders and below Book.buryLimit, and while the level keeps at
+// least twice as many live orders (count) as cancelled ones (dead), and
+// the order is not at either end of the queue; otherwise it unlinks at
+// once. So both ends of a queue are always live. A level whose live
+// orders fall below its cancelled ones unlinks them all (compact), so
+// dead <= count always; a cancel that would leave its page of IDs fewer
+// than thinPage orders not cancelled unlinks the page's cancelled ones
+// (reapBlock).
 type level struct {
 	price catalog.Price
 	qty   catalog.Qty
@@ -721,14 +723,29 @@ func (b *Book) newLevel(price catalog.Price) int32 {
 }
 
 // unlink removes order oi from its level, deleting the level if it empties.
+// The cancelled orders next to it in the queue leave with it: detach has
+// just written its neighbours, so testing them costs no miss, and a queue
+// whose ends are live never makes matching or an append pass a cancelled
+// order there.
 func (b *Book) unlink(oi int32) {
 	o := b.ord(oi)
 	li := o.level
 	lv := &b.levels[li]
+	prev, next := o.prev, o.next
 	b.detach(o, lv)
 	lv.count--
 	lv.qty -= o.qty
 	if lv.count > 0 {
+		for prev != none && b.ord(prev).qty == 0 {
+			p := b.ord(prev).prev
+			b.reap(prev)
+			prev = p
+		}
+		for next != none && b.ord(next).qty == 0 {
+			n := b.ord(next).next
+			b.reap(next)
+			next = n
+		}
 		if lv.dead > lv.count {
 			b.compact(lv)
 		}

@@ -199,10 +199,9 @@ func TestExpiredOrdersStayLinked(t *testing.T) {
 	require.Zero(t, b.LevelCount(Buy))
 }
 
-// TestUncrossPassesCancelledOrders checks that an uncross unlinks the
-// cancelled orders at the head of a level and pairs the live ones in time
-// priority. A cancel of the head unlinks at once; cancelled orders lead the
-// queue once the orders before them leave.
+// TestUncrossPassesCancelledOrders checks that an uncross pairs the live
+// orders of a level in time priority past the cancelled ones, which leave
+// with the order before them: a queue's head is never a cancelled order.
 func TestUncrossPassesCancelledOrders(t *testing.T) {
 	b := newBook(t, Config{})
 	b.buryFrom = 0 // see buryFrom
@@ -214,18 +213,89 @@ func TestUncrossPassesCancelledOrders(t *testing.T) {
 	cancel(t, b, 2, 1)
 	cancel(t, b, 3, 1)
 	require.Equal(t, 2, b.dead)
-	cancel(t, b, 1, 1) // the head unlinks at once: 2 and 3 lead the queue
-	require.Equal(t, 2, b.dead)
-	require.Zero(t, b.ord(b.levels[b.findLevel(Buy, 100)].head).qty)
 	place(t, b, lim(9, 2, Sell, 100, 2), 0)
 	ev, u, err := b.Uncross(100, 0, nil)
 	require.NoError(t, err)
 	require.NoError(t, b.CheckInvariants())
 	require.Equal(t, catalog.Qty(2), u.Volume)
 	require.Len(t, ev, 2)
-	require.Equal(t, []OrderID{4, 5}, []OrderID{ev[0].OrderID, ev[1].OrderID})
+	require.Equal(t, []OrderID{1, 4}, []OrderID{ev[0].OrderID, ev[1].OrderID})
+	require.Zero(t, b.dead, "2 and 3 left with 1, the order before them")
+	require.Equal(t, []OrderID{5, 6, 7, 8}, ids(slices.Collect(b.Orders(Buy))))
+}
+
+// TestLeavingOrderTakesCancelledNeighbours checks that an order leaving
+// its queue unlinks the cancelled orders next to it, on both sides, so
+// that cancelling a run of recent orders, tail first or last, leaves none
+// of them linked.
+func TestLeavingOrderTakesCancelledNeighbours(t *testing.T) {
+	b := newBook(t, Config{})
+	b.buryFrom = 0 // see buryFrom
+	for id := OrderID(1); id <= 20; id++ {
+		place(t, b, lim(id, 1, Sell, 100, 1), 0)
+	}
+	for id := OrderID(15); id <= 19; id++ {
+		cancel(t, b, id, 1)
+	}
+	require.Equal(t, 5, b.dead, "15-19 sit between 14 and 20")
+	cancel(t, b, 20, 1) // the tail leaves at once, 19 back to 15 with it
 	require.Zero(t, b.dead)
-	require.Equal(t, []OrderID{6, 7, 8}, ids(slices.Collect(b.Orders(Buy))))
+	require.Equal(t, 14, b.slots.Len())
+
+	for _, id := range []OrderID{6, 7, 9, 10} {
+		cancel(t, b, id, 1)
+	}
+	require.Equal(t, 4, b.dead)
+	_, _, err := b.Amend(8, 1, 100, 2, 0, nil) // 8 leaves for the tail: 6, 7, 9 and 10 with it
+	require.NoError(t, err)
+	require.NoError(t, b.CheckInvariants())
+	require.Zero(t, b.dead)
+	require.Equal(t, []OrderID{1, 2, 3, 4, 5, 11, 12, 13, 14, 8}, ids(slices.Collect(b.Orders(Sell))))
+}
+
+// TestPlaceCancelChurnHoldsSlots checks that a deep book whose recent
+// orders are placed and cancelled in batches, new IDs every time, holds
+// no more slots after long churn than once its window of pages settled:
+// the cancelled orders leave with the tail instead of accumulating toward
+// the bound dead <= count.
+func TestPlaceCancelChurnHoldsSlots(t *testing.T) {
+	b := newBook(t, Config{})
+	b.buryFrom = 0 // see buryFrom
+	rng := rand.New(rand.NewPCG(1, 2))
+	resting := func(id OrderID) Order {
+		if rng.IntN(2) == 0 {
+			return lim(id, 1, Buy, catalog.Price(999-rng.IntN(20)), 1)
+		}
+		return lim(id, 2, Sell, catalog.Price(1001+rng.IntN(20)), 1)
+	}
+	const depth, batch = 4000, 100
+	for id := OrderID(1); id <= depth; id++ {
+		place(t, b, resting(id), 0)
+	}
+	id := OrderID(depth)
+	var nslots int32
+	for round := range 500 {
+		first := id + 1
+		owners := make([]catalog.ParticipantID, batch)
+		for j := range owners {
+			id++
+			o := resting(id)
+			owners[j] = o.Owner
+			_, _, err := b.Place(o, 0, nil)
+			require.NoError(t, err)
+		}
+		for j, owner := range owners {
+			_, err := b.Cancel(first+OrderID(j), owner, 0, nil)
+			require.NoError(t, err)
+		}
+		require.NoError(t, b.CheckInvariants())
+		require.Zero(t, b.dead, "round %d", round)
+		if round == 50 { // the window of pages has settled
+			nslots = b.slots.nslots
+		}
+	}
+	require.Equal(t, depth, b.Len())
+	require.Equal(t, nslots, b.slots.nslots, "the slab stayed put")
 }
 
 // TestCancelledOrdersLeaveThinningBlocks checks that cancelled orders

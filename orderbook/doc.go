@@ -27,9 +27,12 @@
 // stays linked in its queue, marked cancelled and out of every view (Len,
 // Order, Orders, the level's quantity and count), so its two neighbours,
 // two more cache misses there, are not written on the cancel's path.
-// Matching unlinks such orders as it passes them, an order arriving with
-// the same ID unlinks its namesake, and a level takes them with it when it
-// empties. A cancel leaves its order linked only when the book holds
+// Matching unlinks such orders as it passes them, an order leaving the
+// queue unlinks the cancelled ones next to it (their links were just
+// written, so they cost no miss), an order arriving with the same ID
+// unlinks its namesake, and a level takes them with it when it empties.
+// Cancelling recent orders, which rest near the tail, therefore leaves few
+// of them linked. A cancel leaves its order linked only when the book holds
 // 65,536 orders or more (a smaller book, mostly in cache, unlinks at once,
 // which costs it less) and fewer than half its MaxOrders, the order is at
 // neither end of its queue, and the level keeps at least twice as many

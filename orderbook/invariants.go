@@ -21,7 +21,10 @@ var ErrInvariant = errors.New("orderbook: invariant broken")
 //   - the cached best level of each side is the tree's first;
 //   - the book is not crossed (best bid < best ask), except in call mode;
 //   - each order conserves quantity: original = filled + open + cancelled;
-//   - the expiry heap holds exactly the GTD orders, in heap order.
+//   - the expiry heap holds exactly the GTD orders, in heap order;
+//   - cancelled orders still linked are counted by their level and the
+//     book, number at most their level's live orders, and never sit at
+//     either end of a queue.
 //
 // Cost: O(n) in resting orders. It is meant for tests and debugging.
 func (b *Book) CheckInvariants() error {
@@ -133,6 +136,10 @@ func (b *Book) CheckInvariants() error {
 			}
 			if dead > count {
 				err = fail("%v level %d: %d cancelled orders linked beside %d live", side, k.price, dead, count)
+				return false
+			}
+			if b.ord(lv.head).qty == 0 || b.ord(lv.tail).qty == 0 {
+				err = fail("%v level %d: a cancelled order at an end of the queue", side, k.price)
 				return false
 			}
 			seen += int(count)
