@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261203154111-ffd97357a4c4
+	github.com/agora-exchange/agora v0.0.0-20261204133021-b8360bf99022
 	gonum.org/v1/plot v0.17.0
 )
 
