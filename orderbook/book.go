@@ -724,9 +724,9 @@ func (b *Book) newLevel(price catalog.Price) int32 {
 
 // unlink removes order oi from its level, deleting the level if it empties.
 // The cancelled orders next to it in the queue leave with it: detach has
-// just written its neighbours, so testing them costs no miss, and a queue
-// whose ends are live never makes matching or an append pass a cancelled
-// order there.
+// just written its neighbours, so testing them costs no miss, unlinking
+// them costs what their cancels saved, and a queue whose ends are live
+// never makes matching pass a cancelled order there.
 func (b *Book) unlink(oi int32) {
 	o := b.ord(oi)
 	li := o.level

@@ -28,8 +28,8 @@
 // Order, Orders, the level's quantity and count), so its two neighbours,
 // two more cache misses there, are not written on the cancel's path.
 // Matching unlinks such orders as it passes them, an order leaving the
-// queue unlinks the cancelled ones next to it (their links were just
-// written, so they cost no miss), an order arriving with the same ID
+// queue unlinks the cancelled ones next to it (it has just written their
+// links, so finding them costs no miss), an order arriving with the same ID
 // unlinks its namesake, and a level takes them with it when it empties.
 // Cancelling recent orders, which rest near the tail, therefore leaves few
 // of them linked. A cancel leaves its order linked only when the book holds
