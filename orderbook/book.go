@@ -503,8 +503,7 @@ func (b *Book) match(o *Order, rem catalog.Qty, dst []Event) ([]Event, catalog.Q
 				if stp == STPCancelResting || stp == STPCancelBoth {
 					dst = append(dst, Event{Kind: EventCancel, Reason: CancelSelfTrade, Side: r.side, Owner: r.owner, OrderID: r.id, Price: price, Qty: r.qty, Tag: r.tag})
 					emptied := lv.count == 1
-					next = b.reapAfter(r) // the removal may compact the level
-					b.remove(oi)
+					next = b.remove(oi)
 					if emptied {
 						// The level is gone, its cancelled orders with it.
 						li, next = none, none
@@ -531,8 +530,7 @@ func (b *Book) match(o *Order, rem catalog.Qty, dst []Event) ([]Event, catalog.Q
 			})
 			if r.qty == 0 {
 				emptied := lv.count == 1
-				next = b.reapAfter(r)
-				b.remove(oi)
+				next = b.remove(oi)
 				if emptied {
 					li, next = none, none
 				}
@@ -722,12 +720,13 @@ func (b *Book) newLevel(price catalog.Price) int32 {
 	return li
 }
 
-// unlink removes order oi from its level, deleting the level if it empties.
-// The cancelled orders next to it in the queue leave with it: detach has
-// just written its neighbours, so testing them costs no miss, unlinking
-// them costs what their cancels saved, and a queue whose ends are live
-// never makes matching pass a cancelled order there.
-func (b *Book) unlink(oi int32) {
+// unlink removes order oi from its level, deleting the level if it empties,
+// and returns the live order that followed it, or none. The cancelled
+// orders next to it in the queue leave with it: detach has just written
+// its neighbours, so testing them costs no miss, unlinking them costs what
+// their cancels saved, and a queue whose ends are live never makes
+// matching pass a cancelled order there.
+func (b *Book) unlink(oi int32) (next int32) {
 	o := b.ord(oi)
 	li := o.level
 	lv := &b.levels[li]
@@ -747,9 +746,9 @@ func (b *Book) unlink(oi int32) {
 			next = n
 		}
 		if lv.dead > lv.count {
-			b.compact(lv)
+			b.compact(lv) // reaps cancelled orders only: next stays
 		}
-		return
+		return next
 	}
 	// The cancelled orders still linked leave with the level.
 	for di := lv.head; di != none; {
@@ -771,6 +770,7 @@ func (b *Book) unlink(oi int32) {
 	}
 	lv.next = b.freeLv
 	b.freeLv = li
+	return none
 }
 
 // detach takes order o out of the queue of its level lv, links only.
@@ -854,16 +854,6 @@ func (b *Book) compact(lv *level) {
 	}
 }
 
-// reapAfter reaps the cancelled orders right behind live order r in its
-// queue and returns r's next neighbour, live or none: one a compaction of
-// the level cannot free.
-func (b *Book) reapAfter(r *order) int32 {
-	for r.next != none && b.ord(r.next).qty == 0 {
-		b.reap(r.next)
-	}
-	return r.next
-}
-
 // reapAll reaps every cancelled order. Cost: O(L + n); add calls it when
 // the slots reach Config.MaxOrders, at most once per MaxOrders/2 removals.
 func (b *Book) reapAll() {
@@ -905,18 +895,22 @@ func (b *Book) relink(from, to int32) {
 	}
 }
 
-// remove takes order oi out of the book entirely and frees its slot. The
-// order may already be unlinked from its level (an amend re-entering the
-// book that then fills completely or is stopped by self-trade prevention).
-func (b *Book) remove(oi int32) {
+// remove takes order oi out of the book entirely and frees its slot, and
+// returns the live order that followed it in its queue, or none (see
+// unlink). The order may already be unlinked from its level (an amend
+// re-entering the book that then fills completely or is stopped by
+// self-trade prevention).
+func (b *Book) remove(oi int32) (next int32) {
 	o := b.ord(oi)
+	next = none
 	if o.level != none {
-		b.unlink(oi)
+		next = b.unlink(oi)
 	}
 	if o.heapIdx != none {
 		b.heapRemove(o.heapIdx)
 	}
 	b.slots.release(oi)
+	return next
 }
 
 // Cancel expires due GTD orders, then removes order id, which must belong to

@@ -225,9 +225,9 @@ func TestUncrossPassesCancelledOrders(t *testing.T) {
 }
 
 // TestLeavingOrderTakesCancelledNeighbours checks that an order leaving
-// its queue unlinks the cancelled orders next to it, on both sides, so
-// that cancelling a run of recent orders, tail first or last, leaves none
-// of them linked.
+// its queue unlinks the cancelled orders next to it, on both sides: a run
+// of recent orders cancelled oldest first leaves with the tail's cancel,
+// and an amend that loses priority takes the cancelled orders around it.
 func TestLeavingOrderTakesCancelledNeighbours(t *testing.T) {
 	b := newBook(t, Config{})
 	b.buryFrom = 0 // see buryFrom
