@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261204140441-30d4019e75e4
+	github.com/agora-exchange/agora v0.0.0-20261204141220-cdfd5a01ca6e
 	gonum.org/v1/plot v0.17.0
 )
 
