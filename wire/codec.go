@@ -236,63 +236,15 @@ func DecodeCommandTo(c *Command, b []byte) (int, error) {
 	d := codecDecoder{b: b, corrupt: ErrCorruptCommand}
 	switch v := d.version(); v {
 	case 1, 2, 3:
-		decInt(&d, &c.Kind, "Kind")
-		decInt(&d, &c.Time, "Time")
-		decInt(&d, &c.Participant, "Participant")
-		decInt(&d, &c.Category, "Category")
-		decInt(&d, &c.Basis, "Basis")
-		decInt(&d, &c.OrderID, "OrderID")
-		decInt(&d, &c.ClientOrderID, "ClientOrderID")
-		decInt(&d, &c.Side, "Side")
-		decInt(&d, &c.Type, "Type")
-		decInt(&d, &c.TIF, "TIF")
-		decInt(&d, &c.STP, "STP")
-		decInt(&d, &c.Price, "Price")
-		decInt(&d, &c.Qty, "Qty")
-		decInt(&d, &c.MinQty, "MinQty")
-		decInt(&d, &c.ExpireAt, "ExpireAt")
-		decInt(&d, &c.Status, "Status")
-		d.string(&c.Name, "Name")
-		d.string(&c.INN, "INN")
-		d.string(&c.KPP, "KPP")
-		d.bases(&c.Bases, MaxBases+1)
-		decInt(&d, &c.MaxQty, "MaxQty")
-		decInt(&d, &c.Subscription, "Subscription")
-		decInt(&d, &c.Rating, "Rating")
-		decInt(&d, &c.Tender, "Tender")
-		decInt(&d, &c.TenderMode, "TenderMode")
-		decInt(&d, &c.Evaluation, "Evaluation")
-		decInt(&d, &c.OpenAt, "OpenAt")
-		decInt(&d, &c.CloseAt, "CloseAt")
-		decInt(&d, &c.Decrement, "Decrement")
-		decInt(&d, &c.Extension, "Extension")
-		decInt(&d, &c.WeightPrice, "WeightPrice")
-		decInt(&d, &c.WeightLeadTime, "WeightLeadTime")
-		decInt(&d, &c.WeightRating, "WeightRating")
-		decInt(&d, &c.MinWinners, "MinWinners")
-		decInt(&d, &c.MaxWinners, "MaxWinners")
-		d.bool(&c.SubscribersOnly, "SubscribersOnly")
-		decInt(&d, &c.LeadTime, "LeadTime")
-		decInt(&d, &c.MarketMode, "MarketMode")
-		decInt(&d, &c.RefPrice, "RefPrice")
-		if v >= 2 {
-			decInt(&d, &c.KeyID, "KeyID")
-			decInt(&d, &c.KeyAlgorithm, "KeyAlgorithm")
-			d.bytes(&c.PublicKey, MaxKeyLen+1, "PublicKey")
-			decInt(&d, &c.ValidFrom, "ValidFrom")
-			decInt(&d, &c.ValidUntil, "ValidUntil")
-			decInt(&d, &c.SignPolicy, "SignPolicy")
-			decInt(&d, &c.Nonce, "Nonce")
-			d.bytes(&c.Signature, MaxSignatureLen+1, "Signature")
-			d.bool(&c.SignatureVerified, "SignatureVerified")
+		decodeHead(&d, c)
+		if n := tailFields(v); d.err == nil && zeroRun(d.b[d.off:], n) {
+			// A trading command: every field from Name on is zero, one
+			// zero byte each, and *c already holds their zero values.
+			d.off += n
+		} else {
+			decodeTail(&d, c, v)
 		}
-		if v >= 3 {
-			start := d.off
-			decInt(&d, &c.Grade, "Grade")
-			if d.err == nil && c.Grade == 0 {
-				d.fail("Grade", start, "version 3 command without version 3 fields (not canonical: version 2 holds it)")
-			}
-		}
+		decodeGrade(&d, c, v)
 	default:
 		d.unknownVersion(v)
 	}
@@ -301,6 +253,103 @@ func DecodeCommandTo(c *Command, b []byte) (int, error) {
 		return 0, d.err
 	}
 	return d.off, nil
+}
+
+// decodeHead decodes the fields every codec version starts with, Kind to
+// Status.
+func decodeHead(d *codecDecoder, c *Command) {
+	decInt(d, &c.Kind, "Kind")
+	decInt(d, &c.Time, "Time")
+	decInt(d, &c.Participant, "Participant")
+	decInt(d, &c.Category, "Category")
+	decInt(d, &c.Basis, "Basis")
+	decInt(d, &c.OrderID, "OrderID")
+	decInt(d, &c.ClientOrderID, "ClientOrderID")
+	decInt(d, &c.Side, "Side")
+	decInt(d, &c.Type, "Type")
+	decInt(d, &c.TIF, "TIF")
+	decInt(d, &c.STP, "STP")
+	decInt(d, &c.Price, "Price")
+	decInt(d, &c.Qty, "Qty")
+	decInt(d, &c.MinQty, "MinQty")
+	decInt(d, &c.ExpireAt, "ExpireAt")
+	decInt(d, &c.Status, "Status")
+}
+
+// decodeGrade decodes the field that version 3 adds, Grade, which must
+// not be zero there.
+func decodeGrade(d *codecDecoder, c *Command, v byte) {
+	if v >= 3 {
+		start := d.off
+		decInt(d, &c.Grade, "Grade")
+		if d.err == nil && c.Grade == 0 {
+			d.fail("Grade", start, "version 3 command without version 3 fields (not canonical: version 2 holds it)")
+		}
+	}
+}
+
+// tailFields returns the number of fields of codec version v from Name up
+// to Grade: 23 in version 1, 32 from version 2 on.
+func tailFields(v byte) int {
+	if v == 1 {
+		return 23
+	}
+	return 32
+}
+
+// zeroRun reports whether b starts with n zero bytes.
+func zeroRun(b []byte, n int) bool {
+	if len(b) < n {
+		return false
+	}
+	b = b[:n]
+	var acc uint64
+	for len(b) >= 8 {
+		acc |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	for _, x := range b {
+		acc |= uint64(x)
+	}
+	return acc == 0
+}
+
+// decodeTail decodes the fields of codec version v from Name up to Grade.
+func decodeTail(d *codecDecoder, c *Command, v byte) {
+	d.string(&c.Name, "Name")
+	d.string(&c.INN, "INN")
+	d.string(&c.KPP, "KPP")
+	d.bases(&c.Bases, MaxBases+1)
+	decInt(d, &c.MaxQty, "MaxQty")
+	decInt(d, &c.Subscription, "Subscription")
+	decInt(d, &c.Rating, "Rating")
+	decInt(d, &c.Tender, "Tender")
+	decInt(d, &c.TenderMode, "TenderMode")
+	decInt(d, &c.Evaluation, "Evaluation")
+	decInt(d, &c.OpenAt, "OpenAt")
+	decInt(d, &c.CloseAt, "CloseAt")
+	decInt(d, &c.Decrement, "Decrement")
+	decInt(d, &c.Extension, "Extension")
+	decInt(d, &c.WeightPrice, "WeightPrice")
+	decInt(d, &c.WeightLeadTime, "WeightLeadTime")
+	decInt(d, &c.WeightRating, "WeightRating")
+	decInt(d, &c.MinWinners, "MinWinners")
+	decInt(d, &c.MaxWinners, "MaxWinners")
+	d.bool(&c.SubscribersOnly, "SubscribersOnly")
+	decInt(d, &c.LeadTime, "LeadTime")
+	decInt(d, &c.MarketMode, "MarketMode")
+	decInt(d, &c.RefPrice, "RefPrice")
+	if v >= 2 {
+		decInt(d, &c.KeyID, "KeyID")
+		decInt(d, &c.KeyAlgorithm, "KeyAlgorithm")
+		d.bytes(&c.PublicKey, MaxKeyLen+1, "PublicKey")
+		decInt(d, &c.ValidFrom, "ValidFrom")
+		decInt(d, &c.ValidUntil, "ValidUntil")
+		decInt(d, &c.SignPolicy, "SignPolicy")
+		decInt(d, &c.Nonce, "Nonce")
+		d.bytes(&c.Signature, MaxSignatureLen+1, "Signature")
+		d.bool(&c.SignatureVerified, "SignatureVerified")
+	}
 }
 
 // AppendEvent appends the encoding of e (see the codec format above) to dst
