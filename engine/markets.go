@@ -319,10 +319,16 @@ var bookReasons = [...]struct {
 // reasonOf returns the reason of a book error: ReasonNone for nil, and
 // ReasonInvalidCommand for an error the table does not name (the book's
 // ID errors, which the engine's own IDs never meet). Cost: O(1) for nil,
-// O(table) otherwise.
+// O(table) comparisons for an error the book returns bare (an unknown
+// order), and O(table) errors.Is calls for a wrapped one.
 func reasonOf(err error) wire.RejectReason {
 	if err == nil {
 		return wire.ReasonNone
+	}
+	for _, br := range bookReasons {
+		if err == br.err {
+			return br.reason
+		}
 	}
 	for _, br := range bookReasons {
 		if errors.Is(err, br.err) {
