@@ -231,13 +231,17 @@ func DecodeCommand(b []byte) (Command, int, error) {
 // DecodeCommandTo is DecodeCommand into *c, which it overwrites whole,
 // without copying a Command: the form for a decoder that reuses one.
 // On an error *c is left zero.
-func DecodeCommandTo(c *Command, b []byte) (int, error) {
+func DecodeCommandTo(c *Command, b []byte) (int, error) { return decodeCommand(c, b, true) }
+
+// decodeCommand is DecodeCommandTo; with zeroTail false it decodes every
+// field one by one, the reference its shortcut is tested against.
+func decodeCommand(c *Command, b []byte, zeroTail bool) (int, error) {
 	*c = Command{}
 	d := codecDecoder{b: b, corrupt: ErrCorruptCommand}
 	switch v := d.version(); v {
 	case 1, 2, 3:
 		decodeHead(&d, c)
-		if n := tailFields(v); d.err == nil && zeroRun(d.b[d.off:], n) {
+		if n := tailFields(v); zeroTail && d.err == nil && zeroRun(d.b[d.off:], n) {
 			// A trading command: every field from Name on is zero, one
 			// zero byte each, and *c already holds their zero values.
 			d.off += n

@@ -10,23 +10,7 @@ import (
 
 // decodeSlow is DecodeCommandTo without the zero-tail shortcut: every
 // field decoded one by one.
-func decodeSlow(c *Command, b []byte) (int, error) {
-	*c = Command{}
-	d := codecDecoder{b: b, corrupt: ErrCorruptCommand}
-	switch v := d.version(); v {
-	case 1, 2, 3:
-		decodeHead(&d, c)
-		decodeTail(&d, c, v)
-		decodeGrade(&d, c, v)
-	default:
-		d.unknownVersion(v)
-	}
-	if d.err != nil {
-		*c = Command{}
-		return 0, d.err
-	}
-	return d.off, nil
-}
+func decodeSlow(c *Command, b []byte) (int, error) { return decodeCommand(c, b, false) }
 
 // checkSameDecode fails unless DecodeCommandTo and decodeSlow agree on b:
 // the command, the length and the error text.
