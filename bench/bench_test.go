@@ -22,7 +22,7 @@ type runner interface {
 func newRunner(b *testing.B, path string, setup []Op, maxID int) func() runner {
 	var cat *catalog.Catalog
 	var key matching.MarketKey
-	if path == "exchange" || path == "engine" {
+	if path != "book" && path != "book-prealloc" {
 		c, keys, err := NewCatalog(1)
 		if err != nil {
 			b.Fatal(err)
@@ -49,11 +49,11 @@ func newRunner(b *testing.B, path string, setup []Op, maxID int) func() runner {
 				b.Fatal(err)
 			}
 			r = er
-		case "exchange":
+		case "exchange", "exchange-noreader":
 			var err error
 			if xr == nil {
 				xr, err = NewExchangeRunner(cat, key)
-				if err == nil {
+				if err == nil && path == "exchange" {
 					// The ordered feed is on, with one reader attached.
 					xr.AttachReader()
 					b.Cleanup(xr.Close)
@@ -81,6 +81,11 @@ func newRunner(b *testing.B, path string, setup []Op, maxID int) func() runner {
 // deterministic engine without its front door (engine.ApplyMarket), and the
 // exchange with its ordered feed on and one reader attached.
 var paths = []string{"book", "engine", "exchange"}
+
+// workloadPaths are the paths of W1-W3: paths and exchange-noreader, the
+// exchange publishing its feed with no reader attached, which shows what
+// a reader on the other core costs the submitting one.
+var workloadPaths = []string{"book", "engine", "exchange", "exchange-noreader"}
 
 // replay times b.N operations of ops, cycling through the stream: each pass
 // starts from fresh state (fresh(), untimed). The loop calls the concrete
@@ -143,9 +148,10 @@ func replay(b *testing.B, path string, setup, ops []Op, maxID int) (fills int) {
 // multiple of 1e6 so that every pass is complete. book-prealloc is the bare
 // book with Config.InitialOrders = 1e6 (the exchange has no such setting):
 // the difference to book is the cost of growing the order slab and index.
+// exchange-noreader (see workloadPaths) publishes the feed unread.
 func BenchmarkW1InsertNoCross(b *testing.B) {
 	ops := W1(W1Orders)
-	for _, path := range []string{"book", "book-prealloc", "engine", "exchange"} {
+	for _, path := range []string{"book", "book-prealloc", "engine", "exchange", "exchange-noreader"} {
 		b.Run(path, func(b *testing.B) {
 			replay(b, path, nil, ops, len(ops))
 		})
@@ -162,7 +168,7 @@ func BenchmarkW2Mixed(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("W2 stream: %+v", st)
-	for _, path := range paths {
+	for _, path := range workloadPaths {
 		b.Run(path, func(b *testing.B) {
 			fills := replay(b, path, nil, ops, len(ops))
 			b.ReportMetric(float64(fills)/float64(b.N), "fills/op")
@@ -175,7 +181,7 @@ func BenchmarkW2Mixed(b *testing.B) {
 // ns/op is per cancel; every 1e5 cancels the book is rebuilt, untimed.
 func BenchmarkW3DeepCancel(b *testing.B) {
 	setup, cancels := W3(W1Orders, W3Cancels)
-	for _, path := range paths {
+	for _, path := range workloadPaths {
 		b.Run(path, func(b *testing.B) {
 			replay(b, path, setup, cancels, len(setup))
 		})
