@@ -114,11 +114,14 @@ func BenchmarkAppendSync(b *testing.B) {
 // (AGORA_E2E_SHARDS sets them), 3 NATS servers and 2 Agora nodes in one
 // process; it reports throughput, CPU per command, the p50/p99 of
 // Submit+Wait and the p50 of Submit alone (the append of the command).
-// clients=64 pipelines from 64 goroutines (throughput, and latency under
-// that load); clients=1 submits one command at a time (latency without
-// queueing).
+// Each of the clients goroutines submits a command and waits for its
+// output before it submits the next, so clients commands are in flight:
+// clients=4096 is a deep pipeline (throughput; the gateway's batches and
+// the replicas' reads fill up), clients=64 a shallow one (throughput and
+// latency under moderate load), clients=1 one command at a time (latency
+// without queueing).
 func BenchmarkSubmit(b *testing.B) {
-	for _, clients := range []int{64, 1} {
+	for _, clients := range []int{4096, 64, 1} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { benchSubmit(b, clients) })
 	}
 }
