@@ -114,8 +114,9 @@ func BenchmarkAppendSync(b *testing.B) {
 // (AGORA_E2E_SHARDS sets them), 3 NATS servers and 2 Agora nodes in one
 // process; it reports throughput, CPU per command, the p50/p99 of
 // Submit+Wait and the p50 of Submit alone (the append of the command).
-// Each of the clients goroutines submits a command and waits for its
-// output before it submits the next, so clients commands are in flight:
+// Each of the sub-benchmark's client goroutines submits a command and
+// waits for its output before it submits the next, so clients=N keeps N
+// commands in flight:
 // clients=4096 is a deep pipeline (throughput; the gateway's batches and
 // the replicas' reads fill up), clients=64 a shallow one (throughput and
 // latency under moderate load), clients=1 one command at a time (latency
