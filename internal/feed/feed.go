@@ -113,6 +113,7 @@ type lane struct {
 	held     int     // bytes of data held
 	used     int     // budget used: the held outputs' counted sizes
 	reserved int     // budget reserved from the pool; used <= reserved
+	lastDrop uint64  // greatest sequence number dropped, settled or not
 
 	_ [64]byte // keep lanes on their own cache lines
 }
@@ -244,11 +245,13 @@ func (b *Buffer) free(self *lane, want int) bool {
 			for freed < want && self.count() > 0 {
 				freed += self.dropOldest()
 			}
+			self.settle()
 		case victim.mu.TryLock():
 			got := 0
 			for freed+got < want && victim.count() > 0 {
 				got += victim.dropOldest()
 			}
+			victim.settle()
 			b.release(victim)
 			victim.mu.Unlock()
 			freed += got
@@ -256,6 +259,7 @@ func (b *Buffer) free(self *lane, want int) bool {
 			// The victim's writer is busy (lanes never wait for each
 			// other's locks): drop an own output instead.
 			freed += self.dropOldest()
+			self.settle()
 		default:
 			runtime.Gosched()
 		}
@@ -278,23 +282,36 @@ func (b *Buffer) release(ln *lane) {
 // count returns the outputs ln holds. The caller holds ln.mu.
 func (ln *lane) count() int { return int(ln.pub.Load() - ln.first) }
 
-// dropOldest drops ln's oldest output and returns its counted size. The
-// caller holds ln.mu; ln holds an output.
+// dropOldest drops ln's oldest output and returns its counted size. It
+// leaves front and dropped, which readers load without the lock, to
+// settle, so that a run of drops publishes them once. The caller holds
+// ln.mu; ln holds an output.
 func (ln *lane) dropOldest() int {
 	e := ln.entries[int(ln.first)&(len(ln.entries)-1)]
 	ln.first++
 	ln.held -= e.n
 	ln.used -= e.size
-	if e.seq > ln.dropped.Load() {
-		ln.dropped.Store(e.seq)
-	}
-	if ln.count() > 0 {
-		ln.front.Store(ln.entries[int(ln.first)&(len(ln.entries)-1)].seq)
-	} else {
-		ln.front.Store(math.MaxUint64)
+	ln.lastDrop = max(ln.lastDrop, e.seq)
+	if ln.count() == 0 {
 		ln.writeAt = 0
 	}
 	return e.size
+}
+
+// settle publishes the drops since the last settle: dropped, the greatest
+// sequence number dropped, and front, the oldest held. The caller holds
+// ln.mu and settles before it releases it.
+func (ln *lane) settle() {
+	if ln.lastDrop > ln.dropped.Load() {
+		ln.dropped.Store(ln.lastDrop)
+	}
+	front := uint64(math.MaxUint64)
+	if ln.count() > 0 {
+		front = ln.entries[int(ln.first)&(len(ln.entries)-1)].seq
+	}
+	if ln.front.Load() != front {
+		ln.front.Store(front)
+	}
 }
 
 // place returns the ring offset where the next n bytes go: after the held
