@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/natsjs
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261204183913-359ba7f35281
+	github.com/agora-exchange/agora v0.0.0-20261204212844-1d4008ae7c8a
 	github.com/nats-io/nats.go v1.56.0
 )
 

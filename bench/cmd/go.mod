@@ -3,7 +3,7 @@ module github.com/agora-exchange/agora/bench/cmd
 go 1.26
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261204183913-359ba7f35281
+	github.com/agora-exchange/agora v0.0.0-20261204212844-1d4008ae7c8a
 	gonum.org/v1/plot v0.17.0
 )
 

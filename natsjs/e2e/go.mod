@@ -3,8 +3,8 @@ module github.com/agora-exchange/agora/natsjs/e2e
 go 1.26.0
 
 require (
-	github.com/agora-exchange/agora v0.0.0-20261204183913-359ba7f35281
-	github.com/agora-exchange/agora/natsjs v0.0.0-20261204183913-359ba7f35281
+	github.com/agora-exchange/agora v0.0.0-20261204212844-1d4008ae7c8a
+	github.com/agora-exchange/agora/natsjs v0.0.0-20261204212844-1d4008ae7c8a
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.56.0
 	github.com/stretchr/testify v1.12.1
